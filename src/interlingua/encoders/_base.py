@@ -1,0 +1,175 @@
+"""The Encoder contract every model in interlingua follows.
+
+A subclass implements three small hooks (``_tokenize``, ``_forward``, ``info``); the base
+class does what every model needs the same way: input checks, batches sorted by length
+(padding is the main cost of transformer inference on CPU), truncation counting and the
+L2 normalization promised by DESIGN.md.
+"""
+
+from __future__ import annotations
+
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from .._validation import check_choice, check_int, check_texts
+
+Role = Literal["query", "passage"]
+ROLES: tuple[str, ...] = ("query", "passage")
+
+
+@dataclass(frozen=True)
+class EncoderInfo:
+    """What a user needs to choose an encoder: ``interlingua models`` prints these."""
+
+    name: str
+    dim: int
+    languages: frozenset[str] | None  # None: the model was trained on ~100 languages, not a fixed list
+    max_tokens: int | None
+    description: str = ""
+    source: str = ""
+
+
+@dataclass
+class EncodeStats:
+    """Counts gathered while encoding, so truncation is never silent."""
+
+    texts: int = 0
+    tokens: int = 0
+    truncated: int = 0
+
+    def add(self, other: EncodeStats) -> None:
+        self.texts += other.texts
+        self.tokens += other.tokens
+        self.truncated += other.truncated
+
+
+@dataclass
+class Batch:
+    """Tokenized texts ready for a forward pass (right-padded)."""
+
+    ids: np.ndarray  # (n, t) int64
+    mask: np.ndarray  # (n, t) int64
+    offsets: list[np.ndarray] = field(default_factory=list)  # per text (t_i, 2) char offsets
+    tokens: list[list[str]] = field(default_factory=list)
+    truncated: np.ndarray | None = None  # (n,) bool
+
+
+@dataclass(frozen=True)
+class TokenStates:
+    """Contextual token vectors of one text, with where each token sits in the text.
+
+    ``offsets[i] = (start, end)`` are character offsets into the text as given (before any
+    prefix); special tokens and prefix tokens are dropped so that every row maps to text.
+    """
+
+    text: str
+    tokens: list[str]
+    offsets: np.ndarray  # (n_tokens, 2) int
+    states: np.ndarray  # (n_tokens, d) float32, not normalized
+
+
+class Encoder(ABC):
+    """Base class: texts in any language -> float32 vectors, L2-normalized."""
+
+    #: how many texts go through one forward pass by default
+    batch_size: int = 32
+
+    def __init__(self) -> None:
+        self.stats = EncodeStats()
+
+    # -- what subclasses provide -------------------------------------------------------
+    @property
+    @abstractmethod
+    def info(self) -> EncoderInfo: ...
+
+    @abstractmethod
+    def _encode_batch(self, texts: list[str], role: Role) -> tuple[np.ndarray, EncodeStats]:
+        """Pooled (not yet normalized) vectors for one batch of texts."""
+
+    def _token_states_batch(self, texts: list[str], role: Role) -> list[TokenStates]:
+        raise NotImplementedError(f"Encoder {self.info.name!r} does not expose token states.")
+
+    def _lengths(self, texts: list[str]) -> list[int]:
+        """Cheap length proxy for sorting; subclasses may count real tokens."""
+        return [len(t) for t in texts]
+
+    # -- public API ----------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def dim(self) -> int:
+        return self.info.dim
+
+    @property
+    def has_token_states(self) -> bool:
+        return type(self)._token_states_batch is not Encoder._token_states_batch
+
+    def encode(
+        self,
+        texts: str | Sequence[str],
+        *,
+        role: Role = "passage",
+        batch_size: int | None = None,
+        normalize: bool = True,
+    ) -> np.ndarray:
+        """Encode texts into a ``(n, dim)`` float32 array (``(dim,)`` for one string).
+
+        Texts are processed in batches of similar length and returned in input order.
+        """
+        single = isinstance(texts, str)
+        items = check_texts([texts] if single else texts, "texts")
+        check_choice(role, ROLES, "role")
+        bs = check_int(batch_size if batch_size is not None else self.batch_size, "batch_size", low=1)
+        out = np.empty((len(items), self.dim), dtype=np.float32)
+        order = np.argsort(self._lengths(items), kind="stable")[::-1]
+        for start in range(0, len(items), bs):
+            idx = order[start : start + bs]
+            vecs, stats = self._encode_batch([items[i] for i in idx], role)
+            out[idx] = vecs
+            self._account(stats)
+        if normalize:
+            out = l2_normalize(out)
+        return out[0] if single else out
+
+    def token_states(self, texts: str | Sequence[str], *, role: Role = "passage") -> list[TokenStates]:
+        """Contextual token vectors with character offsets, one entry per text."""
+        single = isinstance(texts, str)
+        items = check_texts([texts] if single else texts, "texts")
+        check_choice(role, ROLES, "role")
+        out: list[TokenStates] = []
+        for start in range(0, len(items), self.batch_size):
+            out.extend(self._token_states_batch(items[start : start + self.batch_size], role))
+        return out
+
+    def similarity(self, a: str, b: str, *, role: Role = "passage") -> float:
+        va, vb = self.encode([a, b], role=role)
+        return float(va @ vb)
+
+    def _account(self, stats: EncodeStats) -> None:
+        self.stats.add(stats)
+        if stats.truncated:
+            warnings.warn(
+                f"{stats.truncated} text(s) were longer than {self.info.max_tokens} tokens and "
+                f"were truncated by {self.info.name}; split long documents into passages.",
+                TruncationWarning,
+                stacklevel=3,
+            )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.info.name!r}, dim={self.dim})"
+
+
+class TruncationWarning(UserWarning):
+    """Texts were cut at the model's token limit."""
+
+
+def l2_normalize(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)
+    return (x / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
