@@ -1,6 +1,7 @@
 """The Encoder contract every model in interlingua follows.
 
-A subclass implements three small hooks (``_tokenize``, ``_forward``, ``info``); the base
+A subclass implements ``info`` and ``_encode_batch`` (and optionally ``_token_states_batch``
+and ``_lengths``); the base
 class does what every model needs the same way: input checks, batches sorted by length
 (padding is the main cost of transformer inference on CPU), truncation counting and the
 L2 normalization promised by DESIGN.md.
@@ -98,6 +99,9 @@ class Encoder(ABC):
         """Cheap length proxy for sorting; subclasses may count real tokens."""
         return [len(t) for t in texts]
 
+    def prepare(self) -> None:
+        """Do one-time work (building, loading) now, e.g. before worker processes start."""
+
     # -- public API ----------------------------------------------------------------------
     @property
     def name(self) -> str:
@@ -106,6 +110,11 @@ class Encoder(ABC):
     @property
     def dim(self) -> int:
         return self.info.dim
+
+    @property
+    def identity(self) -> str:
+        """What makes this encoder's vectors what they are; keys caches and collection manifests."""
+        return f"{self.info.name}|{self.info.source}"
 
     @property
     def has_token_states(self) -> bool:

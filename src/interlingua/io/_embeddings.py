@@ -1,0 +1,143 @@
+"""``read_embeddings``: load what :class:`EmbeddingWriter` wrote (or the same layout from elsewhere)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ..errors import InputError
+from ._formats import OUTPUT_EXTENSIONS, resolve_format
+from ._lines import check_input_file, check_text_sample, iter_lines
+from ._parsers import id_value, json_type
+from ._sinks import sidecar
+
+# A JSONL line holds a whole vector: 4,096 dimensions at ~25 characters each fit easily.
+_JSONL_MAX_CHARS = 10_000_000
+
+
+def read_embeddings(path: str | os.PathLike[str], *, fmt: str | None = None) -> tuple[list[str], np.ndarray]:
+    """Return ``(ids, vectors)``: ids in file order and a float32 ``(n, dim)`` matrix.
+
+    A ``.npy`` matrix is memory-mapped (read-only) and its ids come from ``<name>.ids.txt``;
+    Parquet and JSONL are read into memory. An empty JSONL file gives shape ``(0, 0)``, since
+    it cannot record its dimension.
+    """
+    p = Path(path)
+    kind = resolve_format(p, fmt, OUTPUT_EXTENSIONS, "embedding")
+    check_input_file(p, allow_empty=kind == "jsonl")
+    if kind == "npy":
+        return _read_npy(p)
+    if kind == "parquet":
+        return _read_parquet(p)
+    return _read_jsonl(p)
+
+
+def _read_npy(path: Path) -> tuple[list[str], np.ndarray]:
+    try:
+        matrix = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise InputError(f"is not a valid .npy file ({exc})", path=str(path)) from None
+    if matrix.ndim != 2 or matrix.dtype.kind != "f":
+        raise InputError(
+            f"holds a {matrix.dtype} array of shape {matrix.shape}; expected a 2-D float matrix",
+            path=str(path),
+        )
+    if matrix.dtype != np.float32:
+        matrix = np.asarray(matrix, dtype=np.float32)
+    ids_path = sidecar(path, ".ids.txt")
+    if not ids_path.is_file():
+        raise InputError(
+            f"has no ids file next to it; expected {ids_path.name} with one id a line", path=str(path)
+        )
+    check_input_file(ids_path, allow_empty=matrix.shape[0] == 0)
+    with open(ids_path, "rb") as f:
+        ids = [text for _, text in iter_lines(f, ids_path, _JSONL_MAX_CHARS)]
+    if len(ids) != matrix.shape[0]:
+        raise InputError(
+            f"has {len(ids):,} ids but {path.name} has {matrix.shape[0]:,} rows; the two files do not belong "
+            "together",
+            path=str(ids_path),
+        )
+    return ids, matrix
+
+
+def _read_parquet(path: Path) -> tuple[list[str], np.ndarray]:
+    try:
+        names = pq.read_schema(path).names
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"is not a valid Parquet file ({exc})", path=str(path)) from None
+    for column in ("id", "vector"):
+        if column not in names:
+            raise InputError(f"has no column {column!r}; the columns are: {', '.join(names)}", path=str(path))
+    # read_table, not ParquetFile.read: it pre-buffers column chunks, several times faster here.
+    table = pq.read_table(path, columns=["id", "vector"])
+    ids = [
+        id_value(v, "id", path, row, unit="row") for row, v in enumerate(table.column("id").to_pylist(), 1)
+    ]
+    column = table.column("vector").combine_chunks()
+    kind = column.type
+    if not (pa.types.is_fixed_size_list(kind) or pa.types.is_list(kind) or pa.types.is_large_list(kind)):
+        raise InputError(f"column 'vector' has type {kind}; expected a list of floats", path=str(path))
+    if column.null_count:
+        raise InputError("column 'vector' has null rows; every row needs a vector", path=str(path))
+    if not pa.types.is_floating(kind.value_type):
+        raise InputError(f"column 'vector' has type {kind}; expected a list of floats", path=str(path))
+    n = len(column)
+    if pa.types.is_fixed_size_list(kind):
+        dim = kind.list_size
+    else:
+        lengths = pc.list_value_length(column).to_numpy(zero_copy_only=False)
+        dim = int(lengths[0]) if n else 0
+        if n and (lengths != dim).any():
+            row = int(np.argmax(lengths != dim)) + 1
+            raise InputError(
+                f"row {row}: the vector has {lengths[row - 1]} values but row 1 has {dim}", path=str(path)
+            )
+    values = column.flatten().to_numpy(zero_copy_only=False)
+    return ids, np.ascontiguousarray(values, dtype=np.float32).reshape(n, dim)
+
+
+def _read_jsonl(path: Path) -> tuple[list[str], np.ndarray]:
+    if path.stat().st_size == 0:
+        return [], np.empty((0, 0), dtype=np.float32)
+    check_text_sample(path)
+    ids: list[str] = []
+    rows: list[np.ndarray] = []
+    with open(path, "rb") as f:
+        for number, text in iter_lines(f, path, _JSONL_MAX_CHARS):
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise InputError(
+                    f"the line is not valid JSON: {exc.msg} (column {exc.colno})", path=str(path), line=number
+                ) from None
+            if not isinstance(obj, dict) or "id" not in obj or "vector" not in obj:
+                raise InputError(
+                    'each line must be a JSON object with "id" and "vector"', path=str(path), line=number
+                )
+            vector = obj["vector"]
+            if not isinstance(vector, list) or not all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) for x in vector
+            ):
+                raise InputError(
+                    f'field "vector" is {json_type(vector)}; it must be an array of numbers',
+                    path=str(path),
+                    line=number,
+                )
+            if rows and len(vector) != rows[0].shape[0]:
+                raise InputError(
+                    f"the vector has {len(vector)} values but the first line's has {rows[0].shape[0]}",
+                    path=str(path),
+                    line=number,
+                )
+            ids.append(id_value(obj["id"], "id", path, number))
+            rows.append(np.asarray(vector, dtype=np.float32))
+    if not rows:
+        return [], np.empty((0, 0), dtype=np.float32)
+    return ids, np.stack(rows)

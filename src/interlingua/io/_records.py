@@ -1,0 +1,34 @@
+"""The plain records that readers yield, and the counts they keep while reading."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Record:
+    """One text from an input file.
+
+    ``line`` is where it came from (the physical line for text formats, the 1-based row for
+    Parquet), so that later stages can point the user back at the file. ``meta`` holds the
+    fields or columns that were not used as id, text or language, unchanged.
+    """
+
+    id: str
+    text: str
+    lang: str | None
+    line: int
+    meta: dict[str, Any] = field(default_factory=dict, hash=False)
+
+
+@dataclass
+class ReadStats:
+    """What a reader has seen so far; complete once the iterator is exhausted.
+
+    ``skipped_empty`` counts lines (or rows) without text that ``skip_empty=True`` dropped,
+    so that a caller can report them instead of losing them silently.
+    """
+
+    records: int = 0
+    skipped_empty: int = 0
