@@ -35,14 +35,14 @@ def demo(
         if q.group:
             title += f"   topic: {q.group}, {q.precision:.0%} of the top {q.n_relevant} on topic"
         table = Table(title=title, title_justify="left", show_lines=False)
-        table.add_column("#", justify="right", no_wrap=True, min_width=2)
-        table.add_column("lang", no_wrap=True, min_width=4)
-        table.add_column("topic", no_wrap=True, min_width=12)
-        table.add_column("score", justify="right", no_wrap=True, min_width=5)
-        table.add_column("passage", overflow="ellipsis", no_wrap=True, ratio=1)
+        table.add_column("#", justify="right", no_wrap=True)
+        table.add_column("lang", no_wrap=True)
+        table.add_column("topic", no_wrap=True)
+        table.add_column("score", justify="right", no_wrap=True)
+        table.add_column("passage")
         for h in q.hits:
             mark = "[green]✓[/]" if h.relevant else ("[red]✗[/]" if q.group else "")
-            table.add_row(str(h.rank), h.lang, f"{mark} {h.group}", f"{h.score:.3f}", h.text)
+            table.add_row(str(h.rank), h.lang, f"{mark} {h.group}", f"{h.score:.3f}", _short(h.text))
         console.print(table)
     if any(q.group for q in result.queries):
         console.print(
@@ -53,3 +53,7 @@ def demo(
 
 def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_int
+from .._validation import check_choice, check_int
 from ._base import EncodeStats, Encoder, Role, TruncationWarning
 from ._embcache import EmbeddingCache, text_key
 
@@ -176,8 +176,9 @@ def embed_file(
     from ._registry import get_encoder
 
     check_int(workers, "workers", low=1)
+    check_choice(role, ("query", "passage"), "role")
     read_opts = dict(text_field=text_field, id_field=id_field, skip_empty=skip_empty, max_chars=max_chars)
-    total = count_records(input_path, **read_opts)  # also validates the file before any work
+    total = count_records(input_path)  # also checks that the file exists, is text and not empty
     encoder = get_encoder(model, **(model_options or {}))
     report = EmbedReport(encoder.name, str(output_path))
     cache = EmbeddingCache(encoder.identity, encoder.dim) if use_cache else None
@@ -201,7 +202,7 @@ def embed_file(
                 batch, pending[:] = pending[: len(vecs)], pending[len(vecs) :]
                 writer.write([r.id for r in batch], vecs, [r.text for r in batch] if with_text else None)
     report.seconds = time.perf_counter() - start
-    report.skipped_empty = getattr(records, "skipped", 0)
+    report.skipped_empty = records.stats.skipped_empty
     if report.truncated:
         report.warnings.append(
             f"{report.truncated} text(s) exceeded {encoder.info.max_tokens} tokens and were truncated."

@@ -153,7 +153,7 @@ def _count_long_line(f: BinaryIO, head: bytes, path: Path, number: int, bom: int
 
 def _too_long(path: Path, number: int, length: int, max_chars: int) -> InputError:
     return InputError(
-        f"the line is {length:,} characters long; the limit is {max_chars:,} (max_chars)",
+        f"the line is {length:,} characters long; the limit is {max_chars:,} (max_chars, --max-chars)",
         path=str(path),
         line=number,
     )

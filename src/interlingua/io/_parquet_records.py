@@ -43,7 +43,7 @@ def parse_parquet(path: Path, fields: Fields, max_chars: int) -> Iterator[RawRow
                         path,
                         row,
                         f"column {fields.text!r} is {len(text):,} characters long; "
-                        f"the limit is {max_chars:,} (max_chars)",
+                        f"the limit is {max_chars:,} (max_chars, --max-chars)",
                     )
                 ident = None
                 if ids is not None:

@@ -120,12 +120,12 @@ class RecordReader(Iterator[Record]):
     def _no_text(self, raw: RawRow) -> str:
         unit = "row" if self.format == "parquet" else "line"
         if self.format == "txt":
-            return "the line has no text; remove empty lines or pass skip_empty=True"
+            return "the line has no text; remove empty lines or pass skip_empty=True (--skip-empty)"
         if raw.text is None:
-            return f"the {unit} is empty; remove empty {unit}s or pass skip_empty=True"
+            return f"the {unit} is empty; remove empty {unit}s or pass skip_empty=True (--skip-empty)"
         return (
             f"the {unit} has no text in {self._field(self.fields.text)}; "
-            f"remove such {unit}s or pass skip_empty=True"
+            f"remove such {unit}s or pass skip_empty=True (--skip-empty)"
         )
 
     def _field(self, name: str | None) -> str:
@@ -153,6 +153,10 @@ def read_records(
     is the line (or row) number, which stays stable when ``skip_empty`` drops lines. Every
     problem raises one :class:`~interlingua.errors.InputError` naming the file and the line.
     The returned iterator's ``stats`` counts records and skipped empty lines.
+
+    ``max_chars`` bounds each line of a text format (JSON syntax included) and each text of a
+    Parquet file; an over-long line is measured without being held in memory. Duplicate ids
+    are refused, which keeps one dict of the ids seen (only when ``id_field`` is given).
     """
     return RecordReader(
         path,
