@@ -138,7 +138,10 @@ def test_jsonl_to_jsonl_with_text(tmp_path, reference):
     src = tmp_path / "in.jsonl"
     ids = [100 + i for i in range(len(TEXTS))]  # integer ids become strings
     src.write_text(
-        "".join(json.dumps({"id": i, "text": t, "extra": [1, 2]}, ensure_ascii=False) + "\n" for i, t in zip(ids, TEXTS)),
+        "".join(
+            json.dumps({"id": i, "text": t, "extra": [1, 2]}, ensure_ascii=False) + "\n"
+            for i, t in zip(ids, TEXTS)
+        ),
         encoding="utf-8",
     )
     out = tmp_path / "out.jsonl"
@@ -182,8 +185,17 @@ def test_role_query_differs_from_passage(tmp_path, e5, reference):
 
 
 def test_bad_role_is_refused(tmp_path):
-    result = RUNNER.invoke(app, ["embed", str(write_txt(tmp_path / "in.txt", ["a"])), "-o", str(tmp_path / "o.npy"),
-                                 "--role", "document"])
+    result = RUNNER.invoke(
+        app,
+        [
+            "embed",
+            str(write_txt(tmp_path / "in.txt", ["a"])),
+            "-o",
+            str(tmp_path / "o.npy"),
+            "--role",
+            "document",
+        ],
+    )
     assert result.exit_code != 0
     assert "role" in str(result.exception)
     assert not (tmp_path / "o.npy").exists()
@@ -215,8 +227,19 @@ def test_json_report_fields_and_long_text_truncated(tmp_path, e5):
     texts = ["a short text", long_text, "another short one"]
     out = tmp_path / "out.jsonl"
     report = embed(write_txt(tmp_path / "in.txt", texts), "-o", out, "--no-cache")
-    assert {"encoder", "output", "records", "encoded", "cache_hits", "tokens", "truncated", "skipped_empty",
-            "seconds", "warnings", "per_second"} <= set(report)
+    assert {
+        "encoder",
+        "output",
+        "records",
+        "encoded",
+        "cache_hits",
+        "tokens",
+        "truncated",
+        "skipped_empty",
+        "seconds",
+        "warnings",
+        "per_second",
+    } <= set(report)
     assert report["records"] == report["encoded"] == 3
     assert report["cache_hits"] == 0 and report["skipped_empty"] == 0
     assert report["truncated"] == 1
@@ -251,11 +274,6 @@ def test_second_run_hits_the_cache(tmp_path, private_cache_root, monkeypatch):
     assert bypass["cache_hits"] == 0 and bypass["encoded"] == len(TEXTS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: _corpus.encode_corpus counts truncation only for cache misses, so a cached rerun "
-    "reports truncated == 0 for a text longer than 512 tokens",
-)
 def test_cached_rerun_still_reports_truncation(tmp_path, private_cache_root, monkeypatch):
     monkeypatch.setenv("INTERLINGUA_CACHE_DIR", str(private_cache_root))
     src = write_txt(tmp_path / "in.txt", ["short", " ".join(f"token{i}" for i in range(800))])
@@ -275,8 +293,22 @@ def test_two_workers_match_one_worker(tmp_path, e5):
     for workers in ("1", "2"):
         out = tmp_path / f"w{workers}.parquet"
         proc = subprocess.run(
-            [console_script(), "embed", str(src), "-o", str(out), "--workers", workers, "--no-cache", "-q", "--json"],
-            capture_output=True, text=True, env=env, timeout=120,
+            [
+                console_script(),
+                "embed",
+                str(src),
+                "-o",
+                str(out),
+                "--workers",
+                workers,
+                "--no-cache",
+                "-q",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
         )
         assert proc.returncode == 0, proc.stderr
         assert "Traceback" not in proc.stderr

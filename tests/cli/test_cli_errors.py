@@ -192,7 +192,7 @@ def test_max_chars_option_applies(cli, tmp_path):
 
 def test_invalid_utf8(cli, tmp_path):
     src = tmp_path / "in.txt"
-    src.write_bytes("fine\nalso fine\n".encode() + b"caf\xe9 au lait\n")
+    src.write_bytes(b"fine\nalso fine\n" + b"caf\xe9 au lait\n")
     code, _, err = cli("embed", src, "-o", tmp_path / "o.npy", "-q")
     assert code == 2
     assert_one_error_line(err, "in.txt, line 3", "not valid UTF-8", "0xE9", "byte column 4")
@@ -234,6 +234,33 @@ def test_zero_workers(cli, tmp_path):
     assert code == 2
     assert_one_error_line(err, "'workers'", "Got 0")
     assert names(tmp_path) == ["in.txt"]
+
+
+def test_negative_batch_size(cli, tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("hello\n", encoding="utf-8")
+    code, _, err = cli("embed", src, "-o", tmp_path / "o.npy", "--batch-size", "-1", "--no-cache", "-q")
+    assert code == 2
+    assert_one_error_line(err, "'batch_size'", "Got -1")
+    assert names(tmp_path) == ["in.txt"]
+
+
+def test_zero_batch_size(cli, tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("hello\n", encoding="utf-8")
+    code, _, err = cli("embed", src, "-o", tmp_path / "o.npy", "--batch-size", "0", "--no-cache", "-q")
+    assert code == 2
+    assert_one_error_line(err, "'batch_size'", "Got 0")
+
+
+def test_output_is_the_input(cli, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"text": "hello"}\n', encoding="utf-8")
+    before = src.read_bytes()
+    code, _, err = cli("embed", src, "-o", src, "--no-cache", "-q")
+    assert src.read_bytes() == before
+    assert code == 2
+    assert_one_error_line(err, "in.jsonl")
 
 
 def test_unknown_language_code_in_detect(cli):
@@ -298,17 +325,11 @@ def test_script_error_mid_file_is_one_line(tmp_path):
 
 
 def test_script_unknown_model_is_one_line(tmp_path):
-    (tmp_path / "in.txt").write_text("hello\n", encoding="utf-8")
     proc = run_script("similarity", "a", "b", "--model", "e5-large", cwd=tmp_path)
     assert proc.returncode == 2
     assert_one_error_line(proc.stderr, "'e5-large'", "e5-small, e5-small-int8, use-multilingual")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: embed_file starts the tqdm bar (stderr, even when not a TTY) before the output "
-    "path is checked and before the file is read, so errors come after progress-bar noise",
-)
 @pytest.mark.parametrize("case", ["unknown-extension", "empty-line"])
 def test_error_without_quiet_is_one_line(cli, tmp_path, case):
     src = tmp_path / "in.txt"

@@ -18,7 +18,18 @@ TEXTS = [
     for i, (word, tail) in enumerate(
         (w, t)
         for w in ("Sentence", "Phrase", "Satz", "Frase", "Предложение")
-        for t in ("the weather is fine", "le temps est beau", "天气很好", "hava güzel", "", "a", "b", "c", "d", "e")
+        for t in (
+            "the weather is fine",
+            "le temps est beau",
+            "天气很好",
+            "hava güzel",
+            "",
+            "a",
+            "b",
+            "c",
+            "d",
+            "e",
+        )
     )
 ]
 assert len(TEXTS) == 50 and len(set(TEXTS)) == 50

@@ -21,10 +21,10 @@ transformers = pytest.importorskip("transformers")
 torch = pytest.importorskip("torch")
 pytest.importorskip("sentence_transformers")
 
-from interlingua.encoders._base import TruncationWarning
-from interlingua.encoders._registry import get_encoder
-from interlingua.encoders._resolve import load_model, looks_like_model_reference
-from interlingua.errors import InputError, MissingDependencyError, ModelNotFoundError
+from interlingua.encoders._base import TruncationWarning  # noqa: E402
+from interlingua.encoders._registry import get_encoder  # noqa: E402
+from interlingua.encoders._resolve import load_model, looks_like_model_reference  # noqa: E402
+from interlingua.errors import InputError, MissingDependencyError, ModelNotFoundError  # noqa: E402
 
 # fmt: off
 WORDS = ["the", "a", "of", "to", "and", "in", "is", "was", "for", "on", "that", "with", "as", "by", "at",

@@ -95,11 +95,15 @@ class Encoder(ABC):
     def _token_states_batch(self, texts: list[str], role: Role) -> list[TokenStates]:
         raise NotImplementedError(f"Encoder {self.info.name!r} does not expose token states.")
 
+    def count_tokens(self, texts: list[str], role: Role = "passage") -> list[int] | None:
+        """Tokens each text takes before truncation, or None when the encoder cannot tell."""
+        return None
+
     def _lengths(self, texts: list[str]) -> list[int]:
         """Cheap length proxy for sorting; subclasses may count real tokens."""
         return [len(t) for t in texts]
 
-    def prepare(self) -> None:
+    def prepare(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Do one-time work (building, loading) now, e.g. before worker processes start."""
 
     # -- public API ----------------------------------------------------------------------

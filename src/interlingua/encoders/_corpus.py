@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_choice, check_int
-from ._base import EncodeStats, Encoder, Role, TruncationWarning
+from ._base import Encoder, EncodeStats, Role, TruncationWarning
 from ._embcache import EmbeddingCache, text_key
 
 
@@ -97,7 +97,7 @@ def encode_corpus(
     """
     check_int(workers, "workers", low=1)
     check_int(chunk_size, "chunk_size", low=1)
-    bs = batch_size or encoder.batch_size
+    bs = encoder.batch_size if batch_size is None else check_int(batch_size, "batch_size", low=1)
     report = report or EmbedReport(encoder.name, "")
     pool = None
     if workers > 1:
@@ -115,6 +115,8 @@ def encode_corpus(
                 if k in found:
                     out[i] = found[k]
             report.cache_hits += len(chunk) - len(miss)
+            if found:
+                report.truncated += _count_truncated([t for t, k in zip(chunk, keys) if k in found], encoder, role)
             if miss:
                 vecs = _encode_missing([chunk[i] for i in miss], encoder, role, bs, pool, workers, report)
                 out[miss] = vecs
@@ -128,6 +130,13 @@ def encode_corpus(
         if pool is not None:
             pool.terminate()
             pool.join()
+
+
+def _count_truncated(texts: list[str], encoder: Encoder, role: Role) -> int:
+    """Texts over the token limit among cache hits, so a cached rerun reports what a cold run did."""
+    limit = encoder.info.max_tokens
+    counts = encoder.count_tokens(texts, role) if limit else None
+    return 0 if counts is None else sum(n > limit for n in counts)
 
 
 def _encode_missing(texts, encoder, role, bs, pool, workers, report: EmbedReport) -> np.ndarray:
@@ -172,17 +181,22 @@ def embed_file(
     The output appears atomically when encoding finishes; a failure leaves no partial file
     and keeps an existing output intact.
     """
-    from ..io import EmbeddingWriter, count_records, read_records
+    from tqdm.auto import tqdm
+
+    from ..io import EmbeddingWriter, check_output_path, count_records, read_records
     from ._registry import get_encoder
 
+    # Everything that can be checked before loading a model is checked first.
     check_int(workers, "workers", low=1)
     check_choice(role, ("query", "passage"), "role")
-    read_opts = dict(text_field=text_field, id_field=id_field, skip_empty=skip_empty, max_chars=max_chars)
-    total = count_records(input_path)  # also checks that the file exists, is text and not empty
+    if batch_size is not None:
+        check_int(batch_size, "batch_size", low=1)
+    total = count_records(input_path)  # the file exists, is text and is not empty
+    check_output_path(output_path, protect=(input_path,))
+    records = read_records(input_path, text_field=text_field, id_field=id_field, skip_empty=skip_empty, max_chars=max_chars)
     encoder = get_encoder(model, **(model_options or {}))
     report = EmbedReport(encoder.name, str(output_path))
     cache = EmbeddingCache(encoder.identity, encoder.dim) if use_cache else None
-    records = read_records(input_path, **read_opts)
     pending: list = []
 
     def texts() -> Iterator[str]:
@@ -190,23 +204,25 @@ def embed_file(
             pending.append(rec)
             yield rec.text
 
-    from tqdm.auto import tqdm
-
     start = time.perf_counter()
-    with tqdm(total=total, unit="text", disable=quiet, desc=f"embed {encoder.name}") as bar:
-        with EmbeddingWriter(output_path, encoder.dim, with_text=with_text) as writer:
-            for vecs in encode_corpus(
-                texts(), encoder, role=role, batch_size=batch_size, workers=workers, cache=cache,
-                encoder_options=model_options, report=report, progress=bar,
-            ):
-                batch, pending[:] = pending[: len(vecs)], pending[len(vecs) :]
-                writer.write([r.id for r in batch], vecs, [r.text for r in batch] if with_text else None)
+    try:
+        # disable=None: no bar when stderr is not a terminal (logs, CI, pipes)
+        with tqdm(total=total, unit="text", disable=True if quiet else None, desc=f"embed {encoder.name}") as bar:
+            with EmbeddingWriter(output_path, encoder.dim, with_text=with_text) as writer:
+                for vecs in encode_corpus(
+                    texts(), encoder, role=role, batch_size=batch_size, workers=workers, cache=cache,
+                    encoder_options=model_options, report=report, progress=bar,
+                ):
+                    batch, pending[:] = pending[: len(vecs)], pending[len(vecs) :]
+                    writer.write([r.id for r in batch], vecs, [r.text for r in batch] if with_text else None)
+    finally:
+        records.close()
+        if cache is not None:
+            cache.close()
     report.seconds = time.perf_counter() - start
     report.skipped_empty = records.stats.skipped_empty
     if report.truncated:
         report.warnings.append(
             f"{report.truncated} text(s) exceeded {encoder.info.max_tokens} tokens and were truncated."
         )
-    if cache is not None:
-        cache.close()
     return report

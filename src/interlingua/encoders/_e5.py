@@ -20,9 +20,9 @@ import numpy as np
 
 from .._paths import cache_dir
 from ..errors import InputError, MissingDependencyError, ModelNotFoundError
-from ._base import Batch, EncodeStats, Encoder, EncoderInfo, Role, TokenStates
-from ._e5file import E5File, read_e5_file
+from ._base import Batch, Encoder, EncoderInfo, EncodeStats, Role, TokenStates
 from ._e5_graph import GRAPH_VERSION
+from ._e5file import E5File, read_e5_file
 
 PREFIXES: dict[str, str] = {"query": "query: ", "passage": "passage: "}
 VARIANTS = ("fp32", "int8")
@@ -71,8 +71,9 @@ def onnx_model_path(model_file: Path, variant: str) -> Path:
         return target
     with _build_lock:
         if not fp32.is_file():
-            from ._e5_graph import build_e5_graph
             import onnx
+
+            from ._e5_graph import build_e5_graph
 
             model = build_e5_graph(read_e5_file(model_file))
             _atomic_write(fp32, lambda p: onnx.save(model, p))

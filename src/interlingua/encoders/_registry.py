@@ -72,7 +72,7 @@ def get_encoder(name: str, **options: Any) -> Encoder:
     _load_entry_points()
     if name in _REGISTRY:
         return _REGISTRY[name].factory(**options)
-    from ._resolve import looks_like_model_reference, load_model
+    from ._resolve import load_model, looks_like_model_reference
 
     if looks_like_model_reference(name):
         return load_model(name, **options)

@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from ..errors import MissingDependencyError
-from ._base import EncodeStats, Encoder, EncoderInfo, Role
+from ._base import Encoder, EncoderInfo, EncodeStats, Role
 
 USE_LANGUAGES = frozenset(
     {"ar", "zh", "nl", "en", "de", "fr", "it", "pt", "es", "ja", "ko", "ru", "pl", "th", "tr"}

@@ -12,7 +12,7 @@ from ._embeddings import read_embeddings
 from ._formats import INPUT_EXTENSIONS, OUTPUT_EXTENSIONS
 from ._reader import RecordReader, count_records, read_records
 from ._records import ReadStats, Record
-from ._writer import EmbeddingWriter
+from ._writer import EmbeddingWriter, check_output_path
 
 __all__ = [
     "INPUT_EXTENSIONS",
@@ -21,6 +21,7 @@ __all__ = [
     "ReadStats",
     "Record",
     "RecordReader",
+    "check_output_path",
     "count_records",
     "demo_path",
     "read_embeddings",

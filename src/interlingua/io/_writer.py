@@ -20,7 +20,7 @@ import numpy as np
 from .._validation import check_int, check_texts
 from ..errors import InputError
 from ._formats import OUTPUT_EXTENSIONS, resolve_format
-from ._sinks import SINKS, Sink
+from ._sinks import SINKS, Sink, sidecar
 
 
 class EmbeddingWriter:
@@ -40,13 +40,8 @@ class EmbeddingWriter:
     ) -> None:
         self.path = Path(path)
         self.dim = check_int(dim, "dim", low=1)
-        self.format = resolve_format(self.path, fmt, OUTPUT_EXTENSIONS, "output")
+        self.format = check_output_path(self.path, fmt=fmt)
         self.with_text = bool(with_text)
-        if self.path.is_dir():
-            raise InputError("is a directory; the output must be a file path", path=str(self.path))
-        folder = self.path.parent
-        if not folder.is_dir():
-            raise InputError(f"the output folder {str(folder)!r} does not exist", path=str(self.path))
         self.rows = 0
         self._moves: list[tuple[Path, Path]] = []
         try:
@@ -159,3 +154,26 @@ def _delete(moves: list[tuple[Path, Path]]) -> None:
     for temp, _ in moves:
         with contextlib.suppress(FileNotFoundError):
             os.remove(temp)
+
+
+def check_output_path(
+    path: str | os.PathLike[str], *, fmt: str | None = None, protect: tuple[str | os.PathLike[str], ...] = ()
+) -> str:
+    """Validate an output path before any work is done; return its format.
+
+    ``protect`` lists inputs that the output (or a ``.npy`` sidecar) must never replace.
+    """
+    path = Path(path)
+    kind = resolve_format(path, fmt, OUTPUT_EXTENSIONS, "output")
+    if path.is_dir():
+        raise InputError("is a directory; the output must be a file path", path=str(path))
+    if not path.parent.is_dir():
+        raise InputError(f"the output folder {str(path.parent)!r} does not exist", path=str(path))
+    targets = [path]
+    if kind == "npy":
+        targets += [sidecar(path, ".ids.txt"), sidecar(path, ".texts.jsonl")]
+    for src in map(Path, protect):
+        for t in targets:
+            if t.resolve() == src.resolve() or (t.exists() and src.exists() and os.path.samefile(t, src)):
+                raise InputError(f"writing {t.name} would replace the input file; choose another output", path=str(path))
+    return kind
