@@ -1,0 +1,73 @@
+"""The evaluator contract: every task is a function registered by name that takes an encoder
+and a data path and returns a :class:`TaskResult` (a dict of metrics with a declared primary
+metric, in the manner of sentence-transformers' evaluators). Reports read only these results.
+
+Task modules live in ``interlingua/evaluate/tasks/`` and register themselves on import; the
+package imports every module there, so adding a task is adding a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..errors import UnknownNameError
+
+
+@dataclass
+class TaskResult:
+    """What one task measured. ``metrics`` holds aggregates (including ``primary_metric``);
+    ``per_language`` holds per-language (or per-pair, e.g. ``"de-en"``) metric dicts for bar
+    charts; ``matrices`` holds named language-by-language tables for heatmaps."""
+
+    task: str
+    primary_metric: str
+    metrics: dict[str, float]
+    per_language: dict[str, dict[str, float]] = field(default_factory=dict)
+    matrices: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> {"rows", "cols", "values"}
+    details: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class TaskFn(Protocol):
+    def __call__(self, encoder: Any, data: Path, **options: Any) -> TaskResult: ...
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    run: TaskFn
+    description: str
+    default_data: str  # folder name under a data root, e.g. "tatoeba"
+
+
+_TASKS: dict[str, TaskSpec] = {}
+
+
+def register_task(name: str, *, description: str, default_data: str = "") -> Callable[[TaskFn], TaskFn]:
+    def deco(fn: TaskFn) -> TaskFn:
+        if name in _TASKS:
+            raise ValueError(f"A task named {name!r} is already registered.")
+        _TASKS[name] = TaskSpec(name, fn, description, default_data)
+        return fn
+
+    return deco
+
+
+def get_task(name: str) -> TaskSpec:
+    from . import tasks  # noqa: F401  (imports every task module)
+
+    if name not in _TASKS:
+        raise UnknownNameError("task", name, list(_TASKS))
+    return _TASKS[name]
+
+
+def task_specs() -> list[TaskSpec]:
+    from . import tasks  # noqa: F401
+
+    return list(_TASKS.values())
