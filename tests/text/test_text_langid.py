@@ -119,7 +119,7 @@ def test_candidates_restrict_and_renormalize(backend):
 
 def test_candidates_the_backend_cannot_detect_are_an_error():
     with pytest.raises(InputError, match=r"'tlh'.*'py3langid' backend cannot detect. It detects: .*\bzh\b"):
-        detect_language("Hello", candidates=["en", "tlh"])
+        detect_language("Hello", backend="py3langid", candidates=["en", "tlh"])
 
 
 def test_restricting_candidates_does_not_change_the_shared_model():

@@ -13,7 +13,7 @@ from ._common import JsonOpt, print_json
 def detect(
     input: Path = typer.Argument(None, help="A .txt/.tsv/.jsonl/.parquet file; omit and use --text."),
     text: list[str] = typer.Option(None, "--text", "-t", help="Text to identify (repeatable)."),
-    backend: str = typer.Option("py3langid", "--backend", help="py3langid, fasttext or auto."),
+    backend: str = typer.Option("auto", "--backend", help="auto (fastText lid.176 when the fasttext extra is installed, else py3langid), py3langid or fasttext."),
     text_field: str = typer.Option("text", "--text-field", help="Column holding the text (tsv/jsonl/parquet)."),
     candidates: str = typer.Option(None, "--candidates", help="Comma-separated language codes to choose from."),
     as_json: bool = JsonOpt,

@@ -158,7 +158,7 @@ def _resolve(name: str) -> str:
 def detect_language(
     texts: str | Sequence[str],
     *,
-    backend: str = "py3langid",
+    backend: str = "auto",
     candidates: Sequence[str] | None = None,
 ) -> list[LangGuess]:
     """Guess the language of each text; one :class:`LangGuess` per text, in order.
