@@ -106,3 +106,13 @@ def test_bad_inputs(e5):
 def test_registry_names():
     enc = get_encoder("e5-small-int8")
     assert enc.name == "e5-small-int8" and enc.dim == 384
+
+
+def test_layer_means_end_with_the_sentence_vector(e5, multilingual):
+    layers = e5.encode_layers(multilingual[:6])
+    assert layers.shape == (e5.num_layers + 1, 6, 384)
+    np.testing.assert_allclose(layers[-1], e5.encode(multilingual[:6]), atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(layers, axis=-1), 1.0, atol=1e-5)
+    # cross-lingual alignment of a translation pair grows through the layers
+    en_de = np.sum(layers[:, 0] * layers[:, 1], axis=-1)
+    assert en_de[-1] > en_de[0]

@@ -20,7 +20,7 @@ import numpy as np
 
 from .._paths import cache_dir
 from ..errors import InputError, MissingDependencyError, ModelNotFoundError
-from ._base import Batch, Encoder, EncoderInfo, EncodeStats, Role, TokenStates
+from ._base import Batch, Encoder, EncoderInfo, EncodeStats, Role, TokenStates, l2_normalize
 from ._e5_graph import GRAPH_VERSION
 from ._e5file import E5File, read_e5_file
 
@@ -62,26 +62,34 @@ def content_hash(path: Path) -> str:
 
 
 def onnx_model_path(model_file: Path, variant: str) -> Path:
-    """Path of the cached ONNX graph for ``variant``, building it first when missing."""
+    """Path of the cached ONNX graph for ``variant`` (fp32, int8 or layers), built when missing."""
     key = f"e5-small-{content_hash(model_file)}-g{GRAPH_VERSION}"
     folder = cache_dir("models", key)
     fp32 = folder / "model.onnx"
-    target = fp32 if variant == "fp32" else folder / f"model-int8-q{QUANT_VERSION}.onnx"
+    target = {"fp32": fp32, "int8": folder / f"model-int8-q{QUANT_VERSION}.onnx", "layers": folder / "model-layers.onnx"}[
+        variant
+    ]
     if target.is_file():
         return target
     with _build_lock:
-        if not fp32.is_file():
-            import onnx
-
-            from ._e5_graph import build_e5_graph
-
-            model = build_e5_graph(read_e5_file(model_file))
-            _atomic_write(fp32, lambda p: onnx.save(model, p))
+        if variant in ("fp32", "int8") and not fp32.is_file():
+            _build(model_file, fp32, layer_means=False)
             meta = {"source": str(model_file), "content_hash": content_hash(model_file), "graph_version": GRAPH_VERSION}
             _atomic_write(folder / "meta.json", lambda p: Path(p).write_text(json.dumps(meta, indent=2)))
+        if variant == "layers" and not target.is_file():
+            _build(model_file, target, layer_means=True)
         if variant == "int8" and not target.is_file():
             _atomic_write(target, lambda p: _quantize(fp32, p))
     return target
+
+
+def _build(model_file: Path, target: Path, *, layer_means: bool) -> None:
+    import onnx
+
+    from ._e5_graph import build_e5_graph
+
+    model = build_e5_graph(read_e5_file(model_file), layer_means=layer_means)
+    _atomic_write(target, lambda p: onnx.save(model, p))
 
 
 def _quantize(src: Path, dst: str) -> None:
@@ -162,6 +170,7 @@ class E5Encoder(Encoder):
         self.max_tokens = min(max_tokens, self._file.config.max_positions)
         self._tok = build_tokenizer(self._file, self.max_tokens)
         self._session = None
+        self._layers_session = None
         name = "e5-small" if variant == "fp32" else "e5-small-int8"
         self._info = EncoderInfo(
             name=name,
@@ -185,22 +194,27 @@ class E5Encoder(Encoder):
     @property
     def session(self):
         if self._session is None:
-            try:
-                import onnxruntime as ort
-            except ImportError as exc:  # pragma: no cover - core dependency
-                raise MissingDependencyError("The e5-small encoder", "core") from exc
-            path = onnx_model_path(self.model_file, self.variant)
-            so = ort.SessionOptions()
-            so.intra_op_num_threads = self.threads
-            so.inter_op_num_threads = 1
-            so.log_severity_level = 3
-            so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            # The fused SkipLayerNormalization kernel was measured 3x slower than plain
-            # Add + LayerNormalization after int8 quantization on this CPU (benchmarks/encode.py).
-            self._session = ort.InferenceSession(
-                str(path), so, providers=["CPUExecutionProvider"], disabled_optimizers=["SkipLayerNormFusion"]
-            )
+            self._session = self._make_session(self.variant)
         return self._session
+
+    def _make_session(self, variant: str):
+        try:
+            import onnxruntime as ort
+        except ImportError as exc:  # pragma: no cover - core dependency
+            raise MissingDependencyError("The e5-small encoder", "core") from exc
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = self.threads
+        so.inter_op_num_threads = 1
+        so.log_severity_level = 3
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # The fused SkipLayerNormalization kernel was measured 3x slower than plain
+        # Add + LayerNormalization after int8 quantization on this CPU (benchmarks/encode.py).
+        return ort.InferenceSession(
+            str(onnx_model_path(self.model_file, variant)),
+            so,
+            providers=["CPUExecutionProvider"],
+            disabled_optimizers=["SkipLayerNormFusion"],
+        )
 
     def prepare(self) -> None:
         onnx_model_path(self.model_file, self.variant)  # build the cached graph once, not per worker
@@ -239,6 +253,31 @@ class E5Encoder(Encoder):
         (pooled,) = self._run(batch, ["sentence_embedding"])
         stats = EncodeStats(len(texts), int(batch.mask.sum()), int(batch.truncated.sum()))
         return pooled, stats
+
+    @property
+    def num_layers(self) -> int:
+        return self._file.config.layers
+
+    def encode_layers(self, texts: list[str], *, role: Role = "passage", batch_size: int | None = None) -> np.ndarray:
+        """Mean-pooled, L2-normalized vectors after the embeddings and after each layer.
+
+        Shape ``(layers + 1, n, dim)``; the last entry equals :meth:`encode` (fp32). Used for
+        per-layer alignment analyses (MEXA). The first call builds a second cached graph.
+        """
+        if self._layers_session is None:
+            self._layers_session = self._make_session("layers")
+        from .._validation import check_texts
+
+        items = check_texts(texts)
+        out = np.empty((self.num_layers + 1, len(items), self.dim), dtype=np.float32)
+        bs = batch_size or self.batch_size
+        order = np.argsort(self._lengths(items), kind="stable")[::-1]
+        for start in range(0, len(items), bs):
+            idx = order[start : start + bs]
+            batch = self.tokenize([items[i] for i in idx], role)
+            (means,) = self._layers_session.run(["layer_means"], {"input_ids": batch.ids, "attention_mask": batch.mask})
+            out[:, idx] = means
+        return l2_normalize(out)
 
     def _token_states_batch(self, texts: list[str], role: Role) -> list[TokenStates]:
         batch = self.tokenize(texts, role)

@@ -1,0 +1,206 @@
+"""Bitext mining on embeddings: k-NN both ways, margin scores, LASER's four selection modes.
+
+The method of Artetxe & Schwenk (2019) as LASER's ``mine_bitexts.py`` runs it: each source
+``x`` has its ``k`` nearest targets and each target ``y`` its ``k`` nearest sources; a candidate's
+margin compares its cosine with the mean cosine of ``x`` and of ``y`` to their neighbours
+(:mod:`._margin`). Then
+
+- ``forward``: each source with its best-scoring target among its ``k`` candidates;
+- ``backward``: each target with its best-scoring source;
+- ``intersection``: the pairs found by both;
+- ``max``: the forward and backward pairs together, best score first, a pair kept only when
+  neither its source nor its target was taken already (each sentence used at most once).
+
+Memory: the inputs may be ``np.memmap`` arrays; the k-NN runs block by block (resumable in a
+work folder, :mod:`._stream`) and keeps ``O((n_src + n_tgt) * k)`` numbers, nothing quadratic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from .._validation import check_choice, check_float, check_int
+from ._knn import BACKENDS, check_embeddings
+from ._margin import MARGINS, score_candidates
+from ._stream import BlockStats, blockwise_knn, fingerprint, open_work_dir
+
+MODES = ("forward", "backward", "intersection", "max")
+KNN_CHOICES = (*BACKENDS, "auto")
+#: Above this many (n_src * n_tgt) score computations, ``knn="auto"`` picks the IVF index.
+AUTO_EXACT_LIMIT = 4_000_000_000
+
+
+@dataclass(frozen=True)
+class BitextPair:
+    """One mined pair: ids, margin ``score``, texts (empty when unknown) and plain ``cosine``."""
+
+    src_id: str
+    tgt_id: str
+    score: float
+    src_text: str
+    tgt_text: str
+    cosine: float
+
+
+class Candidates(NamedTuple):
+    """Mined pairs as parallel arrays (row indices into each side), best score first."""
+
+    src: np.ndarray
+    tgt: np.ndarray
+    score: np.ndarray
+    cosine: np.ndarray
+
+    def __len__(self) -> int:  # type: ignore[override]
+        return int(self.src.shape[0])
+
+    def take(self, keep: np.ndarray) -> Candidates:
+        return Candidates(self.src[keep], self.tgt[keep], self.score[keep], self.cosine[keep])
+
+
+@dataclass
+class KnnInfo:
+    """How the neighbours were found (for reports)."""
+
+    backend: str = ""
+    blocks: BlockStats = field(default_factory=BlockStats)
+
+
+def resolve_backend(knn: str, n_src: int, n_tgt: int) -> str:
+    check_choice(knn, KNN_CHOICES, "knn")
+    if knn != "auto":
+        return knn
+    return "exact" if n_src * n_tgt <= AUTO_EXACT_LIMIT or min(n_src, n_tgt) < 39 * 64 else "ivf"
+
+
+def neighbours(
+    src: np.ndarray,
+    tgt: np.ndarray,
+    k: int = 4,
+    *,
+    knn: str = "auto",
+    block_size: int = 16384,
+    work_dir: str | Path | None = None,
+    nprobe: int | None = None,
+    info: KnnInfo | None = None,
+    progress: Callable[[str, int], Callable[[int], None] | None] | None = None,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """``((x2y_scores, x2y_idx), (y2x_scores, y2x_idx))``: ``k`` nearest neighbours both ways."""
+    src = check_embeddings(src, "source")
+    tgt = check_embeddings(tgt, "target", dim=src.shape[1])
+    check_int(k, "k", low=1)
+    check_int(block_size, "block_size", low=1)
+    info = info if info is not None else KnnInfo()
+    backend = info.backend = resolve_backend(knn, src.shape[0], tgt.shape[0])
+    wd = Path(work_dir) if work_dir is not None else None
+    if wd is not None:
+        open_work_dir(wd, {
+            "src": {"rows": src.shape[0], "fingerprint": fingerprint(src)},
+            "tgt": {"rows": tgt.shape[0], "fingerprint": fingerprint(tgt)},
+            "dim": src.shape[1], "k": k, "backend": backend, "block_size": block_size,
+            "nprobe": nprobe if backend == "ivf" else None,
+        })
+    out = []
+    for tag, q, db in (("fwd", src, tgt), ("bwd", tgt, src)):
+        kk = min(k, db.shape[0])
+        bar = progress(tag, q.shape[0]) if progress is not None else None
+        out.append(blockwise_knn(
+            q, db, kk, backend=backend, block_size=block_size, work_dir=wd, tag=tag,
+            nprobe=nprobe, stats=info.blocks, progress=bar,
+        ))
+    return out[0], out[1]
+
+
+def _means(scores: np.ndarray) -> np.ndarray:
+    valid = np.isfinite(scores)
+    total = np.where(valid, scores, 0).sum(axis=1)
+    return (total / np.maximum(valid.sum(axis=1), 1)).astype(np.float32)
+
+
+def select_pairs(
+    fwd: tuple[np.ndarray, np.ndarray],
+    bwd: tuple[np.ndarray, np.ndarray],
+    *,
+    margin: str = "ratio",
+    mode: str = "max",
+) -> Candidates:
+    """Score every candidate with ``margin`` and select pairs by ``mode``; best score first."""
+    check_choice(margin, MARGINS, "margin")
+    check_choice(mode, MODES, "mode")
+    (xs, xi), (ys, yi) = fwd, bwd
+    x_mean, y_mean = _means(xs), _means(ys)
+    f_scores = score_candidates(xs, x_mean, y_mean[np.maximum(xi, 0)], margin)
+    f_scores = np.where(xi >= 0, f_scores, -np.inf)
+    b_scores = score_candidates(ys, y_mean, x_mean[np.maximum(yi, 0)], margin)
+    b_scores = np.where(yi >= 0, b_scores, -np.inf)
+    fb, bb = f_scores.argmax(axis=1), b_scores.argmax(axis=1)
+    rows_x, rows_y = np.arange(xs.shape[0]), np.arange(ys.shape[0])
+    fwd_c = Candidates(rows_x, xi[rows_x, fb], f_scores[rows_x, fb], xs[rows_x, fb])
+    bwd_c = Candidates(yi[rows_y, bb], rows_y, b_scores[rows_y, bb], ys[rows_y, bb])
+    fwd_c, bwd_c = fwd_c.take(fwd_c.tgt >= 0), bwd_c.take(bwd_c.src >= 0)
+    if mode == "forward":
+        return _sorted(fwd_c)
+    if mode == "backward":
+        return _sorted(bwd_c)
+    if mode == "intersection":
+        n_tgt = ys.shape[0]
+        back_key = bwd_c.src.astype(np.int64) * n_tgt + bwd_c.tgt
+        return _sorted(fwd_c.take(np.isin(fwd_c.src.astype(np.int64) * n_tgt + fwd_c.tgt, back_key)))
+    both = Candidates(*(np.concatenate([a, b]) for a, b in zip(fwd_c, bwd_c)))
+    both = _sorted(both)
+    used_src = np.zeros(xs.shape[0], dtype=bool)
+    used_tgt = np.zeros(ys.shape[0], dtype=bool)
+    keep = np.zeros(len(both), dtype=bool)
+    for n, (s, t) in enumerate(zip(both.src.tolist(), both.tgt.tolist())):
+        if not used_src[s] and not used_tgt[t]:
+            used_src[s] = used_tgt[t] = keep[n] = True
+    return both.take(keep)
+
+
+def _sorted(c: Candidates) -> Candidates:
+    order = np.lexsort((c.tgt, c.src, -c.score))  # score descending, ties by position
+    return c.take(order)
+
+
+def cut(c: Candidates, *, threshold: float | None = None, top: int | None = None) -> Candidates:
+    """Keep pairs scoring at least ``threshold``, then the ``top`` best (either may be None)."""
+    if threshold is not None:
+        c = c.take(c.score >= check_float(threshold, "threshold"))
+    if top is not None:
+        c = c.take(np.arange(min(len(c), check_int(top, "top", low=1))))
+    return c
+
+
+def mine_embeddings(
+    src: np.ndarray,
+    tgt: np.ndarray,
+    *,
+    k: int = 4,
+    margin: str = "ratio",
+    mode: str = "max",
+    knn: str = "auto",
+    threshold: float | None = None,
+    top: int | None = None,
+    block_size: int = 16384,
+    work_dir: str | Path | None = None,
+    nprobe: int | None = None,
+    info: KnnInfo | None = None,
+    progress: Callable[[str, int], Callable[[int], None] | None] | None = None,
+) -> Candidates:
+    """Mine two embedded corpora (arrays or memmaps): pairs best first, cut by threshold / top."""
+    check_choice(margin, MARGINS, "margin")
+    check_choice(mode, MODES, "mode")
+    if threshold is not None:
+        check_float(threshold, "threshold")
+    if top is not None:
+        check_int(top, "top", low=1)
+    fwd, bwd = neighbours(
+        src, tgt, k, knn=knn, block_size=block_size, work_dir=work_dir, nprobe=nprobe, info=info,
+        progress=progress,
+    )
+    return cut(select_pairs(fwd, bwd, margin=margin, mode=mode), threshold=threshold, top=top)
+
