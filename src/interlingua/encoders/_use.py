@@ -61,7 +61,7 @@ class USEEncoder(Encoder):
         if not sample:
             return
         seen: dict[str, int] = {}
-        for guess in detect_language(sample):
+        for guess in detect_language(sample, backend="py3langid"):  # calibrated scores; lid.176 is less sure
             base = guess.lang.split("-")[0]
             if guess.score >= 0.9 and base not in USE_LANGUAGES:
                 seen[base] = seen.get(base, 0) + 1
