@@ -9,6 +9,7 @@ from ._bitext import bitext_retrieval, bitext_scores
 from ._embed import PrecomputedEncoder, embed_texts, embedding_settings
 from ._run import RunConfig, load_config, load_run, run_eval, save_run
 from ._task import TaskResult, TaskSpec, get_task, register_task, task_specs
+from .report import write_report
 
 __all__ = [
     "PrecomputedEncoder",
@@ -26,4 +27,5 @@ __all__ = [
     "run_eval",
     "save_run",
     "task_specs",
+    "write_report",
 ]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..encoders import EmbedReport, EmbeddingCache, Encoder, EncodeStats, encode_corpus
+from ..encoders import EmbeddingCache, EmbedReport, Encoder, EncodeStats, encode_corpus
 from ..encoders._base import EncoderInfo, Role
 from ..errors import InputError
 
@@ -33,13 +33,17 @@ class EmbedSettings:
     report: EmbedReport = field(default_factory=lambda: EmbedReport("", ""))
 
 
-_SETTINGS: ContextVar[EmbedSettings] = ContextVar("interlingua_eval_embedding", default=EmbedSettings())
+_SETTINGS: ContextVar[EmbedSettings | None] = ContextVar("interlingua_eval_embedding", default=None)
+
+
+def _current() -> EmbedSettings:
+    return _SETTINGS.get() or EmbedSettings()
 
 
 @contextmanager
 def embedding_settings(**changes) -> Iterator[EmbedSettings]:
     """Use these settings for every :func:`embed_texts` call inside the block."""
-    settings = replace(_SETTINGS.get(), report=EmbedReport("", ""), **changes)
+    settings = replace(_current(), report=EmbedReport("", ""), **changes)
     token = _SETTINGS.set(settings)
     try:
         yield settings
@@ -51,7 +55,7 @@ def embed_texts(encoder: Encoder, texts: Sequence[str], role: Role = "query", *,
     """``(len(texts), dim)`` float32 vectors, L2-normalized; each distinct text is encoded once."""
     from tqdm.auto import tqdm
 
-    s = _SETTINGS.get()
+    s = _current()
     uniq = list(dict.fromkeys(texts))
     if not uniq:
         return np.zeros((0, encoder.dim), dtype=np.float32)

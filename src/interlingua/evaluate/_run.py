@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import math
 import platform
 import time
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,11 @@ def load_config(path: str | Path, **overrides: Any) -> RunConfig:
         raise InputError(f"Cannot parse the run config: {exc}", path=str(p)) from exc
     if not isinstance(d, dict):
         raise InputError("A run config must be a table / object.", path=str(p))
+    if isinstance(d.get("data"), str) and not Path(d["data"]).expanduser().is_absolute():
+        d["data"] = str(p.parent / d["data"])  # a path in the file is relative to the file
+    task = overrides.get("task")
+    if task is not None and d.get("task", task) != task:
+        raise InputError(f"The run config is for task {d['task']!r}, not {task!r}.", path=str(p))
     d.update({k: v for k, v in overrides.items() if v is not None})
     return RunConfig.from_dict(d)
 
@@ -142,7 +148,7 @@ def run_eval(config: RunConfig, *, encoder=None, quiet: bool = True) -> dict[str
     check_int(config.workers, "workers", low=1)
     data = resolve_data(config, spec.default_data)
     kwargs = _task_kwargs(spec.run, config)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     t0 = time.perf_counter()
     checksum = data_checksum(data)
     enc = encoder if encoder is not None else get_encoder(config.encoder, **config.encoder_options)
@@ -167,7 +173,8 @@ def save_run(record: dict[str, Any], path: str | Path) -> Path:
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_name(p.name + ".tmp")
-    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1, default=_json_default), encoding="utf-8")
+    text = json.dumps(_finite(record), ensure_ascii=False, indent=1, default=_json_default, allow_nan=False)
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(p)
     return p
 
@@ -183,6 +190,17 @@ def load_run(path: str | Path) -> dict[str, Any]:
     if not isinstance(rec, dict) or rec.get("format") != FORMAT or "result" not in rec:
         raise InputError(f"Not an interlingua run record (expected \"format\": \"{FORMAT}\").", path=str(p))
     return rec
+
+
+def _finite(o: Any) -> Any:
+    """NaN and infinities become null, so the file is strict JSON (undefined cells stay visible as gaps)."""
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
+    return o
 
 
 def _json_default(o: Any) -> Any:

@@ -26,7 +26,8 @@ class TaskResult:
     primary_metric: str
     metrics: dict[str, float]
     per_language: dict[str, dict[str, float]] = field(default_factory=dict)
-    matrices: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> {"rows", "cols", "values"}
+    # name -> {"rows", "cols", "values"} and optionally "row_label", "col_label" (axis titles)
+    matrices: dict[str, dict[str, Any]] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
 

@@ -37,10 +37,9 @@ def banded_dp(
 ) -> tuple[list[tuple[int, int]], list[float]]:
     """Cheapest monotone path from ``(0, 0)`` to ``(n, m)`` inside ``band``.
 
-    Returns the moves of the path in order as ``(i0, j0)`` start points paired with their
-    move, flattened into two lists: ``steps`` ``[(a, b), ...]`` is implied by consecutive
-    points, so the function returns the points (``(0, 0)`` first, ``(n, m)`` last) and the
-    cost of each step.
+    Returns the points of the path (``(0, 0)`` first, ``(n, m)`` last; consecutive points
+    differ by one of ``moves``) and the cost of each step. Ties go to the earlier move in
+    ``moves``. Memory: one float and one int8 per band cell.
     """
     lo, hi = band if band is not None else full_band(n, m)
     inner = [(a, b) for a, b in moves if a > 0]

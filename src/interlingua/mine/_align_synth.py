@@ -17,7 +17,7 @@ LINK_MIX = {(1, 1): 0.84, (1, 0): 0.04, (0, 1): 0.04, (2, 1): 0.04, (1, 2): 0.04
 
 
 def synthetic_pair(
-    units: int, *, dim: int = 64, max_size: int = 3, noise: float = 0.35, seed: int = 0, mix: dict | None = None
+    units: int, *, dim: int = 384, max_size: int = 3, noise: float = 0.35, seed: int = 0, mix: dict | None = None
 ) -> tuple[np.ndarray, np.ndarray, list[Alignment]]:
     """``(src_windows, tgt_windows, gold)`` with ``units`` links drawn from ``mix``.
 

@@ -33,6 +33,8 @@ MODES = ("forward", "backward", "intersection", "max")
 KNN_CHOICES = (*BACKENDS, "auto")
 #: Above this many (n_src * n_tgt) score computations, ``knn="auto"`` picks the IVF index.
 AUTO_EXACT_LIMIT = 4_000_000_000
+#: ... or when a side has more rows than this (a flat index holds the whole side in memory).
+AUTO_FLAT_MAX_ROWS = 500_000
 
 
 @dataclass(frozen=True)
@@ -71,10 +73,15 @@ class KnnInfo:
 
 
 def resolve_backend(knn: str, n_src: int, n_tgt: int) -> str:
+    """``auto``: faiss ``IndexFlatIP`` (exact, fastest) while both sides are small enough to hold
+    in memory; the IVF index for large inputs; numpy block-wise exact when a side is too small to
+    train an IVF index on."""
     check_choice(knn, KNN_CHOICES, "knn")
     if knn != "auto":
         return knn
-    return "exact" if n_src * n_tgt <= AUTO_EXACT_LIMIT or min(n_src, n_tgt) < 39 * 64 else "ivf"
+    if n_src * n_tgt <= AUTO_EXACT_LIMIT and max(n_src, n_tgt) <= AUTO_FLAT_MAX_ROWS:
+        return "faiss"
+    return "exact" if min(n_src, n_tgt) < 40 * 64 else "ivf"
 
 
 def neighbours(

@@ -9,6 +9,12 @@ index (``IndexIVFFlat``: k-means cells, ``nprobe`` of them searched, exact inner
 inside), trained on a sample and filled from a memmap chunk by chunk: the choice for inputs of
 a million rows.
 
+IVF recall: queries come from the other language, and a cross-lingual query often falls outside
+the cells its neighbours sit in, so ``nprobe`` matters more than for monolingual search. On
+BUCC zh-en with e5-small (ratio margin, best-threshold F1): exact 0.8745, ivf nprobe 16 (the
+default, ``DEFAULT_NPROBE``) 0.8621, 32 0.8682, 64 0.8692, hnsw 0.8732. Search time grows
+about linearly with ``nprobe``.
+
 Pages of a memory-mapped input are handed back to the OS after each chunk (``release``), so
 streaming a 1.5 GB ``.npy`` does not leave 1.5 GB resident in the process.
 """
@@ -24,6 +30,7 @@ from .._validation import check_choice, check_int
 from ..errors import InputError, MissingDependencyError
 
 BACKENDS = ("exact", "faiss", "hnsw", "ivf")
+DEFAULT_NPROBE = 16
 _ADD_CHUNK = 1 << 16
 
 
@@ -106,20 +113,32 @@ def knn(
 
 
 def _search_exact(qb: np.ndarray, db: np.ndarray, k: int, block: int) -> tuple[np.ndarray, np.ndarray]:
+    """Running top-k over database blocks; queries in sub-blocks so that the score matrix and its
+    argpartition stay ~100 MB whatever ``block`` is."""
+    sub = max(1, min(qb.shape[0], (1 << 23) // max(1, min(block, db.shape[0]))))
+    out_s = np.empty((qb.shape[0], k), dtype=np.float32)
+    out_i = np.empty((qb.shape[0], k), dtype=np.int64)
     best_s = np.full((qb.shape[0], 0), -np.inf, dtype=np.float32)
     best_i = np.zeros((qb.shape[0], 0), dtype=np.int64)
     for ds in range(0, db.shape[0], block):
-        sims = qb @ np.ascontiguousarray(db[ds : ds + block]).T
-        kk = min(k, sims.shape[1])
-        part = np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
-        cand_s = np.concatenate([best_s, np.take_along_axis(sims, part, axis=1)], axis=1)
-        cand_i = np.concatenate([best_i, part + ds], axis=1)
+        dbb = np.ascontiguousarray(db[ds : ds + block])
+        kk = min(k, dbb.shape[0])
+        part_s = np.empty((qb.shape[0], kk), dtype=np.float32)
+        part_i = np.empty((qb.shape[0], kk), dtype=np.int64)
+        for qs in range(0, qb.shape[0], sub):
+            sims = qb[qs : qs + sub] @ dbb.T
+            part = np.argpartition(-sims, kk - 1, axis=1)[:, :kk]
+            part_s[qs : qs + sub] = np.take_along_axis(sims, part, axis=1)
+            part_i[qs : qs + sub] = part + ds
+        cand_s = np.concatenate([best_s, part_s], axis=1)
+        cand_i = np.concatenate([best_i, part_i], axis=1)
         keep = np.argpartition(-cand_s, min(k, cand_s.shape[1]) - 1, axis=1)[:, :k]
         best_s = np.take_along_axis(cand_s, keep, axis=1)
         best_i = np.take_along_axis(cand_i, keep, axis=1)
     release(db)
     order = np.argsort(-best_s, axis=1, kind="stable")
-    return np.take_along_axis(best_s, order, axis=1), np.take_along_axis(best_i, order, axis=1)
+    out_s[:], out_i[:] = np.take_along_axis(best_s, order, axis=1), np.take_along_axis(best_i, order, axis=1)
+    return out_s, out_i
 
 
 def ivf_lists(n: int) -> int:
@@ -142,10 +161,11 @@ def _build_faiss(db: np.ndarray, backend: str, nprobe: int | None):
     else:
         nlist = ivf_lists(n)
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(d), d, nlist, faiss.METRIC_INNER_PRODUCT)
-        sample = min(n, 64 * nlist)
+        index.cp.niter = 10  # k-means iterations: cells only route queries, 10 is plenty
+        sample = min(n, 40 * nlist)
         rows = np.sort(np.random.default_rng(0).choice(n, sample, replace=False))
         index.train(np.ascontiguousarray(db[rows], dtype=np.float32))
-        index.nprobe = min(nlist, nprobe if nprobe is not None else 16)
+        index.nprobe = min(nlist, nprobe if nprobe is not None else DEFAULT_NPROBE)
     for ds in range(0, n, _ADD_CHUNK):
         index.add(np.ascontiguousarray(db[ds : ds + _ADD_CHUNK], dtype=np.float32))
         release(db)

@@ -8,6 +8,7 @@ from ._langcodes import canonical_lang, lang_name, same_language
 from ._langid import LangGuess, detect_language
 from ._normalize import decode_utf8, normalize_text
 from ._script import detect_script, script_counts
+from ._segment import segment_words
 from ._split import THAI_MIN_CHARS, split_sentence_spans, split_sentences
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "normalize_text",
     "same_language",
     "script_counts",
+    "segment_words",
     "split_sentence_spans",
     "split_sentences",
 ]

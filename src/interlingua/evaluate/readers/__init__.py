@@ -34,4 +34,5 @@ __all__ = [
     "tatoeba_languages",
     "udhr_index",
     "write_run",
+    "xquad_languages",
 ]

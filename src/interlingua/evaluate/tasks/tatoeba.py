@@ -32,7 +32,7 @@ def tatoeba(encoder, data: Path, *, languages=None, scoring=None, k: int = 4, ro
         n = len(s.source)
         src, tgt = vecs[pos : pos + n], vecs[pos + n : pos + 2 * n]
         pos += 2 * n
-        row: dict[str, float] = {"n": float(n)}
+        row: dict[str, float] = {"n": n}
         for sc in scorings:
             m = bitext_retrieval(src, tgt, sc, k=k)
             row[f"acc_{sc}_xx2en"] = m["acc_src2tgt"]

@@ -1,0 +1,132 @@
+"""``interlingua eval``: one sub-command per registered task, plus ``report`` and ``list``.
+
+``interlingua eval tatoeba --data DIR [--lang de --lang fr] [--scoring margin] [-o run.json]``
+runs a task; ``--config run.toml`` reads the same settings from a file (flags win);
+``--set key=value`` passes a task-specific option. ``interlingua eval report RUN.json
+[RUN2.json ...] -o report.html`` writes an HTML page with PNG figures beside it.
+
+A run config (TOML or JSON; a relative ``data`` path is relative to the file)::
+
+    task = "tatoeba"
+    data = "../shared/data/tatoeba"
+    encoder = "e5-small"
+    languages = ["de", "ja"]
+    scoring = "both"
+    workers = 2
+    [options]
+    k = 4
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from ..errors import InputError
+from ._common import JsonOpt, QuietOpt, print_json
+
+eval_app = typer.Typer(help="Evaluate encoders on multilingual benchmarks; write JSON results and HTML reports.",
+                       no_args_is_help=True)
+
+
+def _parse_set(items: list[str] | None) -> dict:
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"The '--set' option takes key=value. Got {item!r} instead.")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
+def _make_command(task_name: str):
+    def command(
+        data: Path = typer.Option(None, "--data", "-d", help="Dataset path (folder or file)."),
+        model: str = typer.Option(None, "--model", "-m", help="Encoder name or model path (default e5-small)."),
+        lang: list[str] = typer.Option(None, "--lang", "-l", help="Languages to evaluate: repeat or comma-separate; any code form (de, deu, deu_Latn). Default: all."),
+        scoring: str = typer.Option(None, "--scoring", help="cosine, margin or both (tasks that score pairs)."),
+        config: Path = typer.Option(None, "--config", "-c", help="Run config, TOML or JSON; flags override it."),
+        output: Path = typer.Option(None, "--output", "-o", help="Write the run record (JSON) here."),
+        set_: list[str] = typer.Option(None, "--set", help="Task option key=value (value parsed as JSON when it can be)."),
+        workers: int = typer.Option(None, "--workers", "-w", help="Encoder processes, one thread each."),
+        no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
+        quiet: bool = QuietOpt,
+        as_json: bool = JsonOpt,
+    ) -> None:
+        from ..evaluate import RunConfig, load_config, run_eval, save_run
+
+        flags = {
+            "data": str(data) if data else None, "encoder": model, "scoring": scoring,
+            "languages": [c.strip() for item in lang for c in item.split(",") if c.strip()] if lang else None,
+            "workers": workers, "cache": False if no_cache else None,
+        }
+        options = _parse_set(set_)
+        if config is not None:
+            cfg = load_config(config, task=task_name, **flags)
+            cfg.options.update(options)
+        else:
+            cfg = RunConfig.from_dict({"task": task_name, **{k: v for k, v in flags.items() if v is not None},
+                                       "options": options})
+        record = run_eval(cfg, quiet=quiet)
+        if output is not None:
+            save_run(record, output)
+        if as_json:
+            print_json(record)
+            return
+        _print_summary(record, output)
+
+    command.__doc__ = None
+    return command
+
+
+def _print_summary(record: dict, output: Path | None) -> None:
+    res = record["result"]
+    console = Console()
+    primary = res["primary_metric"]
+    console.print(f"[bold]{res['task']}[/bold] with {record['encoder']['name']} in {record['seconds']:.1f} s "
+                  f"({record['embedding']['encoded']:,} encoded, {record['embedding']['cache_hits']:,} from cache)")
+    for key, value in res["metrics"].items():
+        mark = "  <- primary" if key == primary else ""
+        console.print(f"  {key:<28} {value:10.4f}{mark}")
+    if output is not None:
+        console.print(f"run record: {output}")
+
+
+def report(
+    runs: list[Path] = typer.Argument(..., help="Run records (JSON) written by `interlingua eval TASK -o`."),
+    output: Path = typer.Option(Path("report.html"), "--output", "-o", help="HTML file; PNGs go in <name>_files/."),
+) -> None:
+    """Write an HTML report with PNG figures for one run, or comparing several."""
+    from ..evaluate.report import write_report
+
+    path = write_report(runs, output)
+    Console(stderr=True).print(f"report: {path}")
+
+
+def list_tasks(as_json: bool = JsonOpt) -> None:
+    """List the evaluation tasks."""
+    from ..evaluate import task_specs
+
+    rows = [{"task": s.name, "default_data": s.default_data, "description": s.description} for s in task_specs()]
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        print(f"{r['task']:<20} {r['description']}")
+
+
+def register(app: typer.Typer) -> None:
+    from ..evaluate import task_specs
+
+    eval_app.command("report")(report)
+    eval_app.command("list")(list_tasks)
+    for spec in task_specs():
+        if spec.name not in ("report", "list"):
+            eval_app.command(spec.name, help=spec.description)(_make_command(spec.name))
+    app.add_typer(eval_app, name="eval")

@@ -1,0 +1,143 @@
+"""XQuAD passage retrieval through a real :class:`~interlingua.store.Collection`: dense, BM25,
+hybrid (RRF, k = 60; or ``fusion="weighted"``, a weighted sum of min-max normalized scores) and
+hybrid + MaxSim rerank of the top ``rerank_depth``, in three settings.
+
+The corpus is every paragraph of every language in one collection (id ``<lang>:<paragraph>``);
+the queries are the questions. Settings are language filters on that one collection:
+
+(a) ``same``: questions against paragraphs in the question's language;
+(b) ``en``: questions of each language against the English paragraphs;
+(c) ``pool``: questions against the pool of all languages' paragraphs, where a hit is the
+    question's paragraph in any language: the ranking is collapsed to paragraphs (each
+    paragraph at the rank of its best-ranked language version) before scoring, so Recall@10
+    asks "is the right paragraph, in some language, among the first 10 paragraphs".
+
+Measures come from ``ir_measures`` (trec_eval's definitions), in percent.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..._validation import check_int
+from ...errors import InputError
+from .._embed import embed_texts
+from .._task import TaskResult, register_task
+from ..readers import read_xquad
+
+SETTINGS = {"a": "same", "b": "en", "c": "pool"}
+METHODS = ("dense", "bm25", "hybrid", "hybrid+rerank")
+MEASURES = {"MRR@10": "RR@10", "nDCG@10": "nDCG@10", "R@10": "R@10", "R@100": "R@100"}
+
+
+def _collapse(run: dict[str, float]) -> dict[str, float]:
+    """``lang:pid`` scores -> ``pid`` scores, each paragraph at its best language version."""
+    out: dict[str, float] = {}
+    for did, score in run.items():
+        pid = did.split(":", 1)[1]
+        if pid not in out or score > out[pid]:
+            out[pid] = score
+    return out
+
+
+def _ranked(run: dict[int, float]) -> list[int]:
+    return sorted(run, key=lambda key: (-run[key], key))
+
+
+@register_task("xquad", description="XQuAD passage retrieval in a Collection: dense, BM25, hybrid, hybrid+rerank; "
+               "same-language, to-English and mixed-pool settings.", default_data="xquad")
+def xquad(encoder, data: Path, *, languages=None, settings=("a", "b", "c"), methods=METHODS, top_k: int = 100,
+          rerank_depth: int = 20, max_queries: int | None = None, fusion: str = "rrf",
+          weights: tuple[float, float] | None = None) -> TaskResult:
+    import ir_measures
+
+    from ...search import FUSIONS, RRF_K, Searcher, fuse
+    from ...store import Collection
+
+    check_int(top_k, "top_k", low=10)
+    check_int(rerank_depth, "rerank_depth", low=1)
+    settings = [s for s in settings]
+    if fusion not in FUSIONS:
+        raise InputError(f"Unknown fusion {fusion!r}; use {', '.join(FUSIONS)}.")
+    for s in settings:
+        if s not in SETTINGS:
+            raise InputError(f"Unknown XQuAD setting {s!r}; use a (same language), b (to English), c (mixed pool).")
+    for m in methods:
+        if m not in METHODS:
+            raise InputError(f"Unknown XQuAD method {m!r}; use {', '.join(METHODS)}.")
+    sets = read_xquad(data, languages)
+    q_langs = sorted(sets)  # the query languages asked for; the pool may add English for (b)
+    if "b" in settings and "en" not in sets:
+        sets.update(read_xquad(data, ["en"]))
+    langs = sorted(sets)
+    pids = {lang: list(s.passages) for lang, s in sets.items()}
+    questions = {lang: list(s.questions.items())[: max_queries or None] for lang, s in sets.items()}
+    measures = {name: ir_measures.parse_measure(m) for name, m in MEASURES.items()}
+    doc_texts = [sets[lang].passages[p] for lang in langs for p in pids[lang]]
+    doc_vecs = embed_texts(encoder, doc_texts, "passage", desc="xquad paragraphs")
+    q_texts = [t for lang in q_langs for _, (t, _) in questions[lang]]
+    q_vecs = embed_texts(encoder, q_texts, "query", desc="xquad questions")
+    rerank = "hybrid+rerank" in methods
+    cells: dict[str, dict[str, dict[str, float]]] = {}  # "a/dense" -> qlang -> measure -> value
+    with tempfile.TemporaryDirectory(prefix="interlingua-xquad-") as tmp:
+        with Collection.create(Path(tmp) / "xquad", encoder=encoder, dense_index="flat") as col:
+            docs = [{"id": f"{lang}:{p}", "text": sets[lang].passages[p], "lang": lang, "meta": {"pid": p}}
+                    for lang in langs for p in pids[lang]]
+            col.add(docs, vectors=doc_vecs, identity=encoder.identity, batch_size=5000)
+            searcher = Searcher(col, encoder=encoder)
+            allowed_by_lang = {lang: col.select(include_langs=[lang]) for lang in langs}
+            id_of = {k: d.id for k, d in col.documents(col.catalog.select_keys()).items()}
+            text_of = {k: col.documents([k])[k].text for k in id_of} if rerank else {}
+            qtok = searcher.reranker.query_tokens_many(q_texts) if rerank else []
+            pos = 0
+            for qlang in q_langs:
+                for setting in settings:
+                    allowed = {"a": allowed_by_lang[qlang], "b": allowed_by_lang.get("en"), "c": None}[setting]
+                    runs: dict[str, dict[str, dict[str, float]]] = {m: {} for m in methods}
+                    qrels: dict[str, dict[str, int]] = {}
+                    for i, (qid, (text, pid)) in enumerate(questions[qlang]):
+                        gold = {"a": f"{qlang}:{pid}", "b": f"en:{pid}", "c": pid}[setting]
+                        qrels[qid] = {gold: 1}
+                        r = searcher.runs(text, mode="hybrid", depth=top_k, allowed=allowed, query_vector=q_vecs[pos + i])
+                        fused = fuse(fusion, [r["dense"], r["lexical"]], weights=weights)
+                        got = {"dense": r["dense"], "bm25": r["lexical"], "hybrid": fused}
+                        if rerank:
+                            order = _ranked(fused)
+                            head = order[:rerank_depth]
+                            ms = searcher.reranker.scores(qtok[pos + i], head, [text_of[k] for k in head])
+                            # reranked head above the rest, in MaxSim order; the tail keeps the fused order
+                            got["hybrid+rerank"] = {k: 2.0 + float(s) for k, s in zip(head, ms)}
+                            got["hybrid+rerank"].update({k: fused[k] for k in order[rerank_depth:top_k]})
+                        for m in methods:
+                            run = {id_of[k]: s for k, s in got[m].items() if k in id_of}
+                            runs[m][qid] = _collapse(run) if setting == "c" else run
+                    for m in methods:
+                        agg = ir_measures.calc_aggregate(list(measures.values()), qrels, runs[m])
+                        cells.setdefault(f"{setting}/{m}", {})[qlang] = {
+                            name: 100 * float(agg.get(meas, 0.0)) for name, meas in measures.items()}
+                pos += len(questions[qlang])
+    metrics = {f"{key}/{name}": float(np.mean([cells[key][q][name] for q in q_langs]))
+               for key in cells for name in MEASURES}
+    per_language = {q: {f"{key}/{name}": cells[key][q][name] for key in cells for name in MEASURES} for q in q_langs}
+    primary = "a/hybrid/nDCG@10" if "a/hybrid/nDCG@10" in metrics else next(iter(metrics))
+    return TaskResult(
+        task="xquad", primary_metric=primary, metrics=metrics, per_language=per_language,
+        details={"unit": "percent", "settings": {s: SETTINGS[s] for s in settings}, "table": format_table(metrics),
+                 "queries": {q: len(questions[q]) for q in q_langs}, "paragraphs": {q: len(pids[q]) for q in langs}},
+        config={"languages": q_langs, "pool_languages": langs, "settings": list(settings), "methods": list(methods), "top_k": top_k,
+                "rerank_depth": rerank_depth, "fusion": f"rrf k={RRF_K}" if fusion == "rrf" else f"weighted {weights or (0.5, 0.5)}", "max_queries": max_queries},
+    )
+
+
+def format_table(metrics: dict[str, float]) -> str:
+    """A Markdown table: one row per setting and method, one column per measure (mean over languages)."""
+    rows = ["| setting | method | " + " | ".join(MEASURES) + " |", "|---|---|" + "---:|" * len(MEASURES)]
+    for s, label in SETTINGS.items():
+        for m in METHODS:
+            if f"{s}/{m}/MRR@10" in metrics:
+                vals = " | ".join(f"{metrics[f'{s}/{m}/{name}']:.1f}" for name in MEASURES)
+                rows.append(f"| ({s}) {label} | {m} | {vals} |")
+    return "\n".join(rows)

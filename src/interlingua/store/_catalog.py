@@ -1,0 +1,305 @@
+"""The catalog: documents, their vectors and a change log in one SQLite file.
+
+The catalog is the collection's source of truth. Each batch of writes is one SQLite
+transaction (WAL journal, ``synchronous=FULL``): when :meth:`Catalog.add` returns, the batch is
+on disk. Documents get an internal integer ``key`` that is never reused (``AUTOINCREMENT``);
+an upsert gives the new text a new key. Every key written or removed is logged in
+``changes``; the dense and lexical indexes record the last change they hold and catch up from
+the log when a collection is opened, so an index file that lags behind (a writer killed before
+it saved its indexes) loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+
+CATALOG = "catalog.sqlite"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs (
+    key INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS docs_lang ON docs(lang);
+CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, key INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS fields (name TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+_FIELD = re.compile(r"^[\w.-]{1,128}$")
+OPS = {"=": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+class DuplicateIdError(InputError):
+    """A document id that is already in the collection (and upsert was not asked for)."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One document of a collection: its id, text, BCP 47 language and JSON metadata."""
+
+    id: str
+    text: str
+    lang: str = ""
+    meta: dict[str, Any] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A metadata condition ``field op value`` (op one of =, !=, <, <=, >, >=; value a list for "in")."""
+
+    field: str
+    op: str
+    value: Any
+
+
+class Catalog:
+    def __init__(self, folder: Path, dim: int, *, readonly: bool = False):
+        self.path = folder / CATALOG
+        self.dim = dim
+        if not self.path.exists():
+            if readonly:
+                raise InputError(f"The collection has no catalog ({CATALOG}); it is damaged or not a collection.",
+                                 path=str(folder))
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA busy_timeout=10000")
+        if not readonly:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- writes (each one transaction) -----------------------------------------------------
+    def add(self, docs: Sequence[Document], vectors: np.ndarray, *, upsert: bool) -> list[int]:
+        """Insert one batch atomically; returns the new keys. A duplicate id aborts the batch."""
+        seen: set[str] = set()
+        for d in docs:
+            if d.id in seen:
+                raise DuplicateIdError(f"The document id {d.id!r} appears twice in one batch.")
+            seen.add(d.id)
+        blobs = np.ascontiguousarray(vectors, dtype=np.float32)
+        keys: list[int] = []
+        cur = self.db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            for d, vec in zip(docs, blobs):
+                old = cur.execute("SELECT key FROM docs WHERE id = ?", (d.id,)).fetchone()
+                if old is not None:
+                    if not upsert:
+                        raise DuplicateIdError(
+                            f"The document id {d.id!r} is already in the collection; use upsert to replace it.")
+                    cur.execute("DELETE FROM docs WHERE key = ?", old)
+                    cur.execute("INSERT INTO changes(key) VALUES (?)", old)
+                cur.execute("INSERT INTO docs(id, text, lang, meta, vector) VALUES (?, ?, ?, ?, ?)",
+                            (d.id, d.text, d.lang, json.dumps(d.meta, ensure_ascii=False), vec.tobytes()))
+                key = cur.lastrowid
+                keys.append(key)
+                cur.execute("INSERT INTO changes(key) VALUES (?)", (key,))
+            names = {k for d in docs for k in d.meta}
+            cur.executemany("INSERT OR IGNORE INTO fields(name) VALUES (?)", [(n,) for n in names])
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        return keys
+
+    def delete(self, ids: Sequence[str]) -> list[int]:
+        cur = self.db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            keys = []
+            for i in ids:
+                row = cur.execute("SELECT key FROM docs WHERE id = ?", (i,)).fetchone()
+                if row is not None:
+                    cur.execute("DELETE FROM docs WHERE key = ?", row)
+                    cur.execute("INSERT INTO changes(key) VALUES (?)", row)
+                    keys.append(row[0])
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        return keys
+
+    def set_state(self, values: dict[str, Any], *, trim_upto: int | None = None) -> None:
+        cur = self.db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            cur.executemany("INSERT OR REPLACE INTO state(name, value) VALUES (?, ?)",
+                            [(k, json.dumps(v)) for k, v in values.items()])
+            if trim_upto is not None:
+                cur.execute("DELETE FROM changes WHERE seq <= ?", (trim_upto,))
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+
+    # -- reads -----------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        return {k: json.loads(v) for k, v in self.db.execute("SELECT name, value FROM state")}
+
+    def last_seq(self) -> int:
+        row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").fetchone()
+        return int(row[0]) if row else 0
+
+    def changed_since(self, seq: int) -> tuple[np.ndarray, np.ndarray]:
+        """Keys changed after ``seq``: (live keys to (re)add, keys no longer live)."""
+        touched = [k for (k,) in self.db.execute("SELECT DISTINCT key FROM changes WHERE seq > ?", (seq,))]
+        if not touched:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        live = set(self.existing(touched))
+        return (np.array(sorted(live), np.int64), np.array(sorted(set(touched) - live), np.int64))
+
+    def existing(self, keys: Sequence[int]) -> list[int]:
+        out = []
+        for chunk in _chunks(list(keys), 900):
+            q = f"SELECT key FROM docs WHERE key IN ({','.join('?' * len(chunk))})"
+            out.extend(k for (k,) in self.db.execute(q, chunk))
+        return out
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
+
+    def languages(self) -> dict[str, int]:
+        return dict(self.db.execute("SELECT lang, COUNT(*) FROM docs GROUP BY lang ORDER BY 2 DESC"))
+
+    def fields(self) -> list[str]:
+        return [n for (n,) in self.db.execute("SELECT name FROM fields ORDER BY name")]
+
+    def has_id(self, doc_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM docs WHERE id = ?", (doc_id,)).fetchone() is not None
+
+    def documents(self, keys: Sequence[int]) -> dict[int, Document]:
+        out = {}
+        for chunk in _chunks([int(k) for k in keys], 900):
+            q = f"SELECT key, id, text, lang, meta FROM docs WHERE key IN ({','.join('?' * len(chunk))})"
+            for key, i, text, lang, meta in self.db.execute(q, chunk):
+                out[key] = Document(i, text, lang, json.loads(meta))
+        return out
+
+    def keys_of(self, ids: Sequence[str]) -> dict[str, int]:
+        out = {}
+        for chunk in _chunks(list(ids), 900):
+            q = f"SELECT id, key FROM docs WHERE id IN ({','.join('?' * len(chunk))})"
+            out.update(dict(self.db.execute(q, chunk)))
+        return out
+
+    def vectors(self, keys: Sequence[int]) -> np.ndarray:
+        """Vectors of ``keys``, in the order given (every key must exist)."""
+        keys = [int(k) for k in keys]
+        found: dict[int, bytes] = {}
+        for chunk in _chunks(keys, 900):
+            q = f"SELECT key, vector FROM docs WHERE key IN ({','.join('?' * len(chunk))})"
+            found.update(self.db.execute(q, chunk))
+        return self._stack([found[k] for k in keys])
+
+    def iter_rows(self, batch: int = 10_000, keys: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, list[str], np.ndarray]]:
+        """(keys, texts, vectors) in batches: of the whole catalog, or of ``keys``."""
+        if keys is not None:
+            for chunk in _chunks([int(k) for k in keys], 900):
+                q = f"SELECT key, text, vector FROM docs WHERE key IN ({','.join('?' * len(chunk))}) ORDER BY key"
+                yield self._unzip(self.db.execute(q, chunk).fetchall())
+            return
+        last = -1
+        while True:
+            rows = self.db.execute("SELECT key, text, vector FROM docs WHERE key > ? ORDER BY key LIMIT ?",
+                                   (last, batch)).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield self._unzip(rows)
+
+    def select_keys(self, *, include_langs: Sequence[str] | None = None, exclude_langs: Sequence[str] | None = None,
+                    conditions: Sequence[Condition] = ()) -> np.ndarray:
+        """Keys of the documents that pass a language and metadata filter."""
+        where, args = [], []
+        if include_langs is not None:
+            where.append(f"({' OR '.join(['lang = ? OR lang LIKE ?'] * len(include_langs)) or '0'})")
+            for lang in include_langs:
+                args += [lang, f"{lang}-%"]
+        for lang in exclude_langs or ():
+            where.append("NOT (lang = ? OR lang LIKE ?)")
+            args += [lang, f"{lang}-%"]
+        known = set(self.fields())
+        for c in conditions:
+            if c.field not in known or not _FIELD.match(c.field):
+                raise InputError(f"Unknown filter field {c.field!r}. The collection's metadata fields are: "
+                                 f"{', '.join(sorted(known)) or '(none)'}; also 'lang' via the language filter.")
+            path = f"json_extract(meta, '$.\"{c.field}\"')"
+            if isinstance(c.value, (list, tuple)):
+                where.append(f"{path} {'NOT ' if c.op == '!=' else ''}IN ({','.join('?' * len(c.value))})")
+                args += [_sql_value(v) for v in c.value]
+            else:
+                if c.op not in OPS:
+                    raise InputError(f"Unknown filter operator {c.op!r}; use one of {', '.join(OPS)}.")
+                where.append(f"{path} {OPS[c.op]} ?")
+                args.append(_sql_value(c.value))
+        sql = "SELECT key FROM docs" + (f" WHERE {' AND '.join(where)}" if where else "")
+        return np.fromiter((k for (k,) in self.db.execute(sql, args)), dtype=np.int64)
+
+    def integrity(self) -> list[str]:
+        problems = [r for (r,) in self.db.execute("PRAGMA integrity_check") if r != "ok"]
+        bad = self.db.execute("SELECT COUNT(*) FROM docs WHERE length(vector) != ?", (4 * self.dim,)).fetchone()[0]
+        if bad:
+            problems.append(f"{bad} vector(s) in the catalog do not have dimension {self.dim}")
+        return problems
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _stack(self, blobs: list[bytes]) -> np.ndarray:
+        if not blobs:
+            return np.zeros((0, self.dim), np.float32)
+        return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), self.dim).copy()
+
+    def _unzip(self, rows) -> tuple[np.ndarray, list[str], np.ndarray]:
+        return (np.array([r[0] for r in rows], np.int64), [r[1] for r in rows], self._stack([r[2] for r in rows]))
+
+
+def as_document(raw: Any, i: int) -> Document:
+    """A Document from a Document, an io Record, a dict (id/text/lang/meta) or a string."""
+    if isinstance(raw, Document):
+        return raw
+    if isinstance(raw, str):
+        return Document(str(i), raw)
+    if isinstance(raw, dict):
+        get = raw.get
+    else:
+        def get(name, default=None):
+            return getattr(raw, name, default)
+    text, doc_id = get("text"), get("id")
+    if not isinstance(text, str):
+        raise InputError(f"Document {i} has no text (its 'text' is {type(text).__name__}).")
+    if doc_id is None or str(doc_id) == "":
+        raise InputError(f"Document {i} has no id.")
+    meta = get("meta") or {}
+    if not isinstance(meta, dict):
+        raise InputError(f"The metadata of document {doc_id!r} must be a JSON object. Got {type(meta).__name__}.")
+    return Document(str(doc_id), text, get("lang") or "", meta)
+
+
+def _sql_value(v: Any) -> Any:
+    if isinstance(v, bool):
+        return int(v)
+    if v is None or isinstance(v, (int, float, str)):
+        return v
+    raise InputError(f"A filter value must be a string, number or boolean. Got {type(v).__name__} instead.")
+
+
+def _chunks(items: list, n: int) -> Iterator[list]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+__all__ = ["CATALOG", "Catalog", "Condition", "Document", "DuplicateIdError"]

@@ -1,0 +1,62 @@
+"""One writer at a time: an advisory ``flock`` on ``write.lock`` in the collection folder.
+
+The operating system drops the lock when the process dies (``kill -9`` included), so a crashed
+writer never leaves a stale lock behind. Readers take no lock (SQLite's WAL mode lets them
+read while a writer writes).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from pathlib import Path
+
+from ..errors import InterlinguaError
+
+LOCK_FILE = "write.lock"
+
+
+class CollectionLockedError(InterlinguaError):
+    """Another process is writing to the collection."""
+
+    exit_code = 4
+
+
+class WriterLock:
+    def __init__(self, folder: Path, *, timeout: float = 0.0):
+        self.path = folder / LOCK_FILE
+        self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = _read_holder(self._fd)
+                    os.close(self._fd)
+                    self._fd = None
+                    raise CollectionLockedError(
+                        f"The collection {folder} is locked by another writer{holder}; wait for it to "
+                        "finish (or pass a lock timeout to wait), then try again.") from None
+                time.sleep(0.05)
+        os.ftruncate(self._fd, 0)
+        os.write(self._fd, str(os.getpid()).encode())
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        pid = os.pread(fd, 32, 0).decode().strip()
+    except OSError:
+        return ""
+    return f" (process {pid})" if pid.isdigit() else ""
+
+
+__all__ = ["CollectionLockedError", "WriterLock"]
