@@ -48,3 +48,21 @@ MULTILINGUAL = [
 @pytest.fixture(scope="session")
 def multilingual():
     return list(MULTILINGUAL)
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Call the CLI's ``main(argv)`` in-process; return ``(exit_code, stdout, stderr)``."""
+    import warnings
+
+    from interlingua.cli import main
+
+    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)  # main() replaces it
+
+    def run(*argv) -> tuple[int, str, str]:
+        with pytest.raises(SystemExit) as exc:
+            main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return exc.value.code or 0, out, err
+
+    return run

@@ -12,27 +12,10 @@ import os
 import shutil
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-from interlingua.cli import main
-
-
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    """Call ``main(argv)``; return ``(exit_code, stdout, stderr)``."""
-    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)  # main() replaces it
-
-    def run(*argv) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exc:
-            main([str(a) for a in argv])
-        out, err = capsys.readouterr()
-        return exc.value.code or 0, out, err
-
-    return run
 
 
 def assert_one_error_line(err: str, *fragments: str) -> str:

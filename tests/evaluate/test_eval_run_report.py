@@ -4,11 +4,9 @@ record, the embedding cache on the second run, the HTML + PNG report, and the CL
 from __future__ import annotations
 
 import json
-import warnings
 
 import pytest
 
-from interlingua.cli import main
 from interlingua.errors import InputError
 from interlingua.evaluate import embedding_settings, load_config, load_run, run_eval, save_run
 from interlingua.evaluate.report import write_report
@@ -31,19 +29,6 @@ def tatoeba(tmp_path):
         (root / f"tatoeba.{code}-eng.{code}").write_text("\n".join(lines) + "\n", encoding="utf-8")
         (root / f"tatoeba.{code}-eng.eng").write_text("\n".join(ENG) + "\n", encoding="utf-8")
     return root
-
-
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)  # main() replaces it
-
-    def run(*argv):
-        with pytest.raises(SystemExit) as exc:
-            main([str(a) for a in argv])
-        out, err = capsys.readouterr()
-        return exc.value.code or 0, out, err
-
-    return run
 
 
 def test_run_from_config_record_cache_and_report(tatoeba, tmp_path):

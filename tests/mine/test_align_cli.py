@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import warnings
 
 import pytest
-
-from interlingua.cli import main
 
 EN = [
     "The museum opens at nine in the morning.",
@@ -27,19 +24,6 @@ DE = [
     "Fotografieren ohne Blitz ist überall erlaubt.",
     "Das Museum schließt um sechs Uhr abends.",
 ]
-
-
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)  # main() replaces it
-
-    def run(*argv) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exc:
-            main([str(a) for a in argv])
-        out, err = capsys.readouterr()
-        return exc.value.code or 0, out, err
-
-    return run
 
 
 @pytest.fixture

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import warnings
 
 import numpy as np
 import pytest
-
-from interlingua.cli import main
 
 DE = [
     "Der Hund schläft auf dem Sofa.",
@@ -32,19 +29,6 @@ EN = [
     "Volcanoes can be found on every continent.",
 ]
 GOLD = {("1", "8"), ("2", "5"), ("3", "4"), ("4", "2"), ("5", "6")}
-
-
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)  # main() replaces it
-
-    def run(*argv) -> tuple[int, str, str]:
-        with pytest.raises(SystemExit) as exc:
-            main([str(a) for a in argv])
-        out, err = capsys.readouterr()
-        return exc.value.code or 0, out, err
-
-    return run
 
 
 @pytest.fixture

@@ -4,25 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import warnings
 
 import pytest
 
-from interlingua.cli import main
 from interlingua.store import Collection
-
-
-@pytest.fixture
-def cli(capsys, monkeypatch):
-    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)
-
-    def run(*argv):
-        with pytest.raises(SystemExit) as exc:
-            main([str(a) for a in argv])
-        out, err = capsys.readouterr()
-        return exc.value.code or 0, out, err
-
-    return run
 
 
 @pytest.fixture
