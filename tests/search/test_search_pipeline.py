@@ -58,7 +58,7 @@ def test_lexical_finds_shared_words_in_cjk_and_latin(col):
 
 
 def test_hybrid_reports_which_retriever_found_each_hit(col):
-    r = search(col, "Zinsen der Zentralbank", k=3)
+    r = search(col, "Zinsen der Zentralbank", k=3, fusion="rrf")
     assert r.mode == "hybrid" and r.fusion == "rrf"
     top = r.hits[0]
     assert top.id == "bank-de" and top.retrievers == ("dense", "lexical")
@@ -107,3 +107,8 @@ def test_bad_options_get_a_clear_message(col):
     with pytest.raises(InputError, match="'weights' parameter must hold two numbers"):
         search(col, "cat", fusion="weighted", weights=[1.0])
     assert len(col) == 10
+
+
+def test_hybrid_defaults_to_weighted_fusion(col):
+    r = search(col, "Zinsen der Zentralbank", k=3)
+    assert r.fusion.startswith("weighted") and r.hits[0].id == "bank-de"

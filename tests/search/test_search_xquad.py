@@ -47,7 +47,7 @@ def test_xquad_task_measures_every_setting_and_method(xquad_dir, e5):
     assert res.per_language["zh"]["b/bm25/MRR@10"] == 0.0
     assert res.primary_metric == "a/hybrid/nDCG@10"
     assert "| (c) pool | hybrid+rerank |" in res.details["table"]
-    assert res.config["fusion"] == "rrf k=60"
+    assert res.config["fusion"] == "weighted (0.5, 0.5)"
 
 
 def test_xquad_task_refuses_unknown_settings(xquad_dir, e5):

@@ -16,7 +16,7 @@ def search(
     k: int = typer.Option(10, "-k", "--top-k", help="How many hits."),
     lang: list[str] = typer.Option(None, "--lang", help="Only documents in these languages (repeatable or 'de,fr'; '-en' excludes)."),
     filters: list[str] = typer.Option(None, "--filter", help="Metadata filter: field=value, field!=value, field>=n, field=a|b (repeatable)."),
-    fusion: str = typer.Option("rrf", "--fusion", help="rrf (reciprocal rank fusion, k=60) or weighted (normalized scores)."),
+    fusion: str = typer.Option("weighted", "--fusion", help="weighted (sum of min-max normalized scores, default) or rrf (reciprocal rank fusion, k=60)."),
     weights: str = typer.Option(None, "--weights", help="Dense,lexical weights, e.g. 0.7,0.3."),
     rerank: bool = typer.Option(False, "--rerank", help="Rerank the top candidates by MaxSim over token states."),
     documents: bool = typer.Option(False, "--documents", help="Collections added with --passages: return documents with their best passages."),

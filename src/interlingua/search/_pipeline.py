@@ -85,15 +85,17 @@ class Searcher:
         return self._reranker
 
     def search(self, query: str, *, mode: str = "hybrid", k: int = 10, lang: Any = None, exclude_lang: Any = None,
-               filters: Any = None, fusion: str = "rrf", weights: Any = None, depth: int = 100,
+               filters: Any = None, fusion: str = "weighted", weights: Any = None, depth: int = 100,
                rerank: bool = False, rerank_depth: int = 30, query_vector: np.ndarray | None = None,
                query_lang: str | None = None, allowed: np.ndarray | None = None,
                max_query_chars: int = MAX_QUERY_CHARS) -> SearchResult:
         """Top ``k`` documents for ``query``.
 
-        ``mode``: dense, lexical or hybrid (both, fused by ``fusion``: "rrf", reciprocal rank
-        fusion with k = 60, or "weighted", a weighted sum of min-max normalized scores with
-        ``weights`` = (dense, lexical)). ``lang`` keeps documents in these languages (a code, a
+        ``mode``: dense, lexical or hybrid (both, fused by ``fusion``: "weighted", the default,
+        a weighted sum of min-max normalized scores with ``weights`` = (dense, lexical), 0.5 each,
+        or "rrf", reciprocal rank fusion with k = 60). Weighted is the default because it beat
+        RRF on XQuAD with e5-small in every setting (same language: MRR@10 95.3 vs 93.4, where
+        RRF only tied dense; `interlingua eval xquad --set fusion=rrf|weighted`). ``lang`` keeps documents in these languages (a code, a
         list, or "de,fr"; "-en" excludes), ``exclude_lang`` drops some, ``filters`` tests
         metadata ({"field": value}, or strings like "year>=2020"). ``depth`` candidates come
         from each retriever; ``rerank`` reorders the best ``rerank_depth`` by MaxSim over token

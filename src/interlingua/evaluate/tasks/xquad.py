@@ -1,5 +1,5 @@
 """XQuAD passage retrieval through a real :class:`~interlingua.store.Collection`: dense, BM25,
-hybrid (RRF, k = 60; or ``fusion="weighted"``, a weighted sum of min-max normalized scores) and
+hybrid (``fusion="weighted"``, the default: a weighted sum of min-max normalized scores; or RRF, k = 60) and
 hybrid + MaxSim rerank of the top ``rerank_depth``, in three settings.
 
 The corpus is every paragraph of every language in one collection (id ``<lang>:<paragraph>``);
@@ -50,7 +50,7 @@ def _ranked(run: dict[int, float]) -> list[int]:
 @register_task("xquad", description="XQuAD passage retrieval in a Collection: dense, BM25, hybrid, hybrid+rerank; "
                "same-language, to-English and mixed-pool settings.", default_data="xquad")
 def xquad(encoder, data: Path, *, languages=None, settings=("a", "b", "c"), methods=METHODS, top_k: int = 100,
-          rerank_depth: int = 20, max_queries: int | None = None, fusion: str = "rrf",
+          rerank_depth: int = 20, max_queries: int | None = None, fusion: str = "weighted",
           weights: tuple[float, float] | None = None) -> TaskResult:
     import ir_measures
 
