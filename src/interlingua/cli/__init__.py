@@ -37,9 +37,6 @@ def main(argv: list[str] | None = None) -> None:
     except InterlinguaError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(getattr(exc, "exit_code", 1))
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        sys.exit(130)
 
 
 __all__ = ["app", "main"]

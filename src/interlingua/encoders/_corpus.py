@@ -58,17 +58,23 @@ def _worker_init(name: str, options: dict[str, Any]) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from ._registry import get_encoder
 
-    warnings.simplefilter("ignore", TruncationWarning)  # counted and reported by the parent
     _worker_encoder = get_encoder(name, **options)
 
 
-def _worker_encode(args: tuple[list[str], str, int]) -> tuple[np.ndarray, EncodeStats]:
+def _encode_counted(encoder: Encoder, texts: list[str], role: Role, batch_size: int) -> tuple[np.ndarray, EncodeStats]:
+    """Encode and return the stats of this call alone; truncation is reported by the caller."""
+    before = EncodeStats(**asdict(encoder.stats))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TruncationWarning)
+        vecs = encoder.encode(texts, role=role, batch_size=batch_size)
+    after = encoder.stats
+    return vecs, EncodeStats(after.texts - before.texts, after.tokens - before.tokens, after.truncated - before.truncated)
+
+
+def _worker_encode(args: tuple[list[str], Role, int]) -> tuple[np.ndarray, EncodeStats]:
     texts, role, batch_size = args
     assert _worker_encoder is not None
-    before = EncodeStats(**asdict(_worker_encoder.stats))
-    vecs = _worker_encoder.encode(texts, role=role, batch_size=batch_size)
-    after = _worker_encoder.stats
-    return vecs, EncodeStats(after.texts - before.texts, after.tokens - before.tokens, after.truncated - before.truncated)
+    return _encode_counted(_worker_encoder, texts, role, batch_size)
 
 
 def _chunks(it: Iterable, size: int) -> Iterator[list]:
@@ -141,14 +147,7 @@ def _count_truncated(texts: list[str], encoder: Encoder, role: Role) -> int:
 
 def _encode_missing(texts, encoder, role, bs, pool, workers, report: EmbedReport) -> np.ndarray:
     if pool is None:
-        before = EncodeStats(**asdict(encoder.stats))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", TruncationWarning)
-            vecs = encoder.encode(texts, role=role, batch_size=bs)
-        stats = EncodeStats(
-            encoder.stats.texts - before.texts, encoder.stats.tokens - before.tokens, encoder.stats.truncated - before.truncated
-        )
-        parts = [(vecs, stats)]
+        parts = [_encode_counted(encoder, texts, role, bs)]
     else:
         step = -(-len(texts) // workers)
         parts = pool.map(_worker_encode, [(texts[i : i + step], role, bs) for i in range(0, len(texts), step)])
