@@ -8,10 +8,12 @@ language above the passages on other topics; ``run_demo`` measures exactly that.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .encoders import DEFAULT_ENCODER, Encoder, get_encoder
+from ._validation import check_int, check_texts
+from .encoders import DEFAULT_ENCODER
 from .io import demo_path, read_records
 
 
@@ -49,9 +51,20 @@ class DemoResult:
         return float(np.mean([q.precision for q in self.queries])) if self.queries else 0.0
 
 
-def run_demo(model: str | Encoder = DEFAULT_ENCODER, *, k: int = 10, queries: list[str] | None = None) -> DemoResult:
-    """Encode the sample, run its queries (or the given ones) and rank the passages."""
-    encoder = get_encoder(model) if isinstance(model, str) else model
+def run_demo(model: Any = DEFAULT_ENCODER, *, k: int = 10, queries: list[str] | None = None) -> DemoResult:
+    """Encode the sample, run its queries (or the given ones) and rank the passages.
+
+    ``model`` is a Space, a SpaceSpec, an encoder name or an Encoder."""
+    from .neutral import Space
+
+    check_int(k, "k", low=1, high=1000, caller="demo")
+    if queries is not None:
+        queries = check_texts(queries, "queries", allow_empty_list=False)
+        for q in queries:
+            from .search import check_query
+
+            check_query(q)
+    encoder = Space.of(model)
     records = list(read_records(demo_path(), id_field="id", lang_field="lang"))
     passages = [r for r in records if r.meta.get("kind", "passage") == "passage"]
     if queries is None:
@@ -63,8 +76,8 @@ def run_demo(model: str | Encoder = DEFAULT_ENCODER, *, k: int = 10, queries: li
 
         qtexts = list(queries)
         qinfo = [(g.lang, "") for g in detect_language(qtexts)]
-    pvecs = encoder.encode([p.text for p in passages], role="passage")
-    qvecs = encoder.encode(qtexts, role="query")
+    pvecs = encoder.encode([p.text for p in passages], role="passage", langs=[p.lang for p in passages])
+    qvecs = encoder.encode(qtexts, role="query", langs=[lang or None for lang, _ in qinfo])
     scores = qvecs @ pvecs.T
     out = []
     for qi, (text, (lang, group)) in enumerate(zip(qtexts, qinfo)):

@@ -7,45 +7,59 @@ from pathlib import Path
 
 import typer
 
-from ._common import ModelOpt, QuietOpt
+from ..mine import AlignJob, run
+from ._common import JsonOpt, QuietOpt, print_json
+from ._jobs import ConfigOpt, PrintConfigOpt, SetOpt, build_job, print_config, spec_option
+from ._progress import Drawer
+
+J = AlignJob
 
 
 def align(
-    src: Path = typer.Argument(..., help="Source document: one sentence a line (or raw text with --split)."),
-    tgt: Path = typer.Argument(..., help="Target document, same form as SRC."),
+    src: Path = typer.Argument(None, help="Source document: one sentence a line (or raw text with --split)."),
+    tgt: Path = typer.Argument(None, help="Target document, same form as SRC."),
     words: bool = typer.Option(False, "--words", help="Word alignment of parallel lines (Pharaoh i-j output)."),
-    split: bool = typer.Option(False, "--split", help="Inputs are raw text: split them into sentences."),
-    src_lang: str = typer.Option(None, "--src-lang", help="Language of SRC, for the splitter's abbreviations."),
-    tgt_lang: str = typer.Option(None, "--tgt-lang", help="Language of TGT, for the splitter's abbreviations."),
-    output: Path = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
-    fmt: str = typer.Option(
-        None, "--format", "-f", help="Sentences: tsv (default), jsonl, vecalign. Words: pharaoh (default), jsonl."
-    ),
-    text: bool = typer.Option(False, "--text", help="Include the sentences (or words) in the output."),
-    max_size: int = typer.Option(3, "--max-size", help="Most sentences on one side of a link (3: 1-3, 2-2, 3-1)."),
-    method: str = typer.Option(
-        "intersection", "--method", help="Word links: intersection, forward, backward or itermax."
-    ),
-    del_penalty: float = typer.Option(None, "--del-penalty", help="Fixed cost of a 1-0/0-1 link (default: adaptive)."),
-    search: str = typer.Option("auto", "--search", help="auto, full (exact DP) or banded (coarse to fine)."),
-    model: str = ModelOpt,
+    split: bool = spec_option(J, "sentences.split", "--split"),
+    blank_lines: str = spec_option(J, "sentences.blank_lines", "--blank-lines"),
+    src_lang: str = spec_option(J, "src_lang", "--src-lang"),
+    tgt_lang: str = spec_option(J, "tgt_lang", "--tgt-lang"),
+    output: Path = spec_option(J, "output", "--output", "-o", help="Write here instead of stdout"),
+    fmt: str = spec_option(J, "output_format", "--format", "-f"),
+    text: bool = spec_option(J, "with_text", "--text"),
+    max_size: int = spec_option(J, "sentences.max_size", "--max-size"),
+    method: str = spec_option(J, "words.method", "--method"),
+    del_penalty: float = spec_option(J, "sentences.del_penalty", "--del-penalty"),
+    search: str = spec_option(J, "sentences.search", "--search"),
+    src_emb: Path = spec_option(J, "src_emb", "--src-emb"),
+    tgt_emb: Path = spec_option(J, "tgt_emb", "--tgt-emb"),
+    model: str = spec_option(J, "space.encoder", "--model", "-m"),
+    workers: int = spec_option(J, "workers", "--workers", "-w"),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
+    config: Path = ConfigOpt,
+    set_: list[str] = SetOpt,
+    show: bool = PrintConfigOpt,
     quiet: bool = QuietOpt,
+    as_json: bool = JsonOpt,
 ) -> None:
-    """Align SRC and TGT: sentence links (1-1, 1-2, 2-1, 1-0, 0-1, ...) or, with --words, word links."""
-    from ..mine._align_files import align_files
+    """Align SRC and TGT: sentence links (1-1, 1-2, 2-1, 1-0, 0-1, ...) or, with --words, word links.
 
-    options = {} if words else {"del_penalty": del_penalty, "search": search}
-    sink = open(output, "w", encoding="utf-8") if output is not None else sys.stdout  # noqa: SIM115
-    try:
-        report = align_files(
-            src, tgt, sink, words=words, split=split, src_lang=src_lang, tgt_lang=tgt_lang, encoder=model,
-            max_size=max_size, fmt=fmt, with_text=text, method=method, use_cache=not no_cache, quiet=quiet,
-            **options,
-        )
-    finally:
-        if output is not None:
-            sink.close()
+    Both documents are embedded with role 'query'."""
+    job = build_job(J, config, set_, {
+        "src": src, "tgt": tgt, "mode": "words" if words else None, "sentences.split": split or None,
+        "sentences.blank_lines": blank_lines, "src_lang": src_lang, "tgt_lang": tgt_lang, "output": output,
+        "output_format": fmt, "with_text": text or None, "sentences.max_size": max_size, "words.method": method,
+        "sentences.del_penalty": del_penalty, "sentences.search": search, "src_emb": src_emb, "tgt_emb": tgt_emb,
+        "space.encoder": model, "workers": workers, "cache": False if no_cache else None,
+    })
+    if show:
+        print_config(job)
+        return
+    with Drawer(quiet=quiet or as_json) as drawer:
+        report = run(job, progress=drawer)
+    sys.stdout.writelines(report.lines)
+    if as_json:
+        print_json(report.to_dict())
+        return
     if not quiet:
         unit = "lines" if report.mode == "words" else "sentences"
         timing = (
@@ -53,10 +67,7 @@ def align(
             if report.mode == "sentences"
             else f"{report.align_seconds:.1f} s"
         )
-        print(
-            f"{report.src_items:,} x {report.tgt_items:,} {unit} -> {report.links:,} links ({timing})",
-            file=sys.stderr,
-        )
+        print(f"{report.src_items:,} x {report.tgt_items:,} {unit} -> {report.links:,} links ({timing})", file=sys.stderr)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,7 +13,7 @@ from ._common import JsonOpt, print_json
 def detect(
     input: Path = typer.Argument(None, help="A .txt/.tsv/.jsonl/.parquet file; omit and use --text."),
     text: list[str] = typer.Option(None, "--text", "-t", help="Text to identify (repeatable)."),
-    backend: str = typer.Option("auto", "--backend", help="auto (fastText lid.176 when the fasttext extra is installed, else py3langid), py3langid or fasttext."),
+    backend: str = typer.Option("fasttext", "--backend", help="fasttext (lid.176, the default on every install) or py3langid."),
     text_field: str = typer.Option("text", "--text-field", help="Column holding the text (tsv/jsonl/parquet)."),
     candidates: str = typer.Option(None, "--candidates", help="Comma-separated language codes to choose from."),
     as_json: bool = JsonOpt,
@@ -26,9 +26,12 @@ def detect(
     if input is not None:
         from ..io import read_records
 
-        rows = [(str(r.line), r.text) for r in read_records(input, text_field=text_field, skip_empty=True)]
+        with read_records(input, text_field=text_field, skip_empty=True) as records:
+            rows = [(str(r.line), r.text) for r in records]
     else:
-        rows = [(str(i + 1), t) for i, t in enumerate(text)]
+        from ..search import check_query
+
+        rows = [(str(i + 1), check_query(t)) for i, t in enumerate(text)]
     cands = [c.strip() for c in candidates.split(",") if c.strip()] if candidates else None
     guesses = detect_language([t for _, t in rows], backend=backend, candidates=cands)
     if as_json:

@@ -2,46 +2,47 @@
 
 ``interlingua eval tatoeba --data DIR [--lang de --lang fr] [--scoring margin] [-o run.json]``
 runs a task; ``--config run.toml`` reads the same settings from a file (flags win);
-``--set key=value`` passes a task-specific option. ``interlingua eval report RUN.json
+``--set key=value`` sets a run field (``space.encoder=...``) or, for any other key, a task option
+(``--set k=4`` is ``options.k``); ``--print-config`` prints the filled run. ``interlingua eval report RUN.json
 [RUN2.json ...] -o report.html`` writes an HTML page with PNG figures beside it.
 
 A run config (TOML or JSON; a relative ``data`` path is relative to the file)::
 
     task = "tatoeba"
     data = "../shared/data/tatoeba"
-    encoder = "e5-small"
     languages = ["de", "ja"]
     scoring = "both"
     workers = 2
+    [space]
+    encoder = "e5-small"
     [options]
     k = 4
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
-from ..errors import InputError
 from ._common import JsonOpt, QuietOpt, print_json
+from ._jobs import PrintConfigOpt, comma_list, print_config
+from ._progress import Drawer
 
 eval_app = typer.Typer(help="Evaluate encoders on multilingual benchmarks; write JSON results and HTML reports.",
                        no_args_is_help=True)
 
 
-def _parse_set(items: list[str] | None) -> dict:
-    out = {}
+def _sets(items: list[str] | None) -> list[str]:
+    """``--set`` items; a key that is not a run field is a task option (``--set k=4`` is ``options.k``)."""
+    from ..evaluate import EvalRun
+
+    fields = set(EvalRun.__dataclass_fields__)
+    out = []
     for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise InputError(f"The '--set' option takes key=value. Got {item!r} instead.")
-        try:
-            out[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key.strip()] = value
+        key = item.partition("=")[0].strip()
+        out.append(item if key.split(".")[0] in fields else f"options.{item.strip()}")
     return out
 
 
@@ -53,27 +54,30 @@ def _make_command(task_name: str):
         scoring: str = typer.Option(None, "--scoring", help="cosine, margin or both (tasks that score pairs)."),
         config: Path = typer.Option(None, "--config", "-c", help="Run config, TOML or JSON; flags override it."),
         output: Path = typer.Option(None, "--output", "-o", help="Write the run record (JSON) here."),
-        set_: list[str] = typer.Option(None, "--set", help="Task option key=value (value parsed as JSON when it can be)."),
+        set_: list[str] = typer.Option(None, "--set", help="Run option a.b=value, or task option key=value (value parsed as JSON when it can be)."),
         workers: int = typer.Option(None, "--workers", "-w", help="Encoder processes, one thread each."),
         no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
+        show: bool = PrintConfigOpt,
         quiet: bool = QuietOpt,
         as_json: bool = JsonOpt,
     ) -> None:
-        from ..evaluate import RunConfig, load_config, run_eval, save_run
+        from ..evaluate import EvalRun, load_config, run, save_run
 
+        base = load_config(config, task=task_name).to_dict() if config is not None else {"task": task_name}
         flags = {
-            "data": str(data) if data else None, "encoder": model, "scoring": scoring,
-            "languages": [c.strip() for item in lang for c in item.split(",") if c.strip()] if lang else None,
-            "workers": workers, "cache": False if no_cache else None,
+            "data": str(data) if data else None, "space.encoder": model, "scoring": scoring,
+            "languages": comma_list(lang), "workers": workers, "cache": False if no_cache else None,
         }
-        options = _parse_set(set_)
-        if config is not None:
-            cfg = load_config(config, task=task_name, **flags)
-            cfg.options.update(options)
-        else:
-            cfg = RunConfig.from_dict({"task": task_name, **{k: v for k, v in flags.items() if v is not None},
-                                       "options": options})
-        record = run_eval(cfg, quiet=quiet)
+        job = EvalRun.from_dict(EvalRun.apply_overrides(_merge(base, flags), _sets(set_)))
+        if show:
+            print_config(job)
+            return
+        if output is not None:
+            from .._paths import check_outputs
+
+            check_outputs([output], [job.data] if job.data else [])
+        with Drawer(quiet=quiet or as_json) as drawer:
+            record = run(job, progress=drawer)
         if output is not None:
             save_run(record, output)
         if as_json:
@@ -83,6 +87,18 @@ def _make_command(task_name: str):
 
     command.__doc__ = None
     return command
+
+
+def _merge(base: dict, flags: dict) -> dict:
+    for key, value in flags.items():
+        if value is None:
+            continue
+        node = base
+        parts = key.split(".")
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = value
+    return base
 
 
 def _print_summary(record: dict, output: Path | None) -> None:

@@ -1,4 +1,4 @@
-"""``interlingua index create|add|delete|info|check``: manage a collection on disk."""
+"""``interlingua index create|add|delete|info|check``: manage a collection."""
 
 from __future__ import annotations
 
@@ -7,69 +7,99 @@ from pathlib import Path
 import typer
 
 from ..errors import InputError
-from ._common import JsonOpt, ModelOpt, QuietOpt, print_json
+from ..store import AddJob, IndexSpec, check_collection, open_collection
+from ..store import run as run_store
+from ._common import JsonOpt, QuietOpt, print_json
+from ._jobs import ConfigOpt, PrintConfigOpt, SetOpt, build_job, comma_list, print_config, spec_option
+from ._progress import Drawer
 
 index_app = typer.Typer(help="Create and maintain a collection (catalog + dense + BM25 indexes) in a folder.",
                         no_args_is_help=True)
 LockOpt = typer.Option(0.0, "--wait", help="Seconds to wait for another writer to finish (default: fail at once).")
+_STORAGE = {"fp32": "Flat", "fp16": "SQfp16", "sq8": "SQ8"}
+
+
+def dense_factories(dense: str | None, storage: str | None) -> dict[str, str | None]:
+    """``--dense auto|flat|hnsw|FACTORY`` and ``--storage fp32|fp16|sq8`` as factory strings."""
+    if storage is not None and storage not in _STORAGE:
+        raise InputError(f"The '--storage' option must be one of {', '.join(_STORAGE)}. Got {storage!r} instead.")
+    if dense is None and storage is None:
+        return {}
+    flat = _STORAGE[storage or "fp32"]
+    hnsw = "HNSW32," + flat
+    factory = {"auto": "auto", "flat": flat, "hnsw": hnsw, None: "auto"}.get(dense, dense)
+    return {"dense.factory": factory, "dense.small": flat if storage else None, "dense.large": hnsw if storage else None}
 
 
 @index_app.command("create")
 def create(
-    path: Path = typer.Argument(..., help="Folder for the new collection."),
-    model: str = ModelOpt,
-    dense: str = typer.Option("auto", "--dense", help="auto (exact up to --hnsw-threshold documents, HNSW above), flat or hnsw."),
-    storage: str = typer.Option("fp32", "--storage", help="Vector storage: fp32, fp16 or sq8 (8-bit)."),
-    hnsw_threshold: int = typer.Option(50_000, "--hnsw-threshold", help="Documents above which 'auto' uses HNSW."),
-    ef_search: int = typer.Option(512, "--ef-search", help="HNSW search breadth (512: recall@10 0.95 at 1M vectors in benchmarks/search.py)."),
-    segmenter: str = typer.Option("bigram", "--segmenter", help="Word segmentation for CJK/Thai: bigram (built in) or icu."),
+    path: Path = typer.Argument(None, help="Folder for the new collection."),
+    model: str = spec_option(IndexSpec, "space.encoder", "--model", "-m"),
+    dense: str = typer.Option(None, "--dense", help="auto (exact up to --hnsw-threshold documents, HNSW above), flat, hnsw, "
+                              "or a faiss factory string such as 'HNSW32,SQ8'."),
+    storage: str = typer.Option(None, "--storage", help="Vector storage: fp32, fp16 or sq8 (8-bit)."),
+    hnsw_threshold: int = spec_option(IndexSpec, "dense.hnsw_threshold", "--hnsw-threshold"),
+    ef_search: int = spec_option(IndexSpec, "dense.ef_search", "--ef-search"),
+    segmenter: str = spec_option(IndexSpec, "lexical.segmenter", "--segmenter"),
+    langid: str = spec_option(IndexSpec, "langid", "--langid"),
+    config: Path = ConfigOpt,
+    set_: list[str] = SetOpt,
+    show: bool = PrintConfigOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Make an empty collection that records the encoder its vectors come from."""
-    from ..store import Collection
-
-    with Collection.create(path, encoder=model, dense_index=dense, storage=storage, hnsw_threshold=hnsw_threshold,
-                           ef_search=ef_search, segmenter=segmenter) as col:
-        info = col.info()
-    _print_info(info, as_json)
+    """Make an empty collection that records the space its vectors come from."""
+    job = build_job(IndexSpec, config, set_, {
+        "uri": path, "space.encoder": model, **dense_factories(dense, storage), "dense.hnsw_threshold": hnsw_threshold,
+        "dense.ef_search": ef_search, "lexical.segmenter": segmenter, "langid": langid,
+    })
+    if show:
+        print_config(job)
+        return
+    _print_info(run_store(job), as_json)
 
 
 @index_app.command("add")
 def add(
-    path: Path = typer.Argument(..., help="The collection folder."),
-    input: Path = typer.Argument(..., help="A .txt/.tsv/.jsonl/.parquet file of documents."),
-    text_field: str = typer.Option("text", "--text-field", help="Column holding the text."),
-    id_field: str = typer.Option(None, "--id-field", help="Column holding the document id (default: <file stem>:<line number>)."),
-    lang_field: str = typer.Option(None, "--lang-field", help="Column holding the language (default: detected)."),
-    upsert: bool = typer.Option(False, "--upsert", help="Replace documents whose id is already there."),
-    batch_size: int = typer.Option(1000, "--batch-size", help="Documents per committed batch."),
-    passages: bool = typer.Option(False, "--passages", help="Long documents: store sentence-packed passages plus a document vector."),
-    budget: int = typer.Option(200, "--budget", help="With --passages: tokens per passage."),
-    overlap: int = typer.Option(1, "--overlap", help="With --passages: sentences shared by consecutive passages."),
-    wait: float = LockOpt,
+    path: Path = typer.Argument(None, help="The collection folder."),
+    source: Path = typer.Argument(None, help="A .txt/.tsv/.jsonl/.parquet file of documents."),
+    input_format: str = spec_option(AddJob, "input.format", "--input-format"),
+    text_field: str = spec_option(AddJob, "input.text_field", "--text-field"),
+    id_field: str = spec_option(AddJob, "input.id_field", "--id-field"),
+    lang_field: str = spec_option(AddJob, "input.lang_field", "--lang-field"),
+    columns: list[str] = spec_option(AddJob, "input.columns", "--columns"),
+    on_invalid: str = spec_option(AddJob, "input.on_invalid", "--on-invalid"),
+    upsert: bool = spec_option(AddJob, "upsert", "--upsert"),
+    skip_existing: bool = spec_option(AddJob, "skip_existing", "--skip-existing"),
+    batch_size: int = spec_option(AddJob, "batch_size", "--batch-size"),
+    passages: bool = spec_option(AddJob, "passages.enabled", "--passages"),
+    budget: int = spec_option(AddJob, "passages.budget", "--budget"),
+    overlap: int = spec_option(AddJob, "passages.overlap", "--overlap"),
+    wait: float = spec_option(AddJob, "lock_timeout", "--wait"),
+    config: Path = ConfigOpt,
+    set_: list[str] = SetOpt,
+    show: bool = PrintConfigOpt,
     quiet: bool = QuietOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Add (or with --upsert replace) the documents of a file; every other field becomes metadata."""
-    from ..io import read_records
-    from ..store import Collection
-
-    with Collection.open(path, lock_timeout=wait) as col, read_records(
-            input, text_field=text_field, id_field=id_field, lang_field=lang_field) as records:
-        prefix = f"{input.stem}:" if id_field is None else ""
-        docs = ({"id": prefix + str(r.id), "text": r.text, "lang": r.lang, "meta": r.meta} for r in records)
-        report = (lambda n, total: None) if quiet or as_json else (lambda n, total: typer.echo(f"committed {total}", err=True))
-        if passages:
-            from ..search import add_long_documents
-
-            n = add_long_documents(col, docs, budget=budget, overlap=overlap, upsert=upsert)
-        else:
-            n = col.add(docs, upsert=upsert, batch_size=batch_size, on_batch=report)
-        total = len(col)
+    job = build_job(AddJob, config, set_, {
+        "collection": path, "source": source, "input.format": input_format, "input.text_field": text_field,
+        "input.id_field": id_field, "input.lang_field": lang_field, "input.columns": comma_list(columns),
+        "input.on_invalid": on_invalid, "upsert": upsert or None, "skip_existing": skip_existing or None,
+        "batch_size": batch_size, "passages.enabled": passages or None, "passages.budget": budget,
+        "passages.overlap": overlap, "lock_timeout": wait,
+    })
+    if show:
+        print_config(job)
+        return
+    with Drawer(quiet=quiet or as_json) as drawer:
+        report = run_store(job, progress=drawer)
     if as_json:
-        print_json({"added": n, "documents": total})
-    else:
-        typer.echo(f"added {n} {'passages' if passages else 'documents'}; the collection holds {total} entries")
+        print_json(report.to_dict())
+        return
+    what = f"{report.added:,} documents" + (f" ({report.passages:,} passages)" if report.passages else "")
+    skipped = f", {report.skipped:,} already there skipped" if report.skipped else ""
+    typer.echo(f"added {what}{skipped}; the collection holds {report.documents:,} entries")
 
 
 @index_app.command("delete")
@@ -81,14 +111,15 @@ def delete(
     as_json: bool = JsonOpt,
 ) -> None:
     """Delete documents by id (ids not in the collection are reported, not an error)."""
-    from ..store import Collection
+    from ..io import read_records
 
     wanted = list(ids or [])
     if ids_file is not None:
-        wanted += [line.strip() for line in ids_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+        with read_records(ids_file, format="txt", skip_empty=True) as lines:
+            wanted += [r.text.strip() for r in lines]
     if not wanted:
         raise InputError("Give the ids to delete, or --ids-file.")
-    with Collection.open(path, lock_timeout=wait) as col:
+    with open_collection(path, lock_timeout=wait) as col:
         n = col.delete(wanted)
         total = len(col)
     if as_json:
@@ -100,9 +131,7 @@ def delete(
 @index_app.command("info")
 def info(path: Path = typer.Argument(..., help="The collection folder."), as_json: bool = JsonOpt) -> None:
     """Documents, languages, metadata fields, index kinds and the manifest."""
-    from ..store import Collection
-
-    with Collection.open(path, readonly=True) as col:
+    with open_collection(path, readonly=True) as col:
         _print_info(col.info(), as_json)
 
 
@@ -110,18 +139,17 @@ def info(path: Path = typer.Argument(..., help="The collection folder."), as_jso
 def check(
     path: Path = typer.Argument(..., help="The collection folder."),
     rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild both indexes from the catalog first."),
+    force: bool = typer.Option(False, "--force", help="With --rebuild: even when an index holds documents the catalog lacks."),
     wait: float = LockOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Check the catalog and that both indexes hold exactly its documents (exit 1 if not)."""
-    from ..store import Collection, check_collection
-
     if rebuild:
-        with Collection.open(path, lock_timeout=wait) as col:
-            col.rebuild()
+        with open_collection(path, lock_timeout=wait) as col:
+            col.rebuild(force=force)
     report = check_collection(path, lock_timeout=wait)
     if as_json:
-        print_json({"path": report.path, "documents": report.documents, "ok": report.ok, "problems": report.problems})
+        print_json(report.to_dict())
     else:
         typer.echo(f"{report.path}: {report.documents} documents: " + ("ok" if report.ok else "; ".join(report.problems)))
     if not report.ok:
@@ -134,10 +162,12 @@ def _print_info(info: dict, as_json: bool) -> None:
         return
     m = info["manifest"]
     langs = ", ".join(f"{k} {v}" for k, v in list(info["languages"].items())[:12]) or "-"
+    langid = m.get("langid") or {}
     typer.echo(f"collection   {info['path']}\ndocuments    {info['documents']}\nlanguages    {langs}\n"
-               f"fields       {', '.join(info['metadata_fields']) or '-'}\nencoder      {m['encoder']} (dim {m['dim']})\n"
-               f"dense        {info['dense_kind']} {m['dense']['storage']}, {info['dense_vectors']} vectors\n"
-               f"lexical      tantivy BM25, {info['lexical_documents']} documents, segmenter {m['lexical']['segmenter']}")
+               f"fields       {', '.join(info['metadata_fields']) or '-'}\nspace        {m['encoder']} (dim {m['dim']})\n"
+               f"dense        {info['dense_kind']} ({m['dense'].get('factory', 'auto')}), {info['dense_vectors']} vectors\n"
+               f"lexical      tantivy BM25, {info['lexical_documents']} documents, segmenter {m['lexical']['segmenter']}\n"
+               f"language ID  {langid.get('backend', '-')} {langid.get('model', '')}".rstrip())
 
 
 def register(app: typer.Typer) -> None:

@@ -1,51 +1,81 @@
-"""``interlingua mine``: two corpora -> the translation pairs hidden in them."""
+"""``interlingua mine``: two corpora -> the translation pairs hidden in them (a :class:`MineJob`)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
 
-from ..mine import FILTERS, mine_files
-from ..mine._filters import check_filters
-from ._common import JsonOpt, ModelOpt, QuietOpt, print_json
+from ..mine import FILTERS, MineJob, pair_lines, run
+from ._common import JsonOpt, QuietOpt, print_json
+from ._jobs import ConfigOpt, PrintConfigOpt, SetOpt, build_job, comma_list, print_config, spec_option
+from ._progress import Drawer
+
+J = MineJob
 
 
 def mine(
-    src: Path = typer.Argument(..., help="Source texts: .txt (one a line), .tsv (with header), .jsonl or .parquet."),
-    tgt: Path = typer.Argument(..., help="Target texts, same formats."),
-    output: Path = typer.Option(None, "--output", "-o", help="Pairs as .tsv or .jsonl (default: TSV on stdout)."),
-    model: str = ModelOpt,
-    src_emb: Path = typer.Option(None, "--src-emb", help="Precomputed source embeddings (.npy + .ids.txt), one per text."),
-    tgt_emb: Path = typer.Option(None, "--tgt-emb", help="Precomputed target embeddings."),
-    k: int = typer.Option(4, "-k", help="Neighbours for the margin."),
-    margin: str = typer.Option("ratio", "--margin", help="ratio, distance or absolute (plain cosine)."),
-    mode: str = typer.Option("max", "--mode", help="forward, backward, intersection or max."),
-    knn: str = typer.Option("auto", "--knn", help="exact (numpy, streamed), faiss (flat), hnsw, ivf, or auto (faiss flat when small, ivf when large)."),
-    threshold: float = typer.Option(None, "--threshold", "-t", help="Minimum score (default: calibrated per model)."),
-    top: int = typer.Option(None, "--top", help="Keep the N best pairs (no default threshold then)."),
-    no_filter: list[str] = typer.Option([], "--no-filter", help=f"Switch a filter off: {', '.join(FILTERS)}; repeatable."),
-    src_lang: str = typer.Option(None, "--src-lang", help="Expected source language (enables the lang filter)."),
-    tgt_lang: str = typer.Option(None, "--tgt-lang", help="Expected target language."),
-    max_length_ratio: float = typer.Option(3.0, "--max-length-ratio", help="Length filter bound."),
-    text_field: str = typer.Option("text", "--text-field", help="Column holding the text (tsv/jsonl/parquet)."),
-    id_field: str = typer.Option(None, "--id-field", help="Column holding ids (default: line numbers)."),
-    fmt: str = typer.Option(None, "--format", help="tsv or jsonl (default: from the output's extension)."),
-    work_dir: Path = typer.Option(None, "--work-dir", help="Keep embeddings and k-NN blocks here; a rerun resumes."),
-    block_size: int = typer.Option(16384, "--block-size", help="Queries per k-NN block."),
-    nprobe: int = typer.Option(None, "--nprobe", help="IVF cells searched per query (ivf backend; default 16, more: better recall, slower)."),
+    src: Path = typer.Argument(None, help="Source texts: .txt (one a line), .tsv (with header), .jsonl or .parquet."),
+    tgt: Path = typer.Argument(None, help="Target texts, same formats."),
+    output: Path = spec_option(J, "output", "--output", "-o", help="Pairs as .tsv or .jsonl (default: TSV on stdout)"),
+    model: str = spec_option(J, "space.encoder", "--model", "-m"),
+    src_emb: Path = spec_option(J, "src_emb", "--src-emb"),
+    tgt_emb: Path = spec_option(J, "tgt_emb", "--tgt-emb"),
+    k: int = spec_option(J, "knn.k", "-k"),
+    margin: str = spec_option(J, "margin.kind", "--margin"),
+    mode: str = spec_option(J, "margin.mode", "--mode"),
+    knn: str = spec_option(J, "knn.backend", "--knn"),
+    threshold: float = spec_option(J, "margin.threshold", "--threshold", "-t"),
+    top: int = spec_option(J, "margin.top", "--top"),
+    no_filter: list[str] = typer.Option(None, "--no-filter", help=f"Switch a filter off: {', '.join(FILTERS)} (repeatable)."),
+    src_lang: str = spec_option(J, "src_lang", "--src-lang"),
+    tgt_lang: str = spec_option(J, "tgt_lang", "--tgt-lang"),
+    max_length_ratio: float = spec_option(J, "filters.max_length_ratio", "--max-length-ratio"),
+    input_format: str = spec_option(J, "input.format", "--input-format"),
+    text_field: str = spec_option(J, "input.text_field", "--text-field"),
+    id_field: str = spec_option(J, "input.id_field", "--id-field"),
+    columns: list[str] = spec_option(J, "input.columns", "--columns"),
+    fmt: str = spec_option(J, "output_format", "--format"),
+    work_dir: Path = spec_option(J, "work_dir", "--work-dir"),
+    block_size: int = spec_option(J, "knn.block_size", "--block-size"),
+    nprobe: int = spec_option(J, "knn.nprobe", "--nprobe"),
+    workers: int = spec_option(J, "workers", "--workers", "-w"),
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
+    config: Path = ConfigOpt,
+    set_: list[str] = SetOpt,
+    show: bool = PrintConfigOpt,
     quiet: bool = QuietOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Find the translation pairs between SRC and TGT by margin-scored k-NN (LASER's method)."""
-    report = mine_files(
-        src, tgt, output, src_emb=src_emb, tgt_emb=tgt_emb, model=model, k=k, margin=margin, mode=mode, knn=knn,
-        threshold=threshold, top=top, filters=[f for f in FILTERS if f not in check_filters(no_filter)],
-        src_lang=src_lang, tgt_lang=tgt_lang, max_length_ratio=max_length_ratio, text_field=text_field,
-        id_field=id_field, fmt=fmt, work_dir=work_dir, block_size=block_size, nprobe=nprobe,
-        use_cache=not no_cache, quiet=quiet,
-    )
+    """Find the translation pairs between SRC and TGT by margin-scored k-NN (LASER's method).
+
+    Both sides are embedded with role 'query' (precomputed --src-emb/--tgt-emb must be too)."""
+    off = comma_list(no_filter)
+    if off:
+        from ..mine import MINE_FILTERS
+
+        for name in off:
+            MINE_FILTERS.entry(name)
+    job = build_job(J, config, set_, {
+        "src": src, "tgt": tgt, "output": output, "space.encoder": model, "src_emb": src_emb, "tgt_emb": tgt_emb,
+        "knn.k": k, "margin.kind": margin, "margin.mode": mode, "knn.backend": knn, "margin.threshold": threshold,
+        "margin.top": top, "filters.enabled": [f for f in FILTERS if f not in off] if off else None,
+        "src_lang": src_lang, "tgt_lang": tgt_lang, "filters.max_length_ratio": max_length_ratio,
+        "input.format": input_format, "input.text_field": text_field, "input.id_field": id_field,
+        "input.columns": comma_list(columns), "output_format": fmt, "work_dir": work_dir, "knn.block_size": block_size,
+        "knn.nprobe": nprobe, "workers": workers, "cache": False if no_cache else None,
+    })
+    if show:
+        print_config(job)
+        return
+    with Drawer(quiet=quiet or as_json) as drawer:
+        report = run(job, progress=drawer)
+    if report.results or report.output == "-":
+        from ..neutral import cached_space, provenance
+
+        stamp = provenance("mined-pairs", cached_space(job.space), role=report.role, job=job)
+        sys.stdout.writelines(pair_lines(report.results, job.output_format or "tsv", stamp))
     if as_json:
         print_json(report.to_dict())
         return

@@ -1,67 +1,92 @@
-"""``interlingua search COLLECTION QUERY``: dense, lexical or hybrid search with filters."""
+"""``interlingua search COLLECTION QUERY`` (or ``--queries FILE``): dense, lexical or hybrid search."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
 
-from ._common import JsonOpt, print_json
+from ..errors import InputError
+from ..search import SearchJob, result_lines, run
+from ._common import JsonOpt, QuietOpt, print_json
+from ._jobs import ConfigOpt, PrintConfigOpt, SetOpt, build_job, comma_list, print_config, spec_option
+from ._progress import Drawer
+
+J = SearchJob
 
 
 def search(
-    path: Path = typer.Argument(..., help="The collection folder."),
-    query: str = typer.Argument(..., help="What to look for, in any language."),
-    mode: str = typer.Option("hybrid", "--mode", help="dense, lexical or hybrid."),
-    k: int = typer.Option(10, "-k", "--top-k", help="How many hits."),
-    lang: list[str] = typer.Option(None, "--lang", help="Only documents in these languages (repeatable or 'de,fr'; '-en' excludes)."),
-    filters: list[str] = typer.Option(None, "--filter", help="Metadata filter: field=value, field!=value, field>=n, field=a|b (repeatable)."),
-    fusion: str = typer.Option("weighted", "--fusion", help="weighted (sum of min-max normalized scores, default) or rrf (reciprocal rank fusion, k=60)."),
+    path: Path = typer.Argument(None, help="The collection folder."),
+    query: str = typer.Argument(None, help="What to look for, in any language (or --queries FILE)."),
+    queries: Path = spec_option(J, "queries", "--queries"),
+    output: Path = spec_option(J, "output", "--output", "-o"),
+    fmt: str = spec_option(J, "output_format", "--format"),
+    mode: str = spec_option(J, "search.mode", "--mode"),
+    k: int = spec_option(J, "search.k", "-k", "--top-k"),
+    lang: list[str] = spec_option(J, "search.lang", "--lang", help="Only documents in these languages (repeatable or 'de,fr'; '-en' excludes)"),
+    filters: list[str] = spec_option(J, "search.filters", "--filter"),
+    fusion: str = spec_option(J, "search.fusion", "--fusion"),
     weights: str = typer.Option(None, "--weights", help="Dense,lexical weights, e.g. 0.7,0.3."),
-    rerank: bool = typer.Option(False, "--rerank", help="Rerank the top candidates by MaxSim over token states."),
-    documents: bool = typer.Option(False, "--documents", help="Collections added with --passages: return documents with their best passages."),
-    coarse: bool = typer.Option(False, "--coarse", help="With --documents: document vectors first, then their passages."),
+    depth: int = spec_option(J, "search.depth", "--depth"),
+    rerank: bool = spec_option(J, "search.rerank", "--rerank"),
+    documents: bool = spec_option(J, "search.documents", "--documents"),
+    coarse: bool = spec_option(J, "search.coarse", "--coarse"),
+    text_field: str = spec_option(J, "input.text_field", "--text-field"),
+    id_field: str = spec_option(J, "input.id_field", "--id-field"),
+    run_tag: str = spec_option(J, "run_tag", "--run-tag"),
+    config: Path = ConfigOpt,
+    set_: list[str] = SetOpt,
+    show: bool = PrintConfigOpt,
+    quiet: bool = QuietOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Print the top hits with their scores and the retrievers that found them."""
-    from ..errors import InputError
-    from ..search import search as run_search
-    from ..store import Collection
-
+    """Print the top hits with their scores and the retrievers that found them; with --queries, answer
+    every query of a file and write JSONL or a TREC run (--format trec) for trec_eval / ir_measures."""
     w = None
     if weights:
         try:
             w = [float(x) for x in weights.split(",")]
         except ValueError:
             raise InputError(f"The '--weights' option takes two numbers like 0.7,0.3. Got {weights!r}.") from None
-    options = {"mode": mode, "k": k, "lang": lang or None, "filters": filters or None, "fusion": fusion,
-               "weights": w, "rerank": rerank}
-    with Collection.open(path, readonly=True) as col:
-        if documents:
-            from ..search import search_documents
-
-            _print_documents(search_documents(col, query, coarse=coarse, **options), as_json)
-            return
-        result = run_search(col, query, **options)
+    job = build_job(J, config, set_, {
+        "collection": path, "query": query, "queries": queries, "output": output, "output_format": fmt,
+        "search.mode": mode, "search.k": k, "search.lang": comma_list(lang), "search.filters": filters,
+        "search.fusion": fusion, "search.weights": w, "search.depth": depth, "search.rerank": rerank or None,
+        "search.documents": documents or None, "search.coarse": coarse or None, "input.text_field": text_field,
+        "input.id_field": id_field, "run_tag": run_tag,
+    })
+    if show:
+        print_config(job)
+        return
+    with Drawer(quiet=quiet or as_json) as drawer:
+        report = run(job, progress=drawer)
+    if job.queries is not None:
+        if report.results:
+            sys.stdout.writelines(result_lines(report.results, job.output_format or "jsonl", job.run_tag))
+        if not quiet:
+            typer.echo(f"{report.queries:,} queries, {report.hits:,} hits in {report.seconds:.1f} s -> {report.output}",
+                       err=True)
+        return
+    result = report.results[0]
     if as_json:
         print_json(result.to_dict())
         return
-    typer.echo(f"query language: {result.query_lang} ({result.query_lang_score:.2f}); mode {result.mode}"
-               + (f", fusion {result.fusion}" if result.fusion else "") + (", reranked" if result.reranked else ""))
-    for h in result.hits:
+    if result.result is None:
+        _print_documents(result.documents)
+        return
+    r = result.result
+    typer.echo(f"query language: {r.query_lang} ({r.query_lang_score:.2f}); mode {r.mode}"
+               + (f", fusion {r.fusion}" if r.fusion else "") + (", reranked" if r.reranked else ""))
+    for h in r.hits:
         text = " ".join(h.text.split())
         text = text if len(text) <= 80 else text[:77] + "..."
         typer.echo(f"{h.rank:>3}  {h.score:.4f}  {'+'.join(h.retrievers):<13} {h.lang:<6} {h.id}\t{text}")
-    if not result.hits:
+    if not r.hits:
         typer.echo("no hits")
 
 
-def _print_documents(hits, as_json: bool) -> None:
-    if as_json:
-        print_json([{"rank": d.rank, "id": d.id, "score": d.score, "lang": d.lang,
-                     "passages": [{"id": p.id, "score": p.score, "start": p.meta.get("start"), "end": p.meta.get("end"),
-                                   "text": p.text} for p in d.passages]} for d in hits])
-        return
+def _print_documents(hits) -> None:
     for d in hits:
         typer.echo(f"{d.rank:>3}  {d.score:.4f}  {d.lang:<6} {d.id}")
         for p in d.passages:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from ..encoders import get_encoder
 from ._common import JsonOpt, ModelOpt, print_json
 
 
@@ -16,15 +15,20 @@ def similarity(
     as_json: bool = JsonOpt,
 ) -> None:
     """Print the cosine similarity of two texts in the encoder's space."""
-    from .._validation import check_texts
+    from .._validation import check_choice
+    from ..encoders import ROLES
     from ..errors import InputError
+    from ..neutral import Space
+    from ..search import check_query
 
     for name, t in (("TEXT_A", text_a), ("TEXT_B", text_b)):
         if not t.strip():
             raise InputError(f"{name} is empty.")
-    check_texts([text_a, text_b])
-    encoder = get_encoder(model)
-    score = encoder.similarity(text_a, text_b, role=role)
+        check_query(t)
+    check_choice(role, ROLES, "role")
+    encoder = Space.of(model)
+    va, vb = encoder.encode([text_a, text_b], role=role)
+    score = float(va @ vb)
     if as_json:
         print_json({"model": encoder.name, "cosine": round(score, 6)})
     else:

@@ -1,20 +1,21 @@
-"""Encoders: any text, any language, into one vector space.
+"""Encoders: any text, any language, into vectors.
 
-``get_encoder("e5-small")`` gives the bundled default; a local path or a Hugging Face id
-the user has in their cache loads a sentence-transformers, transformers or ONNX model.
+``get_encoder("e5-small")`` gives the bundled default; a local path or a Hugging Face id the
+user has in their cache loads a sentence-transformers, transformers or ONNX model. Vectors are
+made through a :class:`~interlingua.neutral.Space` (an encoder plus adapters) everywhere else.
 """
 
-from . import _builtin  # noqa: F401  (registers the built-in encoders)
-from ._base import Encoder, EncoderInfo, EncodeStats, Role, TokenStates, TruncationWarning, l2_normalize
+from ..errors import TruncationWarning
+from ._base import ROLES, Encoder, EncoderInfo, EncoderSpec, EncodeStats, Role, TokenStates, l2_normalize
 from ._builtin import DEFAULT_ENCODER
-from ._corpus import EmbedReport, embed_file, encode_corpus
-from ._embcache import EmbeddingCache
-from ._registry import EncoderSpec, encoder_specs, get_encoder, register_encoder
-from ._resolve import load_model
+from ._embcache import EmbeddingCache, text_key
+from ._registry import ENCODERS, encoder_specs, get_encoder, register_encoder
+from ._resolve import load_model, looks_like_model_reference
 
 __all__ = [
     "DEFAULT_ENCODER",
-    "EmbedReport",
+    "ENCODERS",
+    "ROLES",
     "EmbeddingCache",
     "EncodeStats",
     "Encoder",
@@ -23,11 +24,11 @@ __all__ = [
     "Role",
     "TokenStates",
     "TruncationWarning",
-    "embed_file",
-    "encode_corpus",
     "encoder_specs",
     "get_encoder",
     "l2_normalize",
     "load_model",
+    "looks_like_model_reference",
     "register_encoder",
+    "text_key",
 ]

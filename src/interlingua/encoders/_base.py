@@ -9,15 +9,17 @@ L2 normalization promised by DESIGN.md.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
 from .._validation import check_choice, check_int, check_texts
+from ..errors import TruncationWarning
 
 Role = Literal["query", "passage"]
 ROLES: tuple[str, ...] = ("query", "passage")
@@ -47,6 +49,9 @@ class EncodeStats:
         self.texts += other.texts
         self.tokens += other.tokens
         self.truncated += other.truncated
+
+    def __add__(self, other: EncodeStats) -> EncodeStats:
+        return EncodeStats(self.texts + other.texts, self.tokens + other.tokens, self.truncated + other.truncated)
 
 
 @dataclass
@@ -79,9 +84,15 @@ class Encoder(ABC):
 
     #: how many texts go through one forward pass by default
     batch_size: int = 32
+    #: ``(name, options)`` when made by :func:`~interlingua.encoders.get_encoder`: how another
+    #: process rebuilds the same encoder (None for encoders made of objects in code)
+    origin: tuple[str, dict] | None = None
 
     def __init__(self) -> None:
+        #: running totals over every call (shared by threads: updated under a lock); a caller
+        #: that needs the counts of one call uses :meth:`encode_counted` instead
         self.stats = EncodeStats()
+        self._stats_lock = threading.Lock()
 
     # -- what subclasses provide -------------------------------------------------------
     @property
@@ -134,22 +145,41 @@ class Encoder(ABC):
     ) -> np.ndarray:
         """Encode texts into a ``(n, dim)`` float32 array (``(dim,)`` for one string).
 
-        Texts are processed in batches of similar length and returned in input order.
+        Texts are processed in batches of similar length and returned in input order. Texts cut
+        at the model's token limit raise one :class:`~interlingua.errors.TruncationWarning`.
         """
         single = isinstance(texts, str)
-        items = check_texts([texts] if single else texts, "texts")
+        out, stats = self.encode_counted([texts] if single else texts, role=role, batch_size=batch_size,
+                                         normalize=normalize)
+        if stats.truncated:
+            warnings.warn(
+                f"{stats.truncated} text(s) were longer than {self.info.max_tokens} tokens and "
+                f"were truncated by {self.info.name}; split long documents into passages.",
+                TruncationWarning,
+                stacklevel=2,
+            )
+        return out[0] if single else out
+
+    def encode_counted(
+        self, texts: Sequence[str], *, role: Role = "passage", batch_size: int | None = None, normalize: bool = True
+    ) -> tuple[np.ndarray, EncodeStats]:
+        """Vectors and the counts of this call alone (texts, tokens, truncated); warns about nothing."""
+        items = check_texts(texts, "texts")
         check_choice(role, ROLES, "role")
         bs = check_int(batch_size if batch_size is not None else self.batch_size, "batch_size", low=1)
         out = np.empty((len(items), self.dim), dtype=np.float32)
+        total = EncodeStats()
         order = np.argsort(self._lengths(items), kind="stable")[::-1]
         for start in range(0, len(items), bs):
             idx = order[start : start + bs]
             vecs, stats = self._encode_batch([items[i] for i in idx], role)
             out[idx] = vecs
-            self._account(stats)
+            total.add(stats)
+        with self._stats_lock:
+            self.stats.add(total)
         if normalize:
             out = l2_normalize(out)
-        return out[0] if single else out
+        return out, total
 
     def token_states(self, texts: str | Sequence[str], *, role: Role = "passage") -> list[TokenStates]:
         """Contextual token vectors with character offsets, one entry per text."""
@@ -165,24 +195,22 @@ class Encoder(ABC):
         va, vb = self.encode([a, b], role=role)
         return float(va @ vb)
 
-    def _account(self, stats: EncodeStats) -> None:
-        self.stats.add(stats)
-        if stats.truncated:
-            warnings.warn(
-                f"{stats.truncated} text(s) were longer than {self.info.max_tokens} tokens and "
-                f"were truncated by {self.info.name}; split long documents into passages.",
-                TruncationWarning,
-                stacklevel=3,
-            )
-
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.info.name!r}, dim={self.dim})"
-
-
-class TruncationWarning(UserWarning):
-    """Texts were cut at the model's token limit."""
 
 
 def l2_normalize(x: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(x, axis=-1, keepdims=True)
     return (x / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+
+@dataclass(frozen=True)
+class EncoderSpec:
+    """A registered encoder: how to build it and how to tell, cheaply, whether it can run here."""
+
+    name: str
+    factory: Callable[..., Encoder]
+    dim: int | None
+    languages: str  # human summary, e.g. "~100 (XLM-R)" or "16"
+    description: str
+    available: Callable[[], tuple[bool, str]]  # (ok, why not / where from), must not load the model

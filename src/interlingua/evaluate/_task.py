@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..errors import UnknownNameError
+from .._registry import Registry
 
 
 @dataclass
@@ -47,28 +47,24 @@ class TaskSpec:
     default_data: str  # folder name under a data root, e.g. "tatoeba"
 
 
-_TASKS: dict[str, TaskSpec] = {}
+def _load_tasks() -> None:
+    from . import tasks  # noqa: F401  (imports every task module)
+
+
+TASKS: Registry[TaskSpec] = Registry("tasks", kind="task", loader=_load_tasks)
 
 
 def register_task(name: str, *, description: str, default_data: str = "") -> Callable[[TaskFn], TaskFn]:
     def deco(fn: TaskFn) -> TaskFn:
-        if name in _TASKS:
-            raise ValueError(f"A task named {name!r} is already registered.")
-        _TASKS[name] = TaskSpec(name, fn, description, default_data)
+        TASKS.register(name, TaskSpec(name, fn, description, default_data), description=description)
         return fn
 
     return deco
 
 
 def get_task(name: str) -> TaskSpec:
-    from . import tasks  # noqa: F401  (imports every task module)
-
-    if name not in _TASKS:
-        raise UnknownNameError("task", name, list(_TASKS))
-    return _TASKS[name]
+    return TASKS.get(name)
 
 
 def task_specs() -> list[TaskSpec]:
-    from . import tasks  # noqa: F401
-
-    return list(_TASKS.values())
+    return [e.obj for e in TASKS.entries()]

@@ -12,10 +12,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..errors import InputError
-from ._formats import OUTPUT_EXTENSIONS, resolve_format
+from ._formats import output_format
 from ._lines import check_input_file, check_text_sample, iter_lines
 from ._parsers import id_value, json_type
-from ._sinks import sidecar
+from ._sinks import PROVENANCE_KEY, PROVENANCE_SUFFIX, sidecar
 
 # A JSONL line holds a whole vector: 4,096 dimensions at ~25 characters each fit easily.
 _JSONL_MAX_CHARS = 10_000_000
@@ -29,7 +29,7 @@ def read_embeddings(path: str | os.PathLike[str], *, fmt: str | None = None) -> 
     it cannot record its dimension.
     """
     p = Path(path)
-    kind = resolve_format(p, fmt, OUTPUT_EXTENSIONS, "embedding")
+    kind = output_format(p, fmt)
     check_input_file(p, allow_empty=kind == "jsonl")
     if kind == "npy":
         return _read_npy(p)
@@ -141,3 +141,66 @@ def _read_jsonl(path: Path) -> tuple[list[str], np.ndarray]:
     if not rows:
         return [], np.empty((0, 0), dtype=np.float32)
     return ids, np.stack(rows)
+
+
+def read_provenance(path: str | os.PathLike[str], *, fmt: str | None = None) -> dict | None:
+    """What made an embeddings file (space, role, job), or None for a file from elsewhere.
+
+    A ``.meta.json`` sidecar for .npy and .jsonl, the ``interlingua`` schema metadata for Parquet.
+    A damaged record is an error naming the file (never silently ignored: it guards mixing spaces).
+    """
+    p = Path(path)
+    kind = output_format(p, fmt)
+    if kind == "parquet":
+        try:
+            meta = pq.read_schema(p).metadata or {}
+        except (pa.ArrowException, OSError) as exc:
+            raise InputError(f"is not a valid Parquet file ({exc})", path=str(p)) from None
+        raw = meta.get(PROVENANCE_KEY.encode())
+        where = str(p)
+        if raw is None:
+            return None
+    else:
+        side = sidecar(p, PROVENANCE_SUFFIX)
+        if not side.is_file():
+            return None
+        try:
+            raw = side.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read the provenance file: {exc.strerror or exc}", path=str(side)) from None
+        where = str(side)
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"the provenance record is not valid JSON ({exc}); delete it or re-embed", path=where) from None
+    if not isinstance(data, dict):
+        raise InputError("the provenance record must be a JSON object; delete it or re-embed", path=where)
+    return data
+
+
+def read_embedding_texts(path: str | os.PathLike[str], *, fmt: str | None = None) -> list[str] | None:
+    """The texts stored beside the vectors (``--with-text``), in row order; None when there are none."""
+    p = Path(path)
+    kind = output_format(p, fmt)
+    if kind == "parquet":
+        if "text" not in pq.read_schema(p).names:
+            return None
+        return [str(t) for t in pq.read_table(p, columns=["text"]).column("text").to_pylist()]
+    source = sidecar(p, ".texts.jsonl") if kind == "npy" else p
+    if not source.is_file():
+        return None
+    texts: list[str] = []
+    with open(source, "rb") as f:
+        for number, line in iter_lines(f, source, _JSONL_MAX_CHARS):
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"the line is not valid JSON: {exc.msg}", path=str(source), line=number) from None
+            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                return None if kind == "jsonl" else _no_text(source, number)
+            texts.append(obj["text"])
+    return texts
+
+
+def _no_text(path: Path, number: int) -> list[str]:
+    raise InputError('each line must be a JSON object with a "text" string', path=str(path), line=number)

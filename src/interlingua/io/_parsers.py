@@ -24,6 +24,10 @@ class Fields:
     text: str
     id: str | None
     lang: str | None
+    #: TSV without a header: the column names, in order
+    columns: tuple[str, ...] = ()
+    #: the language field was taken unasked: a row without it has no language (it is detected)
+    lang_optional: bool = False
 
 
 class RawRow(NamedTuple):
@@ -47,11 +51,16 @@ def parse_txt(path: Path, fields: Fields, max_chars: int) -> Iterator[RawRow]:
 
 
 def parse_tsv(path: Path, fields: Fields, max_chars: int) -> Iterator[RawRow]:
-    """Tab-separated values with a required header row; no quoting (tabs cannot occur in fields)."""
+    """Tab-separated values with a header row (or the column names given as ``fields.columns``);
+    no quoting (tabs cannot occur in fields)."""
     with open(path, "rb") as f:
         lines = iter_lines(f, path, max_chars)
-        header = _tsv_header(path, next(lines, None))
-        _require(path, fields, header, "column", "columns", "line 1 is the header row")
+        if fields.columns:
+            header = list(fields.columns)
+            _require(path, fields, header, "column", "columns", "as given by --columns")
+        else:
+            header = _tsv_header(path, next(lines, None))
+            _require(path, fields, header, "column", "columns", "line 1 is the header row; --columns names headerless TSV")
         position = {name: i for i, name in enumerate(header)}
         rest = [name for name in header if name not in (fields.text, fields.id, fields.lang)]
         for number, text in lines:
@@ -61,8 +70,9 @@ def parse_tsv(path: Path, fields: Fields, max_chars: int) -> Iterator[RawRow]:
             values = text.split("\t")
             if len(values) != len(header):
                 raise InputError(
-                    f"the line has {len(values)} tab-separated fields but the header has "
-                    f"{len(header)} columns ({', '.join(header)})",
+                    f"the line has {len(values)} tab-separated fields but "
+                    + (f"--columns names {len(header)}" if fields.columns else f"the header has {len(header)} columns")
+                    + f" ({', '.join(header)})",
                     path=str(path),
                     line=number,
                 )
@@ -109,7 +119,7 @@ def parse_jsonl(path: Path, fields: Fields, max_chars: int) -> Iterator[RawRow]:
 
 
 def _jsonl_row(path: Path, number: int, obj: dict[str, Any], fields: Fields) -> RawRow:
-    for name in (fields.text, fields.id, fields.lang):
+    for name in (fields.text, fields.id, None if fields.lang_optional else fields.lang):
         if name is not None and name not in obj:
             known = ", ".join(map(repr, obj)) or "(none)"
             raise InputError(
@@ -121,7 +131,7 @@ def _jsonl_row(path: Path, number: int, obj: dict[str, Any], fields: Fields) -> 
             f"field {fields.text!r} is {json_type(text)}, not a string", path=str(path), line=number
         )
     ident = id_value(obj[fields.id], fields.id, path, number) if fields.id else None
-    lang = obj[fields.lang] if fields.lang else None
+    lang = obj.get(fields.lang) if fields.lang else None
     if lang is not None and not isinstance(lang, str):
         raise InputError(
             f"field {fields.lang!r} is {json_type(lang)}, not a string or null", path=str(path), line=number

@@ -4,6 +4,13 @@ Problems with the path (missing, a directory, empty, binary, unknown extension) 
 when :func:`read_records` is called, so a command fails before it loads a model; problems
 inside the file are raised while iterating, at the line where they are, since finding them
 means reading that far.
+
+Fields: without ``id_field`` a field named ``id`` is the id when the input has one (else the
+line number); without ``lang_field`` a field named ``lang`` or ``language`` is the language
+(DESIGN.md's conventions). :attr:`RecordReader.notes` says which were taken, so a command can
+say so. Language codes are canonicalized (``deu`` -> ``de``); text that cannot be encoded as
+UTF-8 (lone surrogates from ``\\ud800`` escapes) is an error naming the line and column, or,
+with ``on_invalid="replace"``, replaced by U+FFFD and counted.
 """
 
 from __future__ import annotations
@@ -12,25 +19,36 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-from .._validation import check_int
-from ..errors import InputError
-from ._formats import INPUT_EXTENSIONS, resolve_format
+import regex
+
+from ..errors import InputError, LanguageCodeError
+from ._fields import resolve_fields
+from ._formats import INPUT_FORMATS, input_format
 from ._lines import check_input_file, check_text_sample
-from ._parquet_records import open_parquet, parse_parquet
-from ._parsers import Fields, Parser, RawRow, parse_jsonl, parse_tsv, parse_txt, row_error
+from ._options import InputOptions
+from ._parquet_records import open_parquet
+from ._parsers import RawRow, row_error
 from ._records import ReadStats, Record
 
-#: Format name -> row parser. The names are the values of ``INPUT_EXTENSIONS``.
-PARSERS: dict[str, Parser] = {
-    "txt": parse_txt,
-    "tsv": parse_tsv,
-    "jsonl": parse_jsonl,
-    "parquet": parse_parquet,
-}
-# What a missing text is called in a message, per format ("field 'text'"); txt has no fields.
+_SURROGATE = regex.compile(r"[\ud800-\udfff]")
 _FIELD_WORD = {"txt": None, "tsv": "column", "jsonl": "field", "parquet": "column"}
+#: old keyword names of read_records (``fmt``) -> InputOptions fields
+_ALIASES = {"fmt": "format"}
+
+
+def input_options(options: InputOptions | None = None, **overrides: Any) -> InputOptions:
+    """``options`` with keyword overrides (the old keyword names accepted), checked."""
+    opts = options or InputOptions()
+    changes = {_ALIASES.get(k, k): v for k, v in overrides.items()}
+    if "columns" in changes and changes["columns"] is not None:
+        changes["columns"] = tuple(changes["columns"])
+    unknown = sorted(set(changes) - set(InputOptions.__dataclass_fields__))
+    if unknown:
+        raise InputError(f"Unknown reading option(s) {', '.join(map(repr, unknown))}; "
+                         f"known: {', '.join(InputOptions.__dataclass_fields__)}.")
+    return opts.replace(**changes).validate() if changes else opts.validate()
 
 
 class RecordReader(Iterator[Record]):
@@ -40,38 +58,18 @@ class RecordReader(Iterator[Record]):
     reading to the end.
     """
 
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        *,
-        fmt: str | None = None,
-        text_field: str = "text",
-        id_field: str | None = None,
-        lang_field: str | None = None,
-        skip_empty: bool = False,
-        max_chars: int = 100_000,
-    ) -> None:
+    def __init__(self, path: str | os.PathLike[str], options: InputOptions | None = None, **overrides: Any) -> None:
         self.path = Path(path)
-        self.format = resolve_format(self.path, fmt, INPUT_EXTENSIONS, "input")
-        self.fields = Fields(
-            _check_name(text_field, "text_field"),
-            _check_name(id_field, "id_field", optional=True),
-            _check_name(lang_field, "lang_field", optional=True),
-        )
-        if self.format == "txt" and (id_field is not None or lang_field is not None):
-            raise InputError(
-                "a .txt file has one text a line and no fields; id_field and lang_field apply to "
-                "tsv, jsonl and parquet",
-                path=str(self.path),
-            )
-        self.skip_empty = bool(skip_empty)
-        self.max_chars = check_int(max_chars, "max_chars", low=1)
+        self.options = opts = input_options(options, **overrides)
+        self.format = input_format(self.path, opts.format)
         check_input_file(self.path)
         if self.format == "parquet":
             open_parquet(self.path).close()
         else:
             check_text_sample(self.path)
+        self.fields, self.notes = resolve_fields(self.path, self.format, opts)
         self.stats = ReadStats()
+        self._lang_cache: dict[str, str] = {}
         self._records = self._generate()
 
     def __iter__(self) -> Self:
@@ -95,41 +93,74 @@ class RecordReader(Iterator[Record]):
     def _generate(self) -> Iterator[Record]:
         seen: dict[str, int] = {}
         unit = "row" if self.format == "parquet" else "line"
-        for raw in PARSERS[self.format](self.path, self.fields, self.max_chars):
+        parser = INPUT_FORMATS.get(self.format)
+        for raw in parser(self.path, self.fields, self.options.max_chars):
             if raw.text is None or not raw.text.strip():
-                if self.skip_empty:
+                if self.options.skip_empty:
                     self.stats.skipped_empty += 1
                     continue
                 raise self._error(raw.line, self._no_text(raw))
+            text = self._valid(raw.text, raw.line, self.fields.text)
             if raw.id is None:
                 ident = str(raw.line)
             else:
-                ident = raw.id
+                ident = self._valid(raw.id, raw.line, self.fields.id)
                 if not ident.strip():
-                    raise self._error(
-                        raw.line, f"the {unit} has an empty id in {self._field(self.fields.id)}"
-                    )
+                    raise self._error(raw.line, f"the {unit} has an empty id in {self._field(self.fields.id)}")
                 first = seen.setdefault(ident, raw.line)
                 if first != raw.line:
-                    raise self._error(
-                        raw.line, f"id {ident!r} was already used on {unit} {first}; ids must be unique"
-                    )
+                    raise self._error(raw.line, f"id {ident!r} was already used on {unit} {first}; ids must be unique")
+            lang = self._lang(raw) if raw.lang else None
             self.stats.records += 1
-            yield Record(ident, raw.text, raw.lang, raw.line, raw.meta)
+            yield Record(ident, text, lang, raw.line, raw.meta)
+
+    def _valid(self, value: str, line: int, field: str | None) -> str:
+        """``value`` when it encodes as UTF-8; else an error at its column, or U+FFFD (counted)."""
+        if value.isascii():
+            return value
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError as exc:
+            if self.options.on_invalid == "replace":
+                self.stats.replaced += 1
+                return _SURROGATE.sub("\ufffd", value)
+            where = f" in {self._field(field)}" if field and self.format != "txt" else ""
+            cp = ord(value[exc.start])
+            error = self._error(
+                line,
+                f"the text{where} holds U+{cp:04X} at column {exc.start + 1}, a lone surrogate that no UTF-8 text "
+                "can hold (a broken \\ud800-style escape); fix the input or pass --on-invalid replace",
+            )
+            error.column = exc.start + 1
+            raise error from None
+
+    def _lang(self, raw: RawRow) -> str:
+        code = raw.lang or ""
+        tag = self._lang_cache.get(code)
+        if tag is None:
+            from ..text import canonical_lang
+
+            try:
+                tag = canonical_lang(code)
+            except LanguageCodeError as exc:
+                raise self._error(raw.line, f"{self._field(self.fields.lang)} holds {code!r}: {exc}") from None
+            self._lang_cache[code] = tag
+        return tag
 
     def _no_text(self, raw: RawRow) -> str:
         unit = "row" if self.format == "parquet" else "line"
         if self.format == "txt":
-            return "the line has no text; remove empty lines or pass skip_empty=True (--skip-empty)"
+            return "the line has no text; remove empty lines or pass --skip-empty (skip_empty=True)"
         if raw.text is None:
-            return f"the {unit} is empty; remove empty {unit}s or pass skip_empty=True (--skip-empty)"
+            return f"the {unit} is empty; remove empty {unit}s or pass --skip-empty (skip_empty=True)"
         return (
             f"the {unit} has no text in {self._field(self.fields.text)}; "
-            f"remove such {unit}s or pass skip_empty=True (--skip-empty)"
+            f"remove such {unit}s or pass --skip-empty (skip_empty=True)"
         )
 
     def _field(self, name: str | None) -> str:
-        return f"{_FIELD_WORD[self.format]} {name!r}"
+        return f"{_FIELD_WORD[self.format] or 'field'} {name!r}"
 
     def _error(self, line: int, message: str) -> InputError:
         if self.format == "parquet":
@@ -137,46 +168,33 @@ class RecordReader(Iterator[Record]):
         return InputError(message, path=str(self.path), line=line)
 
 
-def read_records(
-    path: str | os.PathLike[str],
-    *,
-    fmt: str | None = None,
-    text_field: str = "text",
-    id_field: str | None = None,
-    lang_field: str | None = None,
-    skip_empty: bool = False,
-    max_chars: int = 100_000,
-) -> RecordReader:
+def read_records(path: str | os.PathLike[str], options: InputOptions | None = None, **overrides: Any) -> RecordReader:
     """Stream :class:`Record` objects from a ``.txt``, ``.tsv``, ``.jsonl`` or ``.parquet`` file.
 
-    The format comes from the extension unless ``fmt`` names it. Without ``id_field`` the id
-    is the line (or row) number, which stays stable when ``skip_empty`` drops lines. Every
-    problem raises one :class:`~interlingua.errors.InputError` naming the file and the line.
-    The returned iterator's ``stats`` counts records and skipped empty lines.
+    ``options`` (an :class:`InputOptions`) or keyword overrides of its fields (``text_field``,
+    ``id_field``, ``lang_field``, ``format``, ``columns``, ``skip_empty``, ``max_chars``,
+    ``on_invalid``) say how. The format comes from the extension unless ``format`` names it.
+    Without an id field the id is the line (or row) number, which stays stable when
+    ``skip_empty`` drops lines. Every problem raises one :class:`~interlingua.errors.InputError`
+    naming the file and the line. The returned iterator's ``stats`` counts records, skipped
+    empty lines and replaced invalid texts; ``notes`` says which fields were taken unasked.
 
     ``max_chars`` bounds each line of a text format (JSON syntax included) and each text of a
     Parquet file; an over-long line is measured without being held in memory. Duplicate ids
-    are refused, which keeps one dict of the ids seen (only when ``id_field`` is given).
+    are refused, which keeps one dict of the ids seen (only when there is an id field).
     """
-    return RecordReader(
-        path,
-        fmt=fmt,
-        text_field=text_field,
-        id_field=id_field,
-        lang_field=lang_field,
-        skip_empty=skip_empty,
-        max_chars=max_chars,
-    )
+    return RecordReader(path, options, **overrides)
 
 
-def count_records(path: str | os.PathLike[str], *, fmt: str | None = None) -> int:
+def count_records(path: str | os.PathLike[str], options: InputOptions | None = None, **overrides: Any) -> int:
     """Count records cheaply, for progress bars: rows from Parquet metadata, else non-blank lines.
 
     No line is parsed or decoded, so the count is exact when :func:`read_records` succeeds
     without ``skip_empty`` and an upper bound otherwise. A TSV header row is not counted.
     """
     p = Path(path)
-    kind = resolve_format(p, fmt, INPUT_EXTENSIONS, "input")
+    opts = input_options(options, **overrides)
+    kind = input_format(p, opts.format)
     check_input_file(p)
     if kind == "parquet":
         pf = open_parquet(p)
@@ -194,13 +212,4 @@ def count_records(path: str | os.PathLike[str], *, fmt: str | None = None) -> in
                 count += filled
                 filled = False
     count += filled
-    return max(count - 1, 0) if kind == "tsv" else count
-
-
-def _check_name(value: object, name: str, *, optional: bool = False) -> str | None:
-    if value is None and optional:
-        return None
-    if not isinstance(value, str) or not value:
-        rule = "a non-empty string or None" if optional else "a non-empty string"
-        raise InputError(f"The {name!r} parameter must be {rule}. Got {value!r} instead.")
-    return value
+    return max(count - 1, 0) if kind == "tsv" and not opts.columns else count

@@ -32,3 +32,5 @@ class ReadStats:
 
     records: int = 0
     skipped_empty: int = 0
+    #: texts (or ids) whose invalid code points were replaced (``on_invalid="replace"``)
+    replaced: int = 0

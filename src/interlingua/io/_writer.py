@@ -8,7 +8,6 @@ the temporary files and leaves any existing output exactly as it was.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import weakref
 from pathlib import Path
@@ -17,10 +16,12 @@ from typing import Any, Self
 
 import numpy as np
 
+from .._atomic import Publication, is_storage_error, storage_error
+from .._paths import check_outputs
 from .._validation import check_int, check_texts
 from ..errors import InputError
-from ._formats import OUTPUT_EXTENSIONS, resolve_format
-from ._sinks import SINKS, Sink, sidecar
+from ._formats import OUTPUT_FORMATS, output_format
+from ._sinks import PROVENANCE_SUFFIX, Sink, sidecar
 
 
 class EmbeddingWriter:
@@ -36,24 +37,32 @@ class EmbeddingWriter:
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], dim: int, *, fmt: str | None = None, with_text: bool = False
+        self,
+        path: str | os.PathLike[str],
+        dim: int,
+        *,
+        fmt: str | None = None,
+        with_text: bool = False,
+        provenance: dict[str, Any] | None = None,
     ) -> None:
         self.path = Path(path)
         self.dim = check_int(dim, "dim", low=1)
         self.format = check_output_path(self.path, fmt=fmt)
         self.with_text = bool(with_text)
         self.rows = 0
-        self._moves: list[tuple[Path, Path]] = []
+        self._pub = Publication()
         try:
-            self._sink: Sink | None = SINKS[self.format](self.path, self.dim, self.with_text, self._moves)
+            self._sink: Sink | None = OUTPUT_FORMATS.get(self.format)(
+                self.path, self.dim, self.with_text, self._pub, provenance
+            )
         except OSError as exc:
-            self._delete_temporaries()
-            raise InputError(f"cannot write here: {exc.strerror or exc}", path=str(self.path)) from exc
+            self._pub.abort()
+            raise storage_error(exc, self.path) from None
         except BaseException:
-            self._delete_temporaries()
+            self._pub.abort()
             raise
         # A writer dropped without close() (no ``with``) must not leave temporary files behind.
-        self._finalizer = weakref.finalize(self, _delete, self._moves)
+        self._finalizer = weakref.finalize(self, self._pub.abort)
 
     def write(self, ids: list[str], vectors: np.ndarray, texts: list[str] | None = None) -> None:
         """Append one batch: ``len(ids)`` rows of ``vectors`` (float, shape ``(len(ids), dim)``)."""
@@ -82,7 +91,13 @@ class EmbeddingWriter:
                     "of a .npy output cannot hold; use .parquet or .jsonl."
                 )
         if ids:
-            sink.write(ids, vectors, texts)
+            try:
+                sink.write(ids, vectors, texts)
+            except OSError as exc:
+                if is_storage_error(exc):
+                    self.abort()
+                    raise storage_error(exc, self.path) from None
+                raise
             self.rows += len(ids)
 
     def close(self) -> None:
@@ -92,12 +107,17 @@ class EmbeddingWriter:
         sink, self._sink = self._sink, None
         try:
             sink.finish()
-            for temp, final in self._moves:
-                os.replace(temp, final)
+            self._pub.commit()
             self._finalizer.detach()
+        except OSError as exc:
+            sink.close_quietly()
+            self._pub.abort()
+            if is_storage_error(exc):
+                raise storage_error(exc, self.path) from None
+            raise
         except BaseException:
             sink.close_quietly()
-            self._delete_temporaries()
+            self._pub.abort()
             raise
 
     def abort(self) -> None:
@@ -108,7 +128,7 @@ class EmbeddingWriter:
         try:
             sink.close_quietly()
         finally:
-            self._delete_temporaries()
+            self._pub.abort()
 
     def __enter__(self) -> Self:
         return self
@@ -145,15 +165,16 @@ class EmbeddingWriter:
             raise InputError(f"{name} holds NaN or infinity in row {row} of this batch (id {ids[row]!r}).")
         return vectors
 
-    def _delete_temporaries(self) -> None:
-        _delete(self._moves)
 
 
-def _delete(moves: list[tuple[Path, Path]]) -> None:
-    """Remove the temporary files of ``moves`` that still exist (published ones are gone)."""
-    for temp, _ in moves:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temp)
+def output_files(path: str | os.PathLike[str], fmt: str | None = None) -> list[Path]:
+    """Every file an embedding output writes: the file and, for .npy, its sidecars."""
+    path = Path(path)
+    kind = output_format(path, fmt)
+    files = [path, sidecar(path, PROVENANCE_SUFFIX)] if kind != "parquet" else [path]
+    if kind == "npy":
+        files += [sidecar(path, ".ids.txt"), sidecar(path, ".texts.jsonl")]
+    return files
 
 
 def check_output_path(
@@ -161,19 +182,8 @@ def check_output_path(
 ) -> str:
     """Validate an output path before any work is done; return its format.
 
-    ``protect`` lists inputs that the output (or a ``.npy`` sidecar) must never replace.
+    ``protect`` lists inputs that the output (or one of its sidecars) must never replace.
     """
-    path = Path(path)
-    kind = resolve_format(path, fmt, OUTPUT_EXTENSIONS, "output")
-    if path.is_dir():
-        raise InputError("is a directory; the output must be a file path", path=str(path))
-    if not path.parent.is_dir():
-        raise InputError(f"the output folder {str(path.parent)!r} does not exist", path=str(path))
-    targets = [path]
-    if kind == "npy":
-        targets += [sidecar(path, ".ids.txt"), sidecar(path, ".texts.jsonl")]
-    for src in map(Path, protect):
-        for t in targets:
-            if t.resolve() == src.resolve() or (t.exists() and src.exists() and os.path.samefile(t, src)):
-                raise InputError(f"writing {t.name} would replace the input file; choose another output", path=str(path))
+    kind = output_format(Path(path), fmt)
+    check_outputs(output_files(path, kind), protect)
     return kind

@@ -1,34 +1,39 @@
-"""Files in and out for ``interlingua align``: read documents, align, write links.
+"""``run(AlignJob)``: read two documents, align them, write the links.
 
-Sentence mode reads one sentence a line (blank lines are skipped, and indices count
-sentences, not lines) or, with ``split=True``, raw text that the project's splitter cuts
-into sentences. Word mode reads two files of parallel sentences, line by line: a blank line
-is an empty sentence with no links, and the files must have the same number of lines.
+Sentence mode reads one sentence a line (``blank_lines="skip"``: blank lines are dropped and
+indices count sentences; ``"keep"``: indices count lines, and a blank line is never linked) or,
+with ``split``, raw text that the project's splitter cuts into sentences. Word mode reads two
+files of parallel sentences, line by line: a blank line is an empty sentence with no links, and
+the files must have the same number of lines. Both sides are embedded with role ``query``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, TextIO, cast
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice
+from .._executors import Executor
+from .._paths import check_outputs
 from ..errors import InputError
-from ._sentalign import Alignment, align_window_embeddings, embed_windows
+from ..io import output_files, read_embedding_texts, read_embeddings, read_provenance, read_records
+from ..neutral import Space, cached_space, check_provenance, encode_texts, provenance
+from ..progress import ProgressFn, note
+from ._align_options import AlignJob
+from ._pairs import provenance_comment, write_text_output
+from ._sentalign import Alignment, align_window_embeddings, window_texts
 from ._wordalign import WordAlignment, align_words
 
-SENTENCE_FORMATS = ("tsv", "jsonl", "vecalign")
-WORD_FORMATS = ("pharaoh", "jsonl")
+ROLE = "query"
 
 
-@dataclass
+@dataclass(frozen=True)
 class AlignReport:
-    """What ``align_files`` did, for the one-line summary on stderr."""
+    """What an alignment run did. ``lines`` holds the formatted output when no file was written."""
 
     mode: str
     src_items: int
@@ -36,119 +41,194 @@ class AlignReport:
     links: int
     embed_seconds: float = 0.0
     align_seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
+    space: str = ""
+    role: str = ROLE
+    output: str = "-"
+    notes: tuple[str, ...] = ()
+    lines: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        out = asdict(self)
+        out.pop("lines")
+        out["notes"] = list(self.notes)
+        return out
 
 
-def read_lines(path: str | os.PathLike[str]) -> list[str]:
+def read_lines(path: str) -> list[str]:
     """Lines of a UTF-8 text file, blank lines kept as ``""`` (trailing blank lines dropped)."""
-    from ..io import read_records
-
     lines: list[str] = []
-    for rec in read_records(path, fmt="txt", skip_empty=True):
+    for rec in read_records(path, format="txt", skip_empty=True):
         lines.extend([""] * (rec.line - 1 - len(lines)))
         lines.append(rec.text)
     return lines
 
 
-def read_document(path: str | os.PathLike[str], *, split: bool = False, lang: str | None = None) -> list[str]:
-    """The sentences of a document file; refuses a file without any."""
+def read_document(path: str, *, split: bool = False, lang: str | None = None, blank_lines: str = "skip"
+                  ) -> tuple[list[str], list[int]]:
+    """The sentences of a document file and, for each, the index it is reported under (its position
+    among sentences, or its 0-based line with ``blank_lines="keep"``); refuses a file without any."""
     lines = read_lines(path)
     if split:
         from ..text import split_sentences
 
-        paragraphs = "\n".join(lines)
-        sents = split_sentences(paragraphs, lang)
+        sents = split_sentences("\n".join(lines), lang)
+        index = list(range(len(sents)))
     else:
-        sents = [line.strip() for line in lines if line.strip()]
+        kept = [(i, line.strip()) for i, line in enumerate(lines) if line.strip()]
+        sents = [s for _, s in kept]
+        index = [i for i, _ in kept] if blank_lines == "keep" else list(range(len(sents)))
     if not sents:
         raise InputError("the document has no sentences (only blank lines)", path=str(path))
-    return sents
+    return sents, index
 
 
-def align_files(
-    src_path: str | os.PathLike[str],
-    tgt_path: str | os.PathLike[str],
-    out: TextIO,
-    *,
-    words: bool = False,
-    split: bool = False,
-    src_lang: str | None = None,
-    tgt_lang: str | None = None,
-    encoder: Any = "e5-small",
-    max_size: int = 3,
-    fmt: str | None = None,
-    with_text: bool = False,
-    method: str = "intersection",
-    use_cache: bool = True,
-    quiet: bool = True,
-    **options: Any,
-) -> AlignReport:
-    """Align two files (sentences of two documents, or words of parallel lines) and write to ``out``."""
-    if words:
-        fmt = check_choice(fmt or "pharaoh", WORD_FORMATS, "fmt")
-        return _align_word_files(src_path, tgt_path, out, encoder, method, fmt, with_text)
-    fmt = check_choice(fmt or "tsv", SENTENCE_FORMATS, "fmt")
-    src = read_document(src_path, split=split, lang=src_lang)
-    tgt = read_document(tgt_path, split=split, lang=tgt_lang)
-    from ._sentalign import _resolve_encoder
-
-    enc = _resolve_encoder(encoder)
+def run(job: AlignJob, *, progress: ProgressFn | None = None, executor: str | Executor | None = None) -> AlignReport:
+    """Run an :class:`AlignJob`; the output is written atomically, or returned as ``lines``."""
+    job.validate()
+    to_file = job.output is not None and job.output != "-"
+    inputs = [job.src, job.tgt, *_emb_files(job.src_emb), *_emb_files(job.tgt_emb)]
+    check_outputs([job.output, job.output + ".meta.json"] if to_file else [], inputs)
+    if job.mode == "words":
+        return _align_word_files(job, to_file, progress)
+    fmt = job.output_format or "tsv"
+    o = job.sentences
+    src, src_index = read_document(job.src, split=o.split, lang=job.src_lang, blank_lines=o.blank_lines)
+    tgt, tgt_index = read_document(job.tgt, split=o.split, lang=job.tgt_lang, blank_lines=o.blank_lines)
+    space = cached_space(job.space)
+    note(progress, f"both documents embedded with role {ROLE!r} by {space.name}", "align")
     t0 = time.perf_counter()
-    encode = _cached_encoder(enc, use_cache, quiet)
-    src_w = embed_windows(src, max_size=max_size, encode=encode)
-    tgt_w = embed_windows(tgt, max_size=max_size, encode=encode)
+    src_w = _windows("src", src, job.src_emb, job, space, progress)
+    tgt_w = _windows("tgt", tgt, job.tgt_emb, job, space, progress)
     t1 = time.perf_counter()
-    links = align_window_embeddings(src_w, tgt_w, **options)
+    links = align_window_embeddings(
+        src_w, tgt_w, del_factor=o.del_factor, del_penalty=o.del_penalty, samples=o.samples, search=o.search,
+        width=o.width, full_cells=o.full_cells, seed=o.seed,
+    )
     t2 = time.perf_counter()
-    write_alignments(links, out, fmt=fmt, src=src if with_text else None, tgt=tgt if with_text else None)
-    return AlignReport("sentences", len(src), len(tgt), len(links), t1 - t0, t2 - t1)
+    stamp = provenance("sentence-alignment", space, role=ROLE, job=job)
+    lines = alignment_lines(links, fmt, src=src if job.with_text else None, tgt=tgt if job.with_text else None,
+                            src_index=src_index, tgt_index=tgt_index,
+                            provenance=stamp if fmt == "tsv" else None)
+    out_lines = _emit(job, to_file, lines, stamp if fmt != "tsv" else None)
+    return AlignReport("sentences", len(src), len(tgt), len(links), t1 - t0, t2 - t1, space.identity, ROLE,
+                       job.output if to_file else "-", (), out_lines)
 
 
-def write_alignments(
+def _emit(job: AlignJob, to_file: bool, lines: Iterator[str], sidecar: dict[str, Any] | None) -> tuple[str, ...]:
+    if to_file:
+        write_text_output(job.output, lines, sidecar)
+        return ()
+    return tuple(lines)
+
+
+def _emb_files(path: str | None) -> list[str]:
+    return [str(p) for p in output_files(path)] if path else []
+
+
+def _windows(side: str, sents: list[str], emb: str | None, job: AlignJob, space: Space,
+             progress: ProgressFn | None) -> np.ndarray:
+    """Window vectors ``(max_size, n, d)``: encoded (through the cache), or looked up in ``emb``."""
+    max_size = job.sentences.max_size
+    windows = window_texts(sents, max_size)
+    flat = list(dict.fromkeys(t for w in windows for t in w))
+    if emb is None:
+        vecs, _ = encode_texts(flat, space, role=ROLE, cache=job.cache, workers=job.workers, progress=progress,
+                               desc=f"embed {side}")
+        where = {t: r for r, t in enumerate(flat)}
+    else:
+        vecs, where = _given_windows(side, sents, flat, emb, space, max_size)
+    out = np.zeros((max_size, len(sents), vecs.shape[1]), dtype=np.float32)
+    for k, w in enumerate(windows):
+        if w:
+            out[k, : len(w)] = vecs[[where[t] for t in w]]
+    return out
+
+
+def _given_windows(side: str, sents: list[str], flat: list[str], emb: str, space: Space, max_size: int
+                   ) -> tuple[np.ndarray, dict[str, int]]:
+    check_provenance(read_provenance(emb), space, ROLE, what=f"--{side}-emb {emb}")
+    _, vecs = read_embeddings(emb)
+    texts = read_embedding_texts(emb)
+    if texts is None:
+        if max_size == 1 and len(vecs) == len(sents):
+            return np.asarray(vecs), {t: i for i, t in enumerate(sents)}
+        raise InputError(
+            f"holds {len(vecs):,} vectors without their texts, so the {len(flat):,} windows of {side} cannot be "
+            "found in it; embed the windows with --with-text (or give one vector per sentence with --max-size 1)",
+            path=str(emb),
+        )
+    where = {t: i for i, t in enumerate(texts)}
+    missing = [t for t in flat if t not in where]
+    if missing:
+        raise InputError(
+            f"lacks {len(missing):,} of the {len(flat):,} windows of {side} (e.g. {missing[0][:60]!r}); windows are "
+            f"up to {max_size} consecutive sentences joined by a space (mine.window_texts); embed them all",
+            path=str(emb),
+        )
+    return np.asarray(vecs), where
+
+
+def alignment_lines(
     links: Sequence[Alignment],
-    out: TextIO,
-    *,
     fmt: str = "tsv",
+    *,
     src: Sequence[str] | None = None,
     tgt: Sequence[str] | None = None,
-) -> None:
-    """``tsv``: ``[0, 1]<TAB>[0]<TAB>0.123`` (+ both texts with ``src``/``tgt``); ``vecalign``:
-    ``[0, 1]:[0]:0.123``; ``jsonl``: ``{"src": [0, 1], "tgt": [0], "score": 0.123}``."""
-    check_choice(fmt, SENTENCE_FORMATS, "fmt")
+    src_index: Sequence[int] | None = None,
+    tgt_index: Sequence[int] | None = None,
+    provenance: dict[str, Any] | None = None,
+) -> Iterator[str]:
+    """``tsv``: ``[0, 1]<TAB>[0]<TAB>0.123`` (+ both texts with ``src``/``tgt``; a ``#`` provenance line
+    first); ``vecalign``: ``[0, 1]:[0]:0.123``; ``jsonl``: ``{"src": [0, 1], "tgt": [0], "score": 0.123}``."""
+    if fmt == "tsv" and provenance:
+        yield provenance_comment(provenance)
     for a in links:
-        s_idx, t_idx = list(a.src), list(a.tgt)
+        s_idx = [src_index[i] if src_index is not None else i for i in a.src]
+        t_idx = [tgt_index[i] if tgt_index is not None else i for i in a.tgt]
         s_text = " ".join(src[i] for i in a.src) if src is not None else None
         t_text = " ".join(tgt[i] for i in a.tgt) if tgt is not None else None
         if fmt == "jsonl":
             rec: dict[str, Any] = {"src": s_idx, "tgt": t_idx, "score": a.score}
             if s_text is not None:
                 rec.update(src_text=s_text, tgt_text=t_text)
-            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            yield json.dumps(rec, ensure_ascii=False) + "\n"
         elif fmt == "vecalign":
-            out.write(f"{s_idx}:{t_idx}:{a.score:.6f}\n")
+            yield f"{s_idx}:{t_idx}:{a.score:.6f}\n"
         else:
             fields = [str(s_idx), str(t_idx), f"{a.score:.6f}"]
             if s_text is not None:
                 fields += [_one_field(s_text), _one_field(t_text or "")]
-            out.write("\t".join(fields) + "\n")
+            yield "\t".join(fields) + "\n"
 
 
-def _align_word_files(
-    src_path: Any, tgt_path: Any, out: TextIO, encoder: Any, method: str, fmt: str, with_text: bool
-) -> AlignReport:
-    src, tgt = read_lines(src_path), read_lines(tgt_path)
+def write_alignments(links: Sequence[Alignment], out: Any, *, fmt: str = "tsv", src: Sequence[str] | None = None,
+                     tgt: Sequence[str] | None = None) -> None:
+    """Write links to an open text stream (see :func:`alignment_lines` for the formats)."""
+    out.writelines(alignment_lines(links, fmt, src=src, tgt=tgt))
+
+
+def _align_word_files(job: AlignJob, to_file: bool, progress: ProgressFn | None) -> AlignReport:
+    src, tgt = read_lines(job.src), read_lines(job.tgt)
     if len(src) != len(tgt):
         raise InputError(
-            f"--words needs parallel files with the same number of lines: {src_path} has {len(src)}, "
-            f"{tgt_path} has {len(tgt)}"
+            f"word alignment needs parallel files with the same number of lines: {job.src} has {len(src)}, "
+            f"{job.tgt} has {len(tgt)}"
         )
+    space = cached_space(job.space)
+    fmt = job.output_format or "pharaoh"
     t0 = time.perf_counter()
-    result = cast(list[WordAlignment], align_words(src, tgt, encoder=encoder, method=method))
+    w = job.words
+    result = align_words(src, tgt, encoder=space, method=w.method, center=w.center, pretokenized=w.pretokenized)
     seconds = time.perf_counter() - t0
-    for wa in result:
-        out.write(_word_line(wa, fmt, with_text) + "\n")
+    assert isinstance(result, list)
+    stamp = provenance("word-alignment", space, role="passage", job=job)
+    lines = (_word_line(wa, fmt, job.with_text) + "\n" for wa in result)
+    out_lines = _emit(job, to_file, lines, stamp)
     links = sum(len(wa.links) for wa in result)
-    return AlignReport("words", len(src), len(tgt), links, align_seconds=seconds)
+    return AlignReport("words", len(src), len(tgt), links, 0.0, seconds, space.identity, "passage",
+                       job.output if to_file else "-", (), out_lines)
 
 
 def _word_line(wa: WordAlignment, fmt: str, with_text: bool) -> str:
@@ -164,23 +244,16 @@ def _one_field(text: str) -> str:
     return " ".join(text.replace("\t", " ").splitlines())
 
 
-def _cached_encoder(enc: Any, use_cache: bool, quiet: bool) -> Callable[[list[str]], np.ndarray]:
-    """``texts -> vectors`` through the on-disk embedding cache, with a progress bar."""
-    from tqdm.auto import tqdm
+def align_files(src_path: Any, tgt_path: Any, output: Any = None, *, progress: ProgressFn | None = None,
+                **options: Any) -> AlignReport:
+    """Keyword face of :class:`AlignJob`: ``align_files("en.txt", "de.txt", "links.tsv", words=False, max_size=3)``."""
+    from ._align_options import ALIGN_ALIASES
 
-    from ..encoders import EmbeddingCache, encode_corpus
-
-    def encode(texts: list[str]) -> np.ndarray:
-        cache = EmbeddingCache(enc.identity, enc.dim) if use_cache else None
-        try:
-            with tqdm(total=len(texts), unit="window", desc="embed", disable=True if quiet else None) as bar:
-                parts = list(encode_corpus(texts, enc, role="query", cache=cache, chunk_size=256, progress=bar))
-        finally:
-            if cache is not None:
-                cache.close()
-        return np.concatenate(parts) if parts else np.zeros((0, enc.dim), dtype=np.float32)
-
-    return encode
+    if "words" in options:
+        options["mode"] = "words" if options.pop("words") else "sentences"
+    options.pop("quiet", None)
+    job = AlignJob(src=str(src_path), tgt=str(tgt_path), output=str(output) if output is not None else None)
+    return run(job.with_flat(options, aliases=ALIGN_ALIASES), progress=progress)
 
 
-__all__ = ["AlignReport", "align_files", "read_document", "read_lines", "write_alignments"]
+__all__ = ["AlignReport", "align_files", "alignment_lines", "read_document", "read_lines", "run", "write_alignments"]

@@ -17,20 +17,21 @@ work folder, :mod:`._stream`) and keeps ``O((n_src + n_tgt) * k)`` numbers, noth
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from .._validation import check_choice, check_float, check_int
-from ._knn import BACKENDS, check_embeddings
+from .._validation import check_float, check_int
+from ..errors import InputError
+from ..progress import ProgressFn, task
+from ._knn import KNN_BACKENDS, check_embeddings, factory_of
 from ._margin import MARGINS, score_candidates
+from ._options import ALIASES, MODES, KnnOptions, MineOptions
 from ._stream import BlockStats, blockwise_knn, fingerprint, open_work_dir
 
-MODES = ("forward", "backward", "intersection", "max")
-KNN_CHOICES = (*BACKENDS, "auto")
+KNN_CHOICES = (*KNN_BACKENDS.names(), "auto")
 #: Above this many (n_src * n_tgt) score computations, ``knn="auto"`` picks the IVF index.
 AUTO_EXACT_LIMIT = 4_000_000_000
 #: ... or when a side has more rows than this (a flat index holds the whole side in memory).
@@ -64,62 +65,78 @@ class Candidates(NamedTuple):
         return Candidates(self.src[keep], self.tgt[keep], self.score[keep], self.cosine[keep])
 
 
-@dataclass
-class KnnInfo:
-    """How the neighbours were found (for reports)."""
+class Neighbours(NamedTuple):
+    """``k`` nearest neighbours both ways, ``(scores, indices)`` each, and how they were found."""
 
-    backend: str = ""
-    blocks: BlockStats = field(default_factory=BlockStats)
+    fwd: tuple[np.ndarray, np.ndarray]
+    bwd: tuple[np.ndarray, np.ndarray]
+    backend: str
+    blocks: BlockStats
+
+
+class Mined(NamedTuple):
+    candidates: Candidates
+    backend: str
+    blocks: BlockStats
 
 
 def resolve_backend(knn: str, n_src: int, n_tgt: int) -> str:
     """``auto``: faiss ``IndexFlatIP`` (exact, fastest) while both sides are small enough to hold
     in memory; the IVF index for large inputs; numpy block-wise exact when a side is too small to
-    train an IVF index on."""
-    check_choice(knn, KNN_CHOICES, "knn")
+    train an IVF index on. A name or factory string is kept as it is."""
     if knn != "auto":
+        factory_of(knn)  # an unknown name lists the known ones
         return knn
     if n_src * n_tgt <= AUTO_EXACT_LIMIT and max(n_src, n_tgt) <= AUTO_FLAT_MAX_ROWS:
         return "faiss"
     return "exact" if min(n_src, n_tgt) < 40 * 64 else "ivf"
 
 
+def _knn_options(knn: KnnOptions | int | None, legacy: dict[str, Any]) -> KnnOptions:
+    if isinstance(knn, KnnOptions):
+        if legacy:
+            raise InputError(f"Give either a KnnOptions or keyword options, not both ({', '.join(legacy)}).")
+        return knn.validate("neighbours()")
+    opts = KnnOptions() if knn is None else KnnOptions(k=knn)
+    renames = {"knn": "backend"}
+    return opts.replace(**{renames.get(k, k): v for k, v in legacy.items()}).validate("neighbours()")
+
+
 def neighbours(
     src: np.ndarray,
     tgt: np.ndarray,
-    k: int = 4,
+    knn: KnnOptions | int | None = None,
     *,
-    knn: str = "auto",
-    block_size: int = 16384,
     work_dir: str | Path | None = None,
-    nprobe: int | None = None,
-    info: KnnInfo | None = None,
-    progress: Callable[[str, int], Callable[[int], None] | None] | None = None,
-) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """``((x2y_scores, x2y_idx), (y2x_scores, y2x_idx))``: ``k`` nearest neighbours both ways."""
+    progress: ProgressFn | None = None,
+    **options: Any,
+) -> Neighbours:
+    """``k`` nearest neighbours both ways. ``knn`` is a :class:`KnnOptions`, or ``k`` with the
+    options as keywords (``backend`` or ``knn``, ``block_size``, ``nprobe``)."""
+    opts = _knn_options(knn, options)
     src = check_embeddings(src, "source")
     tgt = check_embeddings(tgt, "target", dim=src.shape[1])
-    check_int(k, "k", low=1)
-    check_int(block_size, "block_size", low=1)
-    info = info if info is not None else KnnInfo()
-    backend = info.backend = resolve_backend(knn, src.shape[0], tgt.shape[0])
+    backend = resolve_backend(opts.backend, src.shape[0], tgt.shape[0])
     wd = Path(work_dir) if work_dir is not None else None
     if wd is not None:
         open_work_dir(wd, {
             "src": {"rows": src.shape[0], "fingerprint": fingerprint(src)},
             "tgt": {"rows": tgt.shape[0], "fingerprint": fingerprint(tgt)},
-            "dim": src.shape[1], "k": k, "backend": backend, "block_size": block_size,
-            "nprobe": nprobe if backend == "ivf" else None,
+            "dim": src.shape[1], "k": opts.k, "backend": backend, "block_size": opts.block_size,
+            "nprobe": opts.nprobe if "IVF" in (factory_of(backend) or "") else None,
         })
     out = []
+    blocks = BlockStats()
     for tag, q, db in (("fwd", src, tgt), ("bwd", tgt, src)):
-        kk = min(k, db.shape[0])
-        bar = progress(tag, q.shape[0]) if progress is not None else None
-        out.append(blockwise_knn(
-            q, db, kk, backend=backend, block_size=block_size, work_dir=wd, tag=tag,
-            nprobe=nprobe, stats=info.blocks, progress=bar,
-        ))
-    return out[0], out[1]
+        kk = min(opts.k, db.shape[0])
+        with task(progress, f"k-NN {tag}", q.shape[0], "vec") as bar:
+            scores, idx, st = blockwise_knn(
+                q, db, kk, backend=backend, block_size=opts.block_size, work_dir=wd, tag=tag, nprobe=opts.nprobe,
+                progress=bar.advance,
+            )
+        out.append((scores, idx))
+        blocks = blocks + st
+    return Neighbours(out[0], out[1], backend, blocks)
 
 
 def _means(scores: np.ndarray) -> np.ndarray:
@@ -136,8 +153,9 @@ def select_pairs(
     mode: str = "max",
 ) -> Candidates:
     """Score every candidate with ``margin`` and select pairs by ``mode``; best score first."""
-    check_choice(margin, MARGINS, "margin")
-    check_choice(mode, MODES, "mode")
+    MARGINS.entry(margin)
+    if mode not in MODES:
+        raise InputError(f"The 'mode' parameter must be one of {', '.join(map(repr, MODES))}. Got {mode!r} instead.")
     (xs, xi), (ys, yi) = fwd, bwd
     x_mean, y_mean = _means(xs), _means(ys)
     f_scores = score_candidates(xs, x_mean, y_mean[np.maximum(xi, 0)], margin)
@@ -182,32 +200,20 @@ def cut(c: Candidates, *, threshold: float | None = None, top: int | None = None
     return c
 
 
-def mine_embeddings(
-    src: np.ndarray,
-    tgt: np.ndarray,
-    *,
-    k: int = 4,
-    margin: str = "ratio",
-    mode: str = "max",
-    knn: str = "auto",
-    threshold: float | None = None,
-    top: int | None = None,
-    block_size: int = 16384,
-    work_dir: str | Path | None = None,
-    nprobe: int | None = None,
-    info: KnnInfo | None = None,
-    progress: Callable[[str, int], Callable[[int], None] | None] | None = None,
-) -> Candidates:
+def mine_vectors(
+    src: np.ndarray, tgt: np.ndarray, options: MineOptions, *, work_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+) -> Mined:
     """Mine two embedded corpora (arrays or memmaps): pairs best first, cut by threshold / top."""
-    check_choice(margin, MARGINS, "margin")
-    check_choice(mode, MODES, "mode")
-    if threshold is not None:
-        check_float(threshold, "threshold")
-    if top is not None:
-        check_int(top, "top", low=1)
-    fwd, bwd = neighbours(
-        src, tgt, k, knn=knn, block_size=block_size, work_dir=work_dir, nprobe=nprobe, info=info,
-        progress=progress,
-    )
-    return cut(select_pairs(fwd, bwd, margin=margin, mode=mode), threshold=threshold, top=top)
+    n = neighbours(src, tgt, options.knn, work_dir=work_dir, progress=progress)
+    m = options.margin
+    cands = cut(select_pairs(n.fwd, n.bwd, margin=m.kind, mode=m.mode), threshold=m.threshold, top=m.top)
+    return Mined(cands, n.backend, n.blocks)
 
+
+def mine_embeddings(src: np.ndarray, tgt: np.ndarray, *, work_dir: str | Path | None = None,
+                    progress: ProgressFn | None = None, **options: Any) -> Candidates:
+    """Keyword face of :func:`mine_vectors`: ``mine_embeddings(src, tgt, k=4, margin="ratio",
+    mode="max", knn="auto", threshold=None, top=None, block_size=..., nprobe=...)``."""
+    opts = MineOptions().with_flat(options, aliases=ALIASES).validate("mine_embeddings()")
+    return mine_vectors(src, tgt, opts, work_dir=work_dir, progress=progress).candidates

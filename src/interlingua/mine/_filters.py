@@ -20,9 +20,19 @@ from difflib import SequenceMatcher
 
 import regex
 
-from .._validation import check_choice
+from .._registry import Registry
 
+#: the filters, in the order a rejected pair is counted against them
 FILTERS = ("noise", "copy", "length", "lang", "duplicate")
+MINE_FILTERS: Registry[str] = Registry("mine-filters", kind="mining filter")
+for _name, _what in zip(FILTERS, (
+    "each side mostly letters, not digits, punctuation or URLs",
+    "source and target not (nearly) equal",
+    "length ratio at most max_length_ratio (CJK weighted)",
+    "detected language of each side is the expected one",
+    "the same text pair kept once",
+)):
+    MINE_FILTERS.register(_name, _name, description=_what)
 
 _URL = regex.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", regex.IGNORECASE)
 _WIDE3 = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
@@ -31,7 +41,7 @@ _LETTER = regex.compile(r"\p{L}|\p{M}")
 _KEY = regex.compile(r"[\p{L}\p{M}\p{N}]+")
 
 
-@dataclass
+@dataclass(frozen=True)
 class FilterReport:
     """Pairs seen, kept, and removed by each filter (``None`` where a filter was switched off)."""
 
@@ -39,9 +49,19 @@ class FilterReport:
     kept: int = 0
     removed: dict[str, int | None] = field(default_factory=dict)
 
+    def __add__(self, other: FilterReport) -> FilterReport:
+        names = list(dict.fromkeys([*self.removed, *other.removed]))
+        removed = {n: None if self.removed.get(n) is None and other.removed.get(n) is None
+                   else (self.removed.get(n) or 0) + (other.removed.get(n) or 0) for n in names}
+        return FilterReport(self.seen + other.seen, self.kept + other.kept, removed)
+
 
 def check_filters(names: Iterable[str]) -> list[str]:
-    return [check_choice(n, FILTERS, "filter") for n in names]
+    out = []
+    for n in names:
+        MINE_FILTERS.entry(n)  # an unknown name lists the known ones
+        out.append(n)
+    return out
 
 
 def text_length(text: str) -> int:
@@ -89,10 +109,10 @@ def apply_filters(
 ) -> tuple[list[bool], FilterReport]:
     """Which pairs pass (in order) and the counts. ``lang`` needs ``src_lang`` or ``tgt_lang``."""
     active = set(check_filters(filters))
-    report = FilterReport(seen=len(src_texts), removed={n: (0 if n in active else None) for n in FILTERS})
+    removed: dict[str, int | None] = {n: (0 if n in active else None) for n in FILTERS}
     if "lang" in active and src_lang is None and tgt_lang is None:
         active.discard("lang")
-        report.removed["lang"] = None
+        removed["lang"] = None
     src_ok = _lang_ok(src_texts, src_lang) if "lang" in active else None
     tgt_ok = _lang_ok(tgt_texts, tgt_lang) if "lang" in active else None
     seen_pairs: set[tuple[str, str]] = set()
@@ -113,10 +133,9 @@ def apply_filters(
                 reason = "duplicate"
             seen_pairs.add(key)
         if reason is not None:
-            report.removed[reason] += 1
+            removed[reason] = (removed[reason] or 0) + 1
         keep.append(reason is None)
-    report.kept = sum(keep)
-    return keep, report
+    return keep, FilterReport(len(src_texts), sum(keep), removed)
 
 
 def _lang_ok(texts: Sequence[str], lang: str | None) -> list[bool]:

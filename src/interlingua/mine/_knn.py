@@ -23,15 +23,35 @@ from __future__ import annotations
 
 import mmap
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice, check_int
-from ..errors import InputError, MissingDependencyError
+from .._faiss import check_factory, make_index
+from .._registry import Registry
+from .._validation import check_int
+from ..errors import InputError
 
-BACKENDS = ("exact", "faiss", "hnsw", "ivf")
 DEFAULT_NPROBE = 16
 _ADD_CHUNK = 1 << 16
+#: mining's HNSW: a smaller build and search breadth than a collection's (one pass over each side)
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+
+#: k-NN backends by name: None for the numpy block-wise search, else the faiss factory string
+KNN_BACKENDS: Registry[str | None] = Registry("knn-backends", kind="k-NN backend")
+KNN_BACKENDS.register("exact", None, description="numpy, block-wise, exact; the database may stay on disk")
+KNN_BACKENDS.register("faiss", "Flat", description="faiss IndexFlatIP: exact, whole side in memory")
+KNN_BACKENDS.register("hnsw", "HNSW32,Flat", description="faiss HNSW graph: approximate")
+KNN_BACKENDS.register("ivf", "IVFauto,Flat", description="faiss inverted file: approximate, for millions of rows")
+BACKENDS = tuple(KNN_BACKENDS.names())
+
+
+def factory_of(backend: str) -> str | None:
+    """The faiss factory string a backend name stands for (a factory string stands for itself)."""
+    if backend in KNN_BACKENDS:
+        return KNN_BACKENDS.get(backend)
+    return check_factory(backend, "mining k-NN")
 
 
 def check_embeddings(x: np.ndarray, name: str, *, dim: int | None = None) -> np.ndarray:
@@ -66,8 +86,9 @@ class Searcher:
     def __init__(self, database: np.ndarray, backend: str, block_size: int, nprobe: int | None = None):
         self.database, self.backend, self.block_size = database, backend, block_size
         self.index = None
-        if backend != "exact":
-            self.index = _build_faiss(database, backend, nprobe)
+        self.factory = factory_of(backend)
+        if self.factory is not None:
+            self.index = _build_faiss(database, self.factory, nprobe)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         qb = np.ascontiguousarray(queries, dtype=np.float32)
@@ -94,7 +115,7 @@ def knn(
     """
     queries = check_embeddings(queries, "queries")
     database = check_embeddings(database, "database", dim=queries.shape[1])
-    check_choice(backend, BACKENDS, "backend")
+    factory_of(backend)  # an unknown name lists the known ones
     check_int(k, "k", low=1)
     check_int(block_size, "block_size", low=1)
     k = min(k, database.shape[0])
@@ -141,32 +162,37 @@ def _search_exact(qb: np.ndarray, db: np.ndarray, k: int, block: int) -> tuple[n
     return out_s, out_i
 
 
-def ivf_lists(n: int) -> int:
-    """Number of k-means cells for ``n`` vectors: ~4 sqrt(n), at least 39 training points each."""
-    return int(max(1, min(4 * np.sqrt(n), n // 39)))
-
-
-def _build_faiss(db: np.ndarray, backend: str, nprobe: int | None):
-    try:
-        import faiss
-    except ImportError as exc:
-        raise MissingDependencyError(f"The {backend!r} k-NN backend", "faiss") from exc
+def _build_faiss(db: np.ndarray, factory: str, nprobe: int | None) -> Any:
+    """A faiss index over ``db`` (a memmap is added chunk by chunk); IVF is trained on a seeded sample."""
     n, d = db.shape
-    if backend == "faiss":
-        index = faiss.IndexFlatIP(d)
-    elif backend == "hnsw":
-        index = faiss.IndexHNSWFlat(d, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
-    else:
-        nlist = ivf_lists(n)
-        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(d), d, nlist, faiss.METRIC_INNER_PRODUCT)
-        index.cp.niter = 10  # k-means iterations: cells only route queries, 10 is plenty
+    index = make_index(factory, d, n=n, ef_construction=HNSW_EF_CONSTRUCTION)
+    if not index.is_trained:
+        nlist = getattr(_ivf(index), "nlist", 1)
         sample = min(n, 40 * nlist)
         rows = np.sort(np.random.default_rng(0).choice(n, sample, replace=False))
         index.train(np.ascontiguousarray(db[rows], dtype=np.float32))
-        index.nprobe = min(nlist, nprobe if nprobe is not None else DEFAULT_NPROBE)
+    ivf = _ivf(index)
+    if ivf is not None:
+        ivf.nprobe = min(ivf.nlist, nprobe if nprobe is not None else DEFAULT_NPROBE)
+    hnsw = _hnsw(index)
+    if hnsw is not None:
+        hnsw.efSearch = HNSW_EF_SEARCH
     for ds in range(0, n, _ADD_CHUNK):
         index.add(np.ascontiguousarray(db[ds : ds + _ADD_CHUNK], dtype=np.float32))
         release(db)
     return index
+
+
+def _ivf(index: Any) -> Any:
+    import faiss
+
+    try:
+        return faiss.extract_index_ivf(index)
+    except RuntimeError:
+        return None
+
+
+def _hnsw(index: Any) -> Any:
+    import faiss
+
+    return getattr(faiss.downcast_index(index), "hnsw", None)

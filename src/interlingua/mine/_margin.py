@@ -13,21 +13,34 @@ fixed cosine threshold useless for encoders such as e5 (unrelated ~0.8, translat
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from .._validation import check_choice
+from .._registry import Registry
 
-MARGINS = ("ratio", "distance", "absolute")
+#: margin functions ``f(cos, neighbourhood_mean)`` by name
+MARGINS: Registry[Any] = Registry("margins", kind="margin")
+
+
+@MARGINS.register("ratio", description="cos / mean (Artetxe & Schwenk 2019; LASER's choice)")
+def ratio_margin(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a / b
+
+
+@MARGINS.register("distance", description="cos - mean")
+def distance_margin(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a - b
+
+
+@MARGINS.register("absolute", description="plain cosine")
+def absolute_margin(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.asarray(a)
 
 
 def margin(a: np.ndarray, b: np.ndarray, kind: str = "ratio") -> np.ndarray:
     """Combine cosine ``a`` with neighbourhood average ``b`` (same shapes, broadcastable)."""
-    check_choice(kind, MARGINS, "margin")
-    if kind == "ratio":
-        return a / b
-    if kind == "distance":
-        return a - b
-    return np.asarray(a)
+    return MARGINS.get(kind)(a, b)
 
 
 def neighbourhood_mean(knn_scores: np.ndarray, k: int) -> np.ndarray:

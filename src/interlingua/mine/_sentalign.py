@@ -253,10 +253,7 @@ def _check_windows(x: Any, name: str) -> np.ndarray:
 
 
 def _resolve_encoder(encoder: Any) -> Any:
-    if isinstance(encoder, str):
-        from ..encoders import get_encoder
+    """A :class:`~interlingua.neutral.Space` from a space, a spec, an encoder name or an Encoder."""
+    from ..neutral import Space
 
-        return get_encoder(encoder)
-    if not hasattr(encoder, "encode"):
-        raise InputError(f"The 'encoder' parameter must be an encoder name or an Encoder. Got {type(encoder).__name__}.")
-    return encoder
+    return Space.of(encoder)

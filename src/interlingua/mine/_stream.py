@@ -11,8 +11,8 @@ is refused rather than mixed with.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .._atomic import atomic_write_bytes, storage_errors
 from ..errors import InputError
 from ._knn import Searcher, release
 
@@ -27,12 +28,15 @@ MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 
 
-@dataclass
+@dataclass(frozen=True)
 class BlockStats:
     """How many blocks of queries were searched now and how many were reused from the work folder."""
 
     computed: int = 0
     reused: int = 0
+
+    def __add__(self, other: BlockStats) -> BlockStats:
+        return BlockStats(self.computed + other.computed, self.reused + other.reused)
 
 
 def fingerprint(x: np.ndarray) -> str:
@@ -45,25 +49,26 @@ def fingerprint(x: np.ndarray) -> str:
     return h.hexdigest()
 
 
-def _atomic_write_bytes(path: Path, write: Callable[[Any], None]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        write(f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+def prepare_work_dir(work_dir: Path) -> None:
+    """Create the folder (a file there is an error) and remove what a killed run left half-written."""
+    if work_dir.exists() and not work_dir.is_dir():
+        raise InputError("the work folder is a file; give a folder (it is created when missing)", path=str(work_dir))
+    with storage_errors(work_dir):
+        work_dir.mkdir(parents=True, exist_ok=True)
+    for leftover in work_dir.glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
 
 
 def open_work_dir(work_dir: Path, job: dict[str, Any]) -> None:
     """Create the folder with ``job`` as its manifest, or check that an existing one matches."""
-    work_dir.mkdir(parents=True, exist_ok=True)
+    prepare_work_dir(work_dir)
     path = work_dir / MANIFEST
     job = {"format_version": FORMAT_VERSION, **job}
     if path.is_file():
         try:
             old = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InputError(f"cannot read the work folder's manifest ({exc})", path=str(path)) from None
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read the work folder's manifest ({exc}); delete the work folder", path=str(path)) from None
         if old != job:
             diff = sorted(k for k in set(old) | set(job) if old.get(k) != job.get(k))
             raise InputError(
@@ -72,8 +77,7 @@ def open_work_dir(work_dir: Path, job: dict[str, Any]) -> None:
                 path=str(work_dir),
             )
         return
-    data = json.dumps(job, indent=2, sort_keys=True).encode()
-    _atomic_write_bytes(path, lambda f: f.write(data))
+    atomic_write_bytes(path, json.dumps(job, indent=2, sort_keys=True).encode())
 
 
 def blockwise_knn(
@@ -86,14 +90,13 @@ def blockwise_knn(
     work_dir: Path | None = None,
     tag: str = "knn",
     nprobe: int | None = None,
-    stats: BlockStats | None = None,
     progress: Callable[[int], None] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Top-``k`` of each query in ``database`` (``k`` already clipped), blocks kept in ``work_dir``.
-
-    The database index is only built when some block is left to compute.
+) -> tuple[np.ndarray, np.ndarray, BlockStats]:
+    """Top-``k`` of each query in ``database`` (``k`` already clipped), blocks kept in ``work_dir``;
+    with how many blocks were computed and reused. The database index is only built when some
+    block is left to compute.
     """
-    stats = stats if stats is not None else BlockStats()
+    computed = reused = 0
     n = queries.shape[0]
     scores = np.empty((n, k), dtype=np.float32)
     idx = np.empty((n, k), dtype=np.int64)
@@ -101,10 +104,8 @@ def blockwise_knn(
     for qs in range(0, n, block_size):
         qe = min(n, qs + block_size)
         path = work_dir / f"{tag}-{qs:010d}.npz" if work_dir is not None else None
-        if path is not None and path.is_file():
-            with np.load(path, allow_pickle=False) as z:
-                scores[qs:qe], idx[qs:qe] = z["scores"], z["indices"]
-            stats.reused += 1
+        if path is not None and path.is_file() and _load_block(path, scores, idx, qs, qe):
+            reused += 1
         else:
             if searcher is None:
                 searcher = Searcher(database, backend, block_size, nprobe)
@@ -112,9 +113,24 @@ def blockwise_knn(
             release(queries)
             scores[qs:qe], idx[qs:qe] = s, i
             if path is not None:
-                _atomic_write_bytes(path, lambda f, s=s, i=i: np.savez(f, scores=s, indices=i))
-            stats.computed += 1
+                buf = io.BytesIO()
+                np.savez(buf, scores=s, indices=i)
+                atomic_write_bytes(path, buf.getvalue())
+            computed += 1
         if progress is not None:
             progress(qe - qs)
     scores[idx < 0] = -np.inf
-    return scores, idx
+    return scores, idx, BlockStats(computed, reused)
+
+
+def _load_block(path: Path, scores: np.ndarray, idx: np.ndarray, qs: int, qe: int) -> bool:
+    """Load a saved block into place; a damaged or mismatched file is recomputed, not trusted."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            s, i = z["scores"], z["indices"]
+    except (OSError, ValueError, KeyError, EOFError):
+        return False
+    if s.shape != (qe - qs, scores.shape[1]) or i.shape != s.shape:
+        return False
+    scores[qs:qe], idx[qs:qe] = s, i
+    return True

@@ -174,9 +174,9 @@ def align_words(
             f"The 'layer' parameter must be None or -1: the encoder exposes the token states of its last "
             f"layer only. Got {layer!r} instead."
         )
-    from ._sentalign import _resolve_encoder
+    from ..neutral import Space
 
-    enc = _resolve_encoder(encoder)
+    enc = Space.of(encoder)
     if not getattr(enc, "has_token_states", False):
         raise InputError(f"Encoder {enc.name!r} does not expose token states; word alignment needs them.")
     out: list[WordAlignment] = []

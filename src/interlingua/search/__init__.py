@@ -1,28 +1,36 @@
-"""The search stage: dense, lexical and hybrid retrieval over a :class:`~interlingua.store.Collection`,
-with language and metadata filters, fusion (RRF with k = 60, or a weighted sum of normalized
-scores) and an optional MaxSim rerank over token states.
+"""The search stage: dense, lexical and hybrid retrieval over any collection backend, with
+language and metadata filters, fusion (a weighted sum of normalized scores, or RRF with k = 60)
+and an optional MaxSim rerank over token states.
 
-Imports the store and lower stages; nothing below imports it.
+``run(SearchJob(collection=..., queries="q.tsv", output="run.trec"))`` answers a batch;
+``Searcher(collection).search(query, SearchOptions(...))`` one query. Imports the store and lower
+stages; nothing below imports it.
 """
 
 from ._filters import conditions_from, parse_filter, split_langs
 from ._fusion import FUSIONS, RRF_K, fuse, minmax_normalize, reciprocal_rank_fusion, weighted_sum
-from ._passages import DocumentHit, Passage, add_long_documents, search_documents, split_passages
-from ._pipeline import MAX_QUERY_CHARS, MODES, Hit, Searcher, SearchResult, check_query, search
+from ._options import MAX_QUERY_CHARS, MODES, RESULT_FORMATS, SearchJob, SearchOptions
+from ._passages import DocumentHit, search_documents
+from ._pipeline import Hit, Searcher, SearchResult, check_query, search, search_options
 from ._rerank import MaxSimReranker, maxsim
+from ._run import QueryResult, SearchReport, answer, result_lines, run
 
 __all__ = [
     "FUSIONS",
     "MAX_QUERY_CHARS",
     "MODES",
+    "RESULT_FORMATS",
     "RRF_K",
     "DocumentHit",
     "Hit",
     "MaxSimReranker",
-    "Passage",
+    "QueryResult",
+    "SearchJob",
+    "SearchOptions",
+    "SearchReport",
     "SearchResult",
-    "add_long_documents",
     "Searcher",
+    "answer",
     "check_query",
     "conditions_from",
     "fuse",
@@ -30,9 +38,11 @@ __all__ = [
     "minmax_normalize",
     "parse_filter",
     "reciprocal_rank_fusion",
+    "result_lines",
+    "run",
     "search",
     "search_documents",
+    "search_options",
     "split_langs",
-    "split_passages",
     "weighted_sum",
 ]

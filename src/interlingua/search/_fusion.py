@@ -8,8 +8,9 @@ either fused by rank (RRF) or normalized first, as a separate step.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-from ..errors import UnknownNameError
+from .._registry import Registry
 
 RRF_K = 60  # Cormack, Clarke & Buettcher (2009) found k = 60 near-optimal; we state it, never k = 0
 
@@ -49,13 +50,13 @@ def weighted_sum(runs: Sequence[Mapping[int, float]], *, weights: Sequence[float
     return out
 
 
-FUSIONS = {"rrf": reciprocal_rank_fusion, "weighted": weighted_sum}
+FUSIONS: Registry[Any] = Registry("fusions", kind="fusion method")
+FUSIONS.register("weighted", weighted_sum, description="weighted sum of min-max normalized scores (default)")
+FUSIONS.register("rrf", reciprocal_rank_fusion, description=f"reciprocal rank fusion, k = {RRF_K}")
 
 
 def fuse(name: str, runs: Sequence[Mapping[int, float]], *, weights: Sequence[float] | None = None) -> dict[int, float]:
-    if name not in FUSIONS:
-        raise UnknownNameError("fusion method", name, list(FUSIONS))
-    return FUSIONS[name](runs, weights=weights)
+    return FUSIONS.get(name)(runs, weights=weights)
 
 
 __all__ = ["FUSIONS", "RRF_K", "fuse", "minmax_normalize", "reciprocal_rank_fusion", "weighted_sum"]

@@ -7,19 +7,17 @@ cache); :func:`search` is the one-call face of it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice, check_int
 from ..errors import InputError
-from ..store import Collection
+from ..store import CollectionBackend, Condition
 from ._filters import conditions_from, split_langs
-from ._fusion import FUSIONS, RRF_K, fuse
-
-MODES = ("dense", "lexical", "hybrid")
-MAX_QUERY_CHARS = 10_000
+from ._fusion import RRF_K, fuse
+from ._options import MAX_QUERY_CHARS, MODES, SearchOptions
 
 
 @dataclass(frozen=True)
@@ -58,6 +56,12 @@ class SearchResult:
 def check_query(query: Any, max_chars: int = MAX_QUERY_CHARS) -> str:
     if not isinstance(query, str):
         raise InputError(f"The query must be a string. Got {type(query).__name__} instead.")
+    try:
+        query.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(f"The query holds U+{ord(query[exc.start]):04X} at column {exc.start + 1}, a lone surrogate no "
+                         "UTF-8 text can hold (a broken escape or a mis-decoded argument); fix the query", field="query"
+                         ) from None
     if not query.strip():
         raise InputError("The query is empty; give some words to search for.")
     if len(query) > max_chars:
@@ -66,14 +70,35 @@ def check_query(query: Any, max_chars: int = MAX_QUERY_CHARS) -> str:
     return query
 
 
-class Searcher:
-    """Searches one collection. ``encoder`` defaults to the collection's own (checked)."""
+def search_options(options: SearchOptions | None = None, **flat: Any) -> tuple[SearchOptions, list[Condition]]:
+    """Options from a spec and/or keyword names (the old signature); ``filters`` given as a mapping or
+    as Conditions stay outside the spec (they are not plain strings) and come back as conditions."""
+    extra: list[Condition] = []
+    filters = flat.pop("filters", None)
+    if filters is not None:
+        if isinstance(filters, str):
+            flat["filters"] = (filters,)
+        elif isinstance(filters, Mapping) or any(isinstance(f, Condition) for f in filters):
+            extra = conditions_from(filters)
+        else:
+            flat["filters"] = tuple(filters)
+    for key in ("lang", "exclude_lang"):
+        if isinstance(flat.get(key), str):
+            flat[key] = (flat[key],)
+    if "weights" in flat and flat["weights"] is not None:
+        flat["weights"] = tuple(float(x) for x in flat["weights"])
+    opts = (options or SearchOptions()).with_flat(flat) if flat else (options or SearchOptions())
+    return opts.validate(), extra
 
-    def __init__(self, collection: Collection, *, encoder: Any = None):
+
+class Searcher:
+    """Searches one collection (any backend). ``space`` defaults to the collection's own (checked)."""
+
+    def __init__(self, collection: CollectionBackend, *, space: Any = None, encoder: Any = None):
         self.collection = collection
-        if encoder is not None:
-            collection.check_encoder(encoder.identity)
-            collection._encoder = encoder
+        given = space if space is not None else encoder
+        if given is not None:
+            collection.use_space(given)
         self._reranker = None
 
     @property
@@ -81,64 +106,56 @@ class Searcher:
         if self._reranker is None:
             from ._rerank import MaxSimReranker
 
-            self._reranker = MaxSimReranker(self.collection.encoder)
+            self._reranker = MaxSimReranker(self.collection.space)
         return self._reranker
 
-    def search(self, query: str, *, mode: str = "hybrid", k: int = 10, lang: Any = None, exclude_lang: Any = None,
-               filters: Any = None, fusion: str = "weighted", weights: Any = None, depth: int = 100,
-               rerank: bool = False, rerank_depth: int = 30, query_vector: np.ndarray | None = None,
-               query_lang: str | None = None, allowed: np.ndarray | None = None,
-               max_query_chars: int = MAX_QUERY_CHARS) -> SearchResult:
-        """Top ``k`` documents for ``query``.
+    def search(self, query: str, options: SearchOptions | None = None, *, query_vector: np.ndarray | None = None,
+               query_lang: str | None = None, allowed: np.ndarray | None = None, **flat: Any) -> SearchResult:
+        """Top ``k`` documents for ``query`` (``options``, or its fields as keywords).
 
         ``mode``: dense, lexical or hybrid (both, fused by ``fusion``: "weighted", the default,
         a weighted sum of min-max normalized scores with ``weights`` = (dense, lexical), 0.5 each,
         or "rrf", reciprocal rank fusion with k = 60). Weighted is the default because it beat
         RRF on XQuAD with e5-small in every setting (same language: MRR@10 95.3 vs 93.4, where
-        RRF only tied dense; `interlingua eval xquad --set fusion=rrf|weighted`). ``lang`` keeps documents in these languages (a code, a
-        list, or "de,fr"; "-en" excludes), ``exclude_lang`` drops some, ``filters`` tests
-        metadata ({"field": value}, or strings like "year>=2020"). ``depth`` candidates come
-        from each retriever; ``rerank`` reorders the best ``rerank_depth`` by MaxSim over token
-        states (reranked hits score by MaxSim, the rest keep their order and fused score).
-        ``query_vector`` / ``query_lang`` skip encoding / detection when known.
+        RRF only tied dense; `interlingua eval xquad --set fusion=rrf|weighted`). ``lang`` keeps
+        documents in these languages ("-en" excludes), ``exclude_lang`` drops some, ``filters``
+        tests metadata (strings like "year>=2020", or a mapping {"field": value}). ``depth``
+        candidates come from each retriever; ``rerank`` reorders the best ``rerank_depth`` by
+        MaxSim over token states (reranked hits score by MaxSim, the rest keep their order and
+        fused score). ``query_vector`` / ``query_lang`` skip encoding / detection when known.
         """
-        check_query(query, max_query_chars)
-        check_choice(mode, MODES, "mode")
-        check_choice(fusion, list(FUSIONS), "fusion")
-        check_int(k, "k", low=1, high=10_000)
-        check_int(depth, "depth", low=1, high=100_000)
-        check_int(rerank_depth, "rerank_depth", low=1, high=10_000)
-        if weights is not None and len(list(weights)) != 2:
-            raise InputError(f"The 'weights' parameter must hold two numbers (dense, lexical). Got {weights!r}.")
+        o, extra = search_options(options, **flat)
+        check_query(query, o.max_query_chars)
         col = self.collection
         if allowed is None:
-            include, exclude = split_langs(lang, exclude_lang)
-            allowed = col.select(include_langs=include, exclude_langs=exclude, conditions=conditions_from(filters))
+            include, exclude = split_langs(list(o.lang), list(o.exclude_lang))
+            allowed = col.select(include_langs=include, exclude_langs=exclude,
+                                 conditions=[*conditions_from(list(o.filters)), *extra])
         if query_lang is None:
             from ..text import detect_language
 
-            guess = detect_language([query])[0]
+            guess = detect_language([query], backend=getattr(col, "langid", "fasttext"))[0]
             query_lang, lang_score = guess.lang, guess.score
         else:
             lang_score = 1.0
-        depth = max(depth, k, rerank_depth if rerank else 0)
-        runs = self.runs(query, mode=mode, depth=depth, allowed=allowed, query_vector=query_vector)
-        if mode == "hybrid":
-            w = [float(x) for x in weights] if weights is not None else None
-            final = fuse(fusion, [runs["dense"], runs["lexical"]], weights=w)
+        depth = max(o.depth, o.k, o.rerank_depth if o.rerank else 0)
+        runs = self.runs(query, mode=o.mode, depth=depth, allowed=allowed, query_vector=query_vector,
+                         query_lang=query_lang)
+        if o.mode == "hybrid":
+            final = fuse(o.fusion, [runs["dense"], runs["lexical"]], weights=list(o.weights) if o.weights else None)
         else:
-            final = runs[mode]
+            final = runs[o.mode]
         order = sorted(final, key=lambda key: (-final[key], key))
-        docs = col.documents(order[: max(k, rerank_depth if rerank else 0)])
+        docs = col.documents(order[: max(o.k, o.rerank_depth if o.rerank else 0)])
         order = [key for key in order if key in docs]  # the catalog is the truth
         rerank_scores: dict[int, float] = {}
-        if rerank and order:
-            head = order[:rerank_depth]
+        if o.rerank and order:
+            head = order[: o.rerank_depth]
             ms = self.reranker.scores(query, head, [docs[key].text for key in head])
             rerank_scores = {key: float(s) for key, s in zip(head, ms)}
-            order = sorted(head, key=lambda key: (-rerank_scores[key], key)) + order[rerank_depth:]
+            order = sorted(head, key=lambda key: (-rerank_scores[key], key)) + order[o.rerank_depth :]
         hits = []
-        for rank, key in enumerate(order[:k], start=1):
+        for rank, key in enumerate(order[: o.k], start=1):
             d = docs[key]
             found = tuple(name for name, run in runs.items() if key in run)
             per = {name: run[key] for name, run in runs.items() if key in run}
@@ -146,31 +163,30 @@ class Searcher:
                 per["rerank"] = rerank_scores[key]
             score = rerank_scores.get(key, final[key])
             hits.append(Hit(rank, d.id, score, d.text, d.lang, d.meta, found, per, key))
-        return SearchResult(query, query_lang, float(lang_score), mode, fusion if mode == "hybrid" else None,
-                            bool(rerank), hits)
+        return SearchResult(query, query_lang, float(lang_score), o.mode, o.fusion if o.mode == "hybrid" else None,
+                            bool(o.rerank), hits)
 
     def runs(self, query: str, *, mode: str = "hybrid", depth: int = 100, allowed: np.ndarray | None = None,
-             query_vector: np.ndarray | None = None) -> dict[str, dict[int, float]]:
+             query_vector: np.ndarray | None = None, query_lang: str | None = None) -> dict[str, dict[int, float]]:
         """Each retriever's own top ``depth`` as ``{"dense": {key: cosine}, "lexical": {key: bm25}}``
         (no checks, no fusion: the building block for :meth:`search` and for evaluations)."""
         col = self.collection
         runs: dict[str, dict[int, float]] = {}
         if mode in ("dense", "hybrid"):
-            qv = query_vector if query_vector is not None else col.encoder.encode([query], role="query")[0]
+            qv = query_vector if query_vector is not None else col.space.encode(
+                [query], role="query", langs=[query_lang])[0]
             scores, keys = col.dense_search(np.asarray(qv, np.float32)[None, :], depth, allowed)
             runs["dense"] = {int(key): float(s) for s, key in zip(scores[0], keys[0]) if key >= 0}
         if mode in ("lexical", "hybrid"):
-            from ..text._segment import segment_words
-
-            tokens = segment_words(query, method=col.manifest.lexical.get("segmenter", "bigram"))
-            scores, keys = col.lexical_search(tokens, depth, allowed)
+            scores, keys = col.lexical_search(col.segment(query), depth, allowed)
             runs["lexical"] = {int(key): float(s) for s, key in zip(scores, keys)}
         return runs
 
 
-def search(collection: Collection, query: str, **options: Any) -> SearchResult:
+def search(collection: CollectionBackend, query: str, options: SearchOptions | None = None, **flat: Any) -> SearchResult:
     """One query against ``collection``; see :meth:`Searcher.search` for the options."""
-    return Searcher(collection).search(query, **options)
+    return Searcher(collection).search(query, options, **flat)
 
 
-__all__ = ["MAX_QUERY_CHARS", "MODES", "RRF_K", "Hit", "SearchResult", "Searcher", "check_query", "search"]
+__all__ = ["MAX_QUERY_CHARS", "MODES", "RRF_K", "Hit", "SearchResult", "Searcher", "check_query", "search",
+           "search_options"]

@@ -1,32 +1,83 @@
-"""The store stage: a ``Collection`` of documents in any mix of languages, on disk (the embedded
-backend: a SQLite catalog, a faiss dense index and a tantivy BM25 index in one folder).
+"""The store stage: collections of documents in any mix of languages, behind one backend protocol
+(the embedded backend: a SQLite catalog, a faiss dense index and a tantivy BM25 index in one
+folder), opened by URI.
 
-Imports only lower stages (encoders, text, io); search builds on it.
+``create_collection(IndexSpec(uri=...))`` and ``open_collection(uri)``; ``run(AddJob(...))`` adds
+a file of documents. Imports only lower stages (encoders, neutral, text, io); search builds on it.
 """
 
+from typing import Any
+
+from .._executors import Executor
+from ..errors import CollectionLockedError, DuplicateIdError, EncoderMismatchError, SpaceMismatchError
+from ..progress import ProgressFn
+from ._add import AddReport
+from ._add import run as run_add
 from ._backend import DenseBackend, LexicalBackend
-from ._catalog import Condition, Document, DuplicateIdError
-from ._check import CheckReport, check_collection
-from ._collection import DENSE_INDEXES, Collection, EncoderMismatchError
+from ._backends import (
+    STORE_BACKENDS,
+    CollectionBackend,
+    backend_for,
+    check_collection,
+    create_collection,
+    open_collection,
+)
+from ._catalog import Condition, Document
+from ._check import CheckReport
+from ._collection import Collection
 from ._dense_faiss import FaissDense
 from ._lexical_tantivy import TantivyLexical
-from ._lock import CollectionLockedError
 from ._manifest import FORMAT_VERSION, Manifest
+from ._passages import Passage, add_long_documents, split_passages
+from ._prepare import PreparedBatch, prepare_batch
+from ._spec import AddJob, DenseOptions, IndexSpec, LexicalOptions, PassageOptions
+
+DENSE_INDEXES = ("auto", "flat", "hnsw")
+
+
+def run(job: IndexSpec | AddJob, *, progress: ProgressFn | None = None, executor: str | Executor | None = None) -> Any:
+    """The stage's one entry: an :class:`IndexSpec` creates a collection (its info is returned), an
+    :class:`AddJob` adds a file of documents (an :class:`AddReport`)."""
+    if isinstance(job, AddJob):
+        return run_add(job, progress=progress, executor=executor)
+    if isinstance(job, IndexSpec):
+        with create_collection(job) as col:
+            return col.info()
+    raise TypeError(f"run() takes an IndexSpec or an AddJob. Got {type(job).__name__}.")
+
 
 __all__ = [
     "DENSE_INDEXES",
     "FORMAT_VERSION",
+    "STORE_BACKENDS",
+    "AddJob",
+    "AddReport",
     "CheckReport",
     "Collection",
+    "CollectionBackend",
     "CollectionLockedError",
     "Condition",
     "DenseBackend",
+    "DenseOptions",
     "Document",
     "DuplicateIdError",
     "EncoderMismatchError",
     "FaissDense",
+    "IndexSpec",
     "LexicalBackend",
+    "LexicalOptions",
     "Manifest",
+    "Passage",
+    "PassageOptions",
+    "PreparedBatch",
+    "SpaceMismatchError",
     "TantivyLexical",
+    "add_long_documents",
+    "backend_for",
     "check_collection",
+    "create_collection",
+    "open_collection",
+    "prepare_batch",
+    "run",
+    "split_passages",
 ]

@@ -11,17 +11,18 @@ it saved its indexes) loses nothing.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import CollectionError, DuplicateIdError, InputError
 
 CATALOG = "catalog.sqlite"
 _SCHEMA = """
@@ -40,10 +41,6 @@ CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 _FIELD = re.compile(r"^[\w.-]{1,128}$")
 OPS = {"=": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-
-
-class DuplicateIdError(InputError):
-    """A document id that is already in the collection (and upsert was not asked for)."""
 
 
 @dataclass(frozen=True)
@@ -65,25 +62,74 @@ class Condition:
     value: Any
 
 
+_TABLES = {"docs", "changes", "fields", "state"}
+
+
+def _damaged(path: Path, exc: BaseException) -> CollectionError:
+    return CollectionError(
+        f"{path}: the catalog is damaged ({exc}). It is the collection's source of truth and cannot be rebuilt "
+        "from the indexes: restore catalog.sqlite from a backup, or make a new collection and add the documents again"
+    )
+
+
+def _guarded(method: Callable) -> Callable:
+    """Turn SQLite's "file is not a database" / "malformed" errors into one CollectionError."""
+
+    @functools.wraps(method)
+    def wrapper(self: Catalog, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise
+            raise _damaged(self.path, exc) from None
+
+    return wrapper
+
+
 class Catalog:
-    def __init__(self, folder: Path, dim: int, *, readonly: bool = False):
+    """``create=True`` makes a new catalog; otherwise one must exist (a missing or damaged catalog
+    is an error that says how to recover, never silently replaced by an empty one)."""
+
+    def __init__(self, folder: Path, dim: int, *, readonly: bool = False, create: bool = False):
         self.path = folder / CATALOG
         self.dim = dim
-        if not self.path.exists():
-            if readonly:
-                raise InputError(f"The collection has no catalog ({CATALOG}); it is damaged or not a collection.",
-                                 path=str(folder))
-        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA busy_timeout=10000")
-        if not readonly:
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
-            self.db.executescript(_SCHEMA)
+        if create and self.path.exists():
+            raise CollectionError(f"{self.path} already exists; refusing to overwrite a catalog")
+        if not create:
+            if not self.path.is_file():
+                what = "is not a file" if self.path.exists() else "is missing"
+                raise CollectionError(
+                    f"{self.path}: the catalog {what}. It holds the documents and cannot be rebuilt from the indexes: "
+                    "restore catalog.sqlite from a backup, or make a new collection and add the documents again"
+                )
+        uri = self.path.resolve().as_uri() + ("?mode=ro" if readonly else ("?mode=rwc" if create else "?mode=rw"))
+        try:
+            self.db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA busy_timeout=10000")
+            if create:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.executescript(_SCHEMA)
+            tables = {n for (n,) in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not readonly:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=FULL")
+        except sqlite3.OperationalError as exc:
+            if "readonly" in str(exc) or "unable to open" in str(exc):
+                raise CollectionError(f"{self.path}: cannot open the catalog ({exc})") from None
+            raise _damaged(self.path, exc) from None
+        except sqlite3.DatabaseError as exc:
+            raise _damaged(self.path, exc) from None
+        missing = _TABLES - tables
+        if missing:
+            self.db.close()
+            raise _damaged(self.path, f"tables {', '.join(sorted(missing))} are missing")
 
     def close(self) -> None:
         self.db.close()
 
     # -- writes (each one transaction) -----------------------------------------------------
+    @_guarded
     def add(self, docs: Sequence[Document], vectors: np.ndarray, *, upsert: bool) -> list[int]:
         """Insert one batch atomically; returns the new keys. A duplicate id aborts the batch."""
         seen: set[str] = set()
@@ -117,6 +163,7 @@ class Catalog:
             raise
         return keys
 
+    @_guarded
     def delete(self, ids: Sequence[str]) -> list[int]:
         cur = self.db.cursor()
         cur.execute("BEGIN IMMEDIATE")
@@ -134,6 +181,7 @@ class Catalog:
             raise
         return keys
 
+    @_guarded
     def set_state(self, values: dict[str, Any], *, trim_upto: int | None = None) -> None:
         cur = self.db.cursor()
         cur.execute("BEGIN IMMEDIATE")
@@ -148,13 +196,23 @@ class Catalog:
             raise
 
     # -- reads -----------------------------------------------------------------------------
+    @_guarded
     def state(self) -> dict[str, Any]:
-        return {k: json.loads(v) for k, v in self.db.execute("SELECT name, value FROM state")}
+        out = {}
+        for k, v in self.db.execute("SELECT name, value FROM state"):
+            try:
+                out[k] = json.loads(v)
+            except (TypeError, ValueError):
+                raise CollectionError(f"{self.path}: the catalog's state {k!r} holds {str(v)[:80]!r}, which is not "
+                                      "JSON; the collection is damaged or crafted") from None
+        return out
 
+    @_guarded
     def last_seq(self) -> int:
         row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").fetchone()
         return int(row[0]) if row else 0
 
+    @_guarded
     def changed_since(self, seq: int) -> tuple[np.ndarray, np.ndarray]:
         """Keys changed after ``seq``: (live keys to (re)add, keys no longer live)."""
         touched = [k for (k,) in self.db.execute("SELECT DISTINCT key FROM changes WHERE seq > ?", (seq,))]
@@ -163,6 +221,7 @@ class Catalog:
         live = set(self.existing(touched))
         return (np.array(sorted(live), np.int64), np.array(sorted(set(touched) - live), np.int64))
 
+    @_guarded
     def existing(self, keys: Sequence[int]) -> list[int]:
         out = []
         for chunk in _chunks(list(keys), 900):
@@ -170,26 +229,32 @@ class Catalog:
             out.extend(k for (k,) in self.db.execute(q, chunk))
         return out
 
+    @_guarded
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
 
+    @_guarded
     def languages(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT lang, COUNT(*) FROM docs GROUP BY lang ORDER BY 2 DESC"))
 
+    @_guarded
     def fields(self) -> list[str]:
         return [n for (n,) in self.db.execute("SELECT name FROM fields ORDER BY name")]
 
+    @_guarded
     def has_id(self, doc_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM docs WHERE id = ?", (doc_id,)).fetchone() is not None
 
+    @_guarded
     def documents(self, keys: Sequence[int]) -> dict[int, Document]:
         out = {}
         for chunk in _chunks([int(k) for k in keys], 900):
             q = f"SELECT key, id, text, lang, meta FROM docs WHERE key IN ({','.join('?' * len(chunk))})"
             for key, i, text, lang, meta in self.db.execute(q, chunk):
-                out[key] = Document(i, text, lang, json.loads(meta))
+                out[key] = Document(i, text, lang, _meta(meta, self.path))
         return out
 
+    @_guarded
     def keys_of(self, ids: Sequence[str]) -> dict[str, int]:
         out = {}
         for chunk in _chunks(list(ids), 900):
@@ -197,6 +262,7 @@ class Catalog:
             out.update(dict(self.db.execute(q, chunk)))
         return out
 
+    @_guarded
     def vectors(self, keys: Sequence[int]) -> np.ndarray:
         """Vectors of ``keys``, in the order given (every key must exist)."""
         keys = [int(k) for k in keys]
@@ -208,6 +274,14 @@ class Catalog:
 
     def iter_rows(self, batch: int = 10_000, keys: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, list[str], np.ndarray]]:
         """(keys, texts, vectors) in batches: of the whole catalog, or of ``keys``."""
+        try:
+            yield from self._iter_rows(batch, keys)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise
+            raise _damaged(self.path, exc) from None
+
+    def _iter_rows(self, batch: int, keys: np.ndarray | None) -> Iterator[tuple[np.ndarray, list[str], np.ndarray]]:
         if keys is not None:
             for chunk in _chunks([int(k) for k in keys], 900):
                 q = f"SELECT key, text, vector FROM docs WHERE key IN ({','.join('?' * len(chunk))}) ORDER BY key"
@@ -222,6 +296,7 @@ class Catalog:
             last = rows[-1][0]
             yield self._unzip(rows)
 
+    @_guarded
     def select_keys(self, *, include_langs: Sequence[str] | None = None, exclude_langs: Sequence[str] | None = None,
                     conditions: Sequence[Condition] = ()) -> np.ndarray:
         """Keys of the documents that pass a language and metadata filter."""
@@ -250,6 +325,7 @@ class Catalog:
         sql = "SELECT key FROM docs" + (f" WHERE {' AND '.join(where)}" if where else "")
         return np.fromiter((k for (k,) in self.db.execute(sql, args)), dtype=np.int64)
 
+    @_guarded
     def integrity(self) -> list[str]:
         problems = [r for (r,) in self.db.execute("PRAGMA integrity_check") if r != "ok"]
         bad = self.db.execute("SELECT COUNT(*) FROM docs WHERE length(vector) != ?", (4 * self.dim,)).fetchone()[0]
@@ -261,10 +337,23 @@ class Catalog:
     def _stack(self, blobs: list[bytes]) -> np.ndarray:
         if not blobs:
             return np.zeros((0, self.dim), np.float32)
+        if any(not isinstance(b, bytes) or len(b) != 4 * self.dim for b in blobs):
+            raise CollectionError(f"{self.path}: a stored vector does not have the manifest's dimension {self.dim}; "
+                                  "the catalog is damaged or crafted")
         return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), self.dim).copy()
 
     def _unzip(self, rows) -> tuple[np.ndarray, list[str], np.ndarray]:
         return (np.array([r[0] for r in rows], np.int64), [r[1] for r in rows], self._stack([r[2] for r in rows]))
+
+
+def _meta(raw: Any, path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except (TypeError, ValueError):
+        value = None
+    if not isinstance(value, dict):
+        raise CollectionError(f"{path}: a document's metadata is not a JSON object; the catalog is damaged or crafted")
+    return value
 
 
 def as_document(raw: Any, i: int) -> Document:
@@ -303,3 +392,4 @@ def _chunks(items: list, n: int) -> Iterator[list]:
 
 
 __all__ = ["CATALOG", "Catalog", "Condition", "Document", "DuplicateIdError"]
+

@@ -1,12 +1,14 @@
-"""``Collection``: documents in any mix of languages, with a catalog, a dense index and a
-lexical index, in one folder (the embedded backend).
+"""``Collection``: the embedded backend. Documents in any mix of languages, with a catalog, a dense
+index and a lexical index, in one folder.
 
-Writes go to the catalog first, one SQLite transaction per batch: a batch is *acknowledged*
-when :meth:`Collection.add` has committed it (``on_batch`` is called then). The indexes follow:
-the lexical index commits after every batch, the dense index is saved every ``flush_every``
-changes and on :meth:`close`. Each index records the last catalog change it holds; opening a
-collection replays what an index lacks from the catalog's change log, so a writer killed at any
-moment loses no acknowledged batch. One writer at a time (``write.lock``); readers need no lock.
+Writes go to the catalog first, one SQLite transaction per batch: a batch is *acknowledged* when
+:meth:`Collection.commit` has committed it. Batches are prepared (checked, labelled, encoded,
+segmented) before anything is written, so a batch either index cannot take is never committed.
+The indexes follow: the lexical index commits after every batch, the dense index is saved every
+``flush_every`` changes and on :meth:`close`. Each index records the last catalog change it holds;
+opening a collection replays what an index lacks from the catalog's change log, so a writer
+killed at any moment loses no acknowledged batch. One writer at a time (``write.lock``); readers
+need no lock. Nothing read from the folder can name a path outside it (``_paths``).
 """
 
 from __future__ import annotations
@@ -18,120 +20,150 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice, check_int
-from ..errors import InputError
-from ._catalog import Catalog, Condition, Document, as_document
-from ._dense_faiss import STORAGES, FaissDense, exact_search, tombstone_path
+from .._atomic import storage_errors
+from .._faiss import is_factory
+from ..errors import CollectionError, InputError, SpaceMismatchError
+from ._catalog import CATALOG, Catalog, Condition, Document
+from ._dense_faiss import FaissDense, exact_search, tombstone_path
 from ._lexical_tantivy import TantivyLexical, remove_index
-from ._lock import WriterLock
-from ._manifest import MANIFEST, Manifest
+from ._lock import LOCK_FILE, WriterLock
+from ._manifest import MANIFEST, Manifest, dense_factory_for
+from ._paths import DENSE_FILE, LEXICAL_DIR, check_own_files, inside
+from ._prepare import PreparedBatch, batches, prepare_batch
+from ._spec import IndexSpec
 
-DENSE_INDEXES = ("auto", "flat", "hnsw")
-
-
-class EncoderMismatchError(InputError):
-    """Vectors from another encoder than the one that built the collection."""
+#: a filtered set this small is searched exactly from the catalog's vectors
+EXACT_FILTERED = 20_000
 
 
 class Collection:
     """Open with :meth:`create` or :meth:`open`; use as a context manager (or call :meth:`close`)."""
 
+    backend = "embedded"
+
     def __init__(self, path: Path, manifest: Manifest, *, readonly: bool, lock_timeout: float = 0.0,
-                 flush_every: int = 50_000):
+                 flush_every: int = 50_000, create: bool = False):
         self.path, self.manifest, self.readonly = path, manifest, readonly
+        self.uri = str(path)
         self.flush_every = flush_every
+        check_own_files(path, [MANIFEST, CATALOG, LOCK_FILE])
         self._lock = None if readonly else WriterLock(path, timeout=lock_timeout)
+        self.catalog = None
         try:
-            self.catalog = Catalog(path, manifest.dim, readonly=readonly)
-            self._encoder = None
+            self.catalog = Catalog(path, manifest.dim, readonly=readonly, create=create)
+            self._space = None
             self._open_indexes()
         except BaseException:
+            if self.catalog is not None:
+                self.catalog.close()
+                self.catalog = None
             if self._lock is not None:
                 self._lock.release()
             raise
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
-    def create(cls, path: str | Path, *, encoder: Any = "e5-small", dense_index: str = "auto", storage: str = "fp32",
-               hnsw_threshold: int = 50_000, hnsw_m: int = 32, ef_search: int = 512, segmenter: str = "bigram",
-               flush_every: int = 50_000) -> Collection:
-        """Make a new, empty collection in ``path`` (which must not hold one already).
+    def create(cls, path: str | Path | IndexSpec, *, encoder: Any = None, space: Any = None, dense_index: str | None = None,
+               flush_every: int = 50_000, **options: Any) -> Collection:
+        """Make a new, empty collection (``path`` a folder that holds none yet, or an IndexSpec).
 
-        ``encoder`` is a name for :func:`~interlingua.encoders.get_encoder` or an Encoder; its
-        identity is recorded and any other encoder is refused later. ``dense_index`` "auto" is
-        exact search up to ``hnsw_threshold`` documents and HNSW above; ``storage`` is fp32, fp16
-        or sq8 (8-bit scalar quantization).
+        ``space`` (or ``encoder``: a name, an Encoder, a Space) makes the vectors; its identity is
+        recorded and any other is refused later. Other options are IndexSpec fields by name
+        (``factory``, ``hnsw_threshold``, ``ef_search``, ``segmenter``, ``langid``); ``dense_index``
+        "flat" / "hnsw" / "auto" is the old name of ``factory``.
         """
-        from ..encoders import get_encoder
-        from ..text._segment import METHODS
+        from ..neutral import Space
 
-        check_choice(dense_index, DENSE_INDEXES, "dense_index")
-        check_choice(storage, STORAGES, "storage")
-        check_choice(segmenter, METHODS, "segmenter")
-        check_int(hnsw_threshold, "hnsw_threshold", low=0)
-        check_int(hnsw_m, "hnsw_m", low=4)
-        check_int(ef_search, "ef_search", low=1)
-        enc = get_encoder(encoder) if isinstance(encoder, str) else encoder
-        folder = Path(path)
-        if (folder / MANIFEST).exists():
+        if isinstance(path, IndexSpec):
+            spec = path.with_flat(options) if options else path
+        else:
+            spec = IndexSpec(uri=str(path)).with_flat(options)
+        if dense_index is not None:
+            spec = spec.with_values({"dense.factory": {"flat": spec.dense.small, "hnsw": spec.dense.large}.get(dense_index, dense_index)})
+        given = space if space is not None else encoder
+        if isinstance(given, str):
+            spec, given = spec.with_values({"space.encoder": given}), None
+        spec.validate()
+        sp = Space.of(given) if given is not None else Space.of(spec.space)
+        folder = Path(spec.uri)
+        if (folder / MANIFEST).exists() or (folder / MANIFEST).is_symlink():
             raise InputError(f"{folder} already holds a collection; open it instead, or choose another folder.")
+        if (folder / CATALOG).exists():
+            raise InputError(f"{folder} holds a catalog without a manifest; refusing to overwrite it.")
         if folder.exists() and not folder.is_dir():
             raise InputError(f"{folder} exists and is not a folder.")
-        folder.mkdir(parents=True, exist_ok=True)
-        manifest = Manifest(encoder=enc.identity, encoder_name=enc.name, dim=int(enc.dim),
-                            dense={"index": dense_index, "storage": storage, "hnsw_threshold": hnsw_threshold,
-                                   "hnsw_m": hnsw_m, "ef_construction": 100, "ef_search": ef_search},
-                            lexical={"engine": "tantivy", "scoring": "bm25", "segmenter": segmenter})
-        manifest.write(folder)
-        col = cls(folder, manifest, readonly=False, flush_every=flush_every)
-        col._encoder = enc
+        with storage_errors(folder):
+            folder.mkdir(parents=True, exist_ok=True)
+        from ..text import langid_info
+
+        d = spec.dense
+        manifest = Manifest(
+            encoder=sp.identity, encoder_name=sp.name, dim=int(sp.dim),
+            space=sp.spec.to_dict() if sp.spec is not None else {},
+            dense={"factory": d.factory, "small": d.small, "large": d.large, "hnsw_threshold": d.hnsw_threshold,
+                   "ef_search": d.ef_search, "ef_construction": d.ef_construction},
+            lexical={"engine": "tantivy", "scoring": "bm25", "segmenter": spec.lexical.segmenter},
+            langid=langid_info(spec.langid),
+        )
+        col = cls(folder, manifest, readonly=False, flush_every=flush_every, create=True)
+        manifest.write(folder)  # last: a folder without a manifest is not a collection yet
+        col._space = sp
         return col
 
     @classmethod
-    def open(cls, path: str | Path, *, readonly: bool = False, encoder: Any = None, lock_timeout: float = 0.0,
-             flush_every: int = 50_000) -> Collection:
+    def open(cls, path: str | Path, *, readonly: bool = False, encoder: Any = None, space: Any = None,
+             lock_timeout: float = 0.0, flush_every: int = 50_000) -> Collection:
         """Open an existing collection. A writer takes ``write.lock`` (waiting up to
-        ``lock_timeout`` seconds, else :class:`CollectionLockedError`); ``readonly`` takes none."""
+        ``lock_timeout`` seconds, else :class:`CollectionLockedError`); ``readonly`` takes none.
+        ``space`` (or ``encoder``) replaces the collection's own space; its identity must match."""
         folder = Path(path)
         if not folder.is_dir():
             raise InputError(f"No collection at {folder}: the folder does not exist. Create one with "
                              "`interlingua index create`.")
         col = cls(folder, Manifest.read(folder), readonly=readonly, lock_timeout=lock_timeout, flush_every=flush_every)
-        if encoder is not None:
+        given = space if space is not None else encoder
+        if given is not None:
             try:
-                col.check_encoder(encoder if isinstance(encoder, str) and "|" in encoder else _identity(encoder))
+                col.use_space(given)
             except BaseException:
                 col.close()
                 raise
-            if not isinstance(encoder, str):
-                col._encoder = encoder
         return col
 
     def _open_indexes(self) -> None:
         state = self.catalog.state()
         last = self.catalog.last_seq()
         cfg = self.manifest.dense
+        source = f"{self.path / CATALOG} (state)"
         self._dense_file = state.get("dense_file")
-        self._dense_seq = int(state.get("dense_seq", 0))
+        self._dense_seq = _int_state(state, "dense_seq", source)
         self.dense = None
         if self._dense_file:
+            dense_path = inside(self.path, self._dense_file, pattern=DENSE_FILE, source=source, field="dense_file")
+            kind = state.get("dense_kind", "Flat")
+            kind = {"flat": cfg.get("small", "Flat"), "hnsw": cfg.get("large", "HNSW32,Flat")}.get(kind, kind)
+            if not isinstance(kind, str) or not is_factory(kind):
+                raise CollectionError(f"{source}: the field 'dense_kind' holds {kind!r}, not a faiss factory string; "
+                                      "the collection is damaged or crafted")
             try:
-                self.dense = FaissDense.load(self.path / self._dense_file, self.manifest.dim, kind=state["dense_kind"],
-                                             storage=cfg["storage"], ef_search=cfg["ef_search"])
-            except (InputError, OSError) as exc:  # e.g. replaced by a writer's save while we opened
-                warnings.warn(f"{exc}; the dense index is rebuilt from the catalog.", stacklevel=3)
+                self.dense = FaissDense.load(dense_path, self.manifest.dim, factory=kind,
+                                             ef_search=cfg.get("ef_search", 512))
+            except (InputError, OSError) as exc:  # missing, truncated, or replaced by a writer's save
+                warnings.warn(f"{exc}; the dense index is rebuilt from the catalog (run `interlingua index check` "
+                              "once to save it).", stacklevel=3)
         if self.dense is None or self._dense_seq > last:
-            self.dense, self._dense_seq = self._build_dense(self._dense_kind_for(self.catalog.count())), last
+            self.dense, self._dense_seq = self._build_dense(dense_factory_for(cfg, self.catalog.count())), last
             self._dense_file = None
         else:
             self._replay_dense(self._dense_seq)
         self._lexical_dir = state.get("lexical_dir", "lexical-0")
-        lex_seq = int(state.get("lexical_seq", 0))
-        fresh = not (self.path / self._lexical_dir / "meta.json").exists()
+        lex_path = inside(self.path, self._lexical_dir, pattern=LEXICAL_DIR, source=source, field="lexical_dir")
+        lex_seq = _int_state(state, "lexical_seq", source)
+        fresh = not (lex_path / "meta.json").exists()
         if self.readonly and fresh and self.catalog.count():
-            raise InputError(f"The collection {self.path} has lost its lexical index; open it for writing once "
-                             "(e.g. `interlingua index check`) to rebuild it from the catalog.")
-        self.lexical = TantivyLexical(self.path / self._lexical_dir, writable=not self.readonly)
+            raise CollectionError(f"The collection {self.path} has lost its lexical index; open it for writing once "
+                                  "(e.g. `interlingua index check`) to rebuild it from the catalog.")
+        self.lexical = TantivyLexical(lex_path, writable=not self.readonly)
         if not self.readonly and fresh and self.catalog.count():  # lost or never built: index everything
             self._lexical_apply(self.catalog.select_keys(), np.zeros(0, np.int64))
             self.catalog.set_state({"lexical_seq": last, "lexical_dir": self._lexical_dir})
@@ -143,20 +175,14 @@ class Collection:
         self.lexical_lag = last - lex_seq if self.readonly and lex_seq < last else 0
         self._pending = 0
 
-    def _dense_kind_for(self, n: int) -> str:
+    def _build_dense(self, factory: str) -> FaissDense:
         cfg = self.manifest.dense
-        if cfg["index"] != "auto":
-            return cfg["index"]
-        return "hnsw" if n > cfg["hnsw_threshold"] else "flat"
-
-    def _build_dense(self, kind: str) -> FaissDense:
-        cfg = self.manifest.dense
-        dense = FaissDense(self.manifest.dim, kind=kind, storage=cfg["storage"], hnsw_m=cfg["hnsw_m"],
-                           ef_construction=cfg["ef_construction"], ef_search=cfg["ef_search"])
-        if cfg["storage"] == "sq8" and self.catalog.count():  # train the quantizer on a sample of all vectors
+        dense = FaissDense(self.manifest.dim, factory=factory, ef_search=cfg.get("ef_search", 512),
+                           ef_construction=cfg.get("ef_construction", 100))
+        if dense.needs_training and self.catalog.count():  # train the quantizer on a sample of all vectors
             keys = self.catalog.select_keys()
             sample = np.random.default_rng(0).choice(keys, size=min(len(keys), 100_000), replace=False)
-            dense.index.train(self.catalog.vectors(sample))
+            dense.train(self.catalog.vectors(sample))
         for keys, _, vecs in self.catalog.iter_rows():
             dense.add(keys, vecs)
         return dense
@@ -169,100 +195,103 @@ class Collection:
         self._dense_seq = self.catalog.last_seq()
 
     def _lexical_apply(self, live: np.ndarray, gone: np.ndarray) -> None:
-        from ..text._segment import segment_words
-
-        method = self.manifest.lexical.get("segmenter", "bigram")
         self.lexical.remove(gone)
         for keys, texts, _ in self.catalog.iter_rows(keys=live):
-            self.lexical.add(keys, [segment_words(t, method=method) for t in texts])
+            self.lexical.add(keys, [self.segment(t) for t in texts])
         self.lexical.commit()
 
-    # -- the encoder -------------------------------------------------------------------------
+    # -- the space ---------------------------------------------------------------------------
     @property
-    def encoder(self):
-        """The encoder recorded in the manifest (loaded on first use, its identity checked)."""
-        if self._encoder is None:
-            from ..encoders import get_encoder
+    def space(self):
+        """The space recorded in the manifest (built on first use, its identity checked)."""
+        if self._space is None:
+            from ..neutral import Space, SpaceSpec
 
-            enc = get_encoder(self.manifest.encoder_name)
-            self.check_encoder(enc.identity)
-            self._encoder = enc
-        return self._encoder
+            spec = SpaceSpec.from_dict(self.manifest.space) if self.manifest.space else SpaceSpec(
+                encoder=self.manifest.encoder_name)
+            sp = Space.of(spec)
+            self.check_space(sp.identity)
+            self._space = sp
+        return self._space
 
-    def check_encoder(self, identity: str) -> None:
+    #: the old name
+    encoder = space
+
+    def use_space(self, space: Any) -> None:
+        """Make vectors with ``space`` (a Space, an Encoder, a spec, a name) after checking its identity."""
+        from ..neutral import Space
+
+        sp = Space.of(space)
+        self.check_space(sp.identity)
+        self._space = sp
+
+    def check_space(self, identity: str) -> None:
         if identity != self.manifest.encoder:
-            raise EncoderMismatchError(
-                f"The collection {self.path} holds vectors from encoder {self.manifest.encoder!r}; refusing "
-                f"vectors from {identity!r}. Use the same encoder, or make a new collection.")
+            raise SpaceMismatchError(
+                f"The collection {self.path} holds vectors of the space {self.manifest.encoder!r}; refusing "
+                f"vectors from {identity!r}. Use the same model, or make a new collection.")
+
+    check_encoder = check_space
+
+    def segment(self, text: str) -> list[str]:
+        """Tokens of ``text`` for the lexical index, as this collection segments (documents and queries)."""
+        from ..text import segment_words
+
+        return segment_words(text, method=self.manifest.lexical.get("segmenter", "bigram"))
+
+    @property
+    def langid(self) -> str:
+        return str(self.manifest.langid.get("backend") or "py3langid")
 
     # -- writing ------------------------------------------------------------------------------
+    def prepare(self, docs: Iterable[Any], *, vectors: np.ndarray | None = None, identity: str | None = None,
+                start: int = 0) -> PreparedBatch:
+        """Check, label, encode and segment one batch without writing anything."""
+        return prepare_batch(docs, space=self.space, segmenter=self.manifest.lexical.get("segmenter", "bigram"),
+                             langid=self.langid, vectors=vectors, identity=identity, start=start)
+
+    def commit(self, batch: PreparedBatch, *, upsert: bool = False) -> int:
+        """Write a prepared batch: one catalog transaction (acknowledged then), then both indexes."""
+        self._writable()
+        self.check_space(batch.space)
+        docs = list(batch.docs)
+        old = self.catalog.keys_of([d.id for d in docs]) if upsert else {}
+        keys = np.array(self.catalog.add(docs, batch.vectors, upsert=upsert), np.int64)  # acknowledged here
+        gone = np.array(list(old.values()), np.int64)
+        self.dense.remove(gone)
+        self.dense.add(keys, batch.vectors)
+        self.lexical.remove(gone)
+        self.lexical.add(keys, [list(t) for t in batch.tokens])
+        self._after_write(len(docs))
+        return len(docs)
+
     def add(self, docs: Iterable[Any], *, vectors: np.ndarray | None = None, upsert: bool = False,
             identity: str | None = None, batch_size: int = 1000,
             on_batch: Callable[[int, int], None] | None = None) -> int:
-        """Add documents (``Document``, io ``Record``, dicts with id/text/lang/meta, or strings).
+        """Add documents (``Document``, io ``Record``, dicts with id/text/lang/meta, or strings), in
+        batches of ``batch_size``, each prepared then committed; ``on_batch(n, total)`` after each
+        commit. A bad document stops with an error before its batch is stored; earlier batches stay.
+        ``vectors`` gives precomputed vectors (of this collection's space: pass its ``identity``)."""
+        from .._validation import check_int
 
-        Each batch of ``batch_size`` is checked, language-detected (where no language is given),
-        encoded (unless ``vectors`` gives precomputed vectors, which must come from this
-        collection's encoder: pass its ``identity`` to have that checked), and committed in one
-        transaction; ``on_batch(done, total_so_far)`` is called after each commit. A bad
-        document (no text, duplicate id without ``upsert``) stops with an error before its batch
-        is stored; earlier batches stay. Returns the number of documents added.
-        """
         self._writable()
         check_int(batch_size, "batch_size", low=1)
-        if identity is not None:
-            self.check_encoder(identity)
         if vectors is not None:
             vectors = np.asarray(vectors, dtype=np.float32)
             if vectors.ndim != 2 or vectors.shape[1] != self.manifest.dim:
                 raise InputError(f"The 'vectors' parameter must have shape (n, {self.manifest.dim}). "
                                  f"Got {vectors.shape} instead.")
-        done, batch = 0, []
-        for i, raw in enumerate(docs):
-            batch.append(as_document(raw, i))
-            if len(batch) == batch_size:
-                done += self._add_batch(batch, vectors, done, upsert)
-                batch = []
-                if on_batch:
-                    on_batch(batch_size, done)
-        if batch:
-            n = self._add_batch(batch, vectors, done, upsert)
-            done += n
+        done = 0
+        for batch in batches(docs, batch_size):
+            vecs = None if vectors is None else vectors[done : done + len(batch)]
+            if vecs is not None and len(vecs) != len(batch):
+                raise InputError(f"{len(vectors)} vectors were given for more documents than that.")
+            done += self.commit(self.prepare(batch, vectors=vecs, identity=identity, start=done), upsert=upsert)
             if on_batch:
-                on_batch(n, done)
+                on_batch(len(batch), done)
         if vectors is not None and done != len(vectors):
             raise InputError(f"{len(vectors)} vectors were given for {done} documents.")
         return done
-
-    def _add_batch(self, batch: list[Document], vectors, offset: int, upsert: bool) -> int:
-        from ..text import canonical_lang, detect_language
-        from ..text._segment import segment_words
-
-        for d in batch:
-            if not d.text.strip():
-                raise InputError(f"The document {d.id!r} has no text; nothing of its batch was stored.")
-        if vectors is not None:
-            vecs = vectors[offset : offset + len(batch)]
-            if len(vecs) != len(batch):
-                raise InputError(f"{len(vectors)} vectors were given for more documents than that.")
-        else:
-            vecs = self.encoder.encode([d.text for d in batch], role="passage")
-        need = [i for i, d in enumerate(batch) if not d.lang]
-        guesses = detect_language([batch[i].text for i in need]) if need else []
-        langs = [canonical_lang(d.lang) if d.lang else "" for d in batch]
-        for i, g in zip(need, guesses):
-            langs[i] = g.lang
-        docs = [Document(d.id, d.text, lang, d.meta) for d, lang in zip(batch, langs)]
-        old = self.catalog.keys_of([d.id for d in docs]) if upsert else {}
-        keys = np.array(self.catalog.add(docs, vecs, upsert=upsert), np.int64)  # acknowledged here
-        gone = np.array(list(old.values()), np.int64)
-        self.dense.remove(gone)
-        self.dense.add(keys, vecs)
-        self.lexical.remove(gone)
-        method = self.manifest.lexical.get("segmenter", "bigram")
-        self.lexical.add(keys, [segment_words(d.text, method=method) for d in docs])
-        self._after_write(len(docs))
-        return len(docs)
 
     def delete(self, ids: Iterable[str]) -> int:
         """Delete documents by id; returns how many were there (unknown ids are ignored)."""
@@ -281,12 +310,12 @@ class Collection:
             self.flush()
 
     def flush(self) -> None:
-        """Save the dense index (switching to HNSW when "auto" has grown past the threshold)."""
+        """Save the dense index (switching to ``large`` when "auto" has grown past the threshold)."""
         self._writable()
         last = self.catalog.last_seq()
-        kind = self._dense_kind_for(self.catalog.count())
-        if kind != self.dense.kind:
-            self.dense = self._build_dense(kind)
+        factory = dense_factory_for(self.manifest.dense, self.catalog.count())
+        if factory != self.dense.kind:
+            self.dense = self._build_dense(factory)
         elif self._dense_file == f"dense-{last}.faiss":
             self._pending = 0
             return
@@ -301,21 +330,35 @@ class Collection:
             for p in (self.path / previous, tombstone_path(self.path / previous)):
                 p.unlink(missing_ok=True)
 
-    def rebuild(self) -> None:
-        """Rebuild both indexes from the catalog (compacts HNSW tombstones, re-segments text)."""
+    def rebuild(self, *, force: bool = False) -> None:
+        """Rebuild both indexes from the catalog (compacts HNSW tombstones, re-segments text).
+
+        An index that holds documents the catalog lacks is not thrown away without ``force``: the
+        catalog may be the damaged part (restored from an old backup, say)."""
         self._writable()
-        self.dense = self._build_dense(self._dense_kind_for(self.catalog.count()))
+        if not force:
+            catalog = np.sort(self.catalog.select_keys())
+            for name, held in (("dense", self.dense.keys()), ("lexical", self.lexical.keys())):
+                extra = np.setdiff1d(held, catalog)
+                if len(extra):
+                    raise CollectionError(
+                        f"The {name} index of {self.path} holds {len(extra):,} document(s) the catalog lacks; rebuilding "
+                        "from the catalog would drop them. Check that catalog.sqlite is the one you want, then pass "
+                        "--force (force=True) to rebuild anyway."
+                    )
+        self.dense = self._build_dense(dense_factory_for(self.manifest.dense, self.catalog.count()))
         old_dir = self._lexical_dir
-        n = int(old_dir.rsplit("-", 1)[-1]) + 1 if old_dir.rsplit("-", 1)[-1].isdigit() else 1
+        n = int(old_dir.rsplit("-", 1)[-1]) + 1
         new_dir = f"lexical-{n}"
-        remove_index(self.path / new_dir)
+        new_path = inside(self.path, new_dir, pattern=LEXICAL_DIR, source=str(self.path), field="lexical_dir")
+        remove_index(new_path)
         self.lexical.close()
-        self.lexical = TantivyLexical(self.path / new_dir, writable=True)
+        self.lexical = TantivyLexical(new_path, writable=True)
         self._lexical_dir = new_dir
         self._lexical_apply(self.catalog.select_keys(), np.zeros(0, np.int64))
         self._dense_file = None
         self.flush()
-        remove_index(self.path / old_dir)
+        remove_index(inside(self.path, old_dir, pattern=LEXICAL_DIR, source=str(self.path), field="lexical_dir"))
 
     # -- reading ------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -326,8 +369,15 @@ class Collection:
         docs = self.catalog.documents(list(keys.values()))
         return [docs[k] for k in keys.values()]
 
+    def has_ids(self, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` the collection holds."""
+        return set(self.catalog.keys_of(list(ids)))
+
     def documents(self, keys: Iterable[int]) -> dict[int, Document]:
         return self.catalog.documents([int(k) for k in keys])
+
+    def all_keys(self) -> np.ndarray:
+        return self.catalog.select_keys()
 
     def select(self, *, include_langs=None, exclude_langs=None, conditions: Iterable[Condition] = ()) -> np.ndarray | None:
         """Keys passing a filter, or None when there is no filter (every document)."""
@@ -339,7 +389,7 @@ class Collection:
     def dense_search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None):
         """(scores, keys) for query vectors; a small filtered set is searched exactly."""
         q = np.atleast_2d(np.asarray(queries, dtype=np.float32))
-        if allowed is not None and len(allowed) <= 20_000:
+        if allowed is not None and len(allowed) <= EXACT_FILTERED:
             return exact_search(q, self.catalog.vectors(allowed), np.asarray(allowed, np.int64), k)
         return self.dense.search(q, k, allowed)
 
@@ -349,11 +399,16 @@ class Collection:
     def info(self) -> dict[str, Any]:
         from dataclasses import asdict
 
-        return {"path": str(self.path), "documents": len(self), "languages": self.catalog.languages(),
-                "metadata_fields": self.catalog.fields(), "dense_kind": self.dense.kind,
-                "dense_vectors": len(self.dense), "lexical_documents": len(self.lexical),
-                "lexical_lag": self.lexical_lag,
+        return {"path": str(self.path), "backend": self.backend, "documents": len(self),
+                "languages": self.catalog.languages(), "metadata_fields": self.catalog.fields(),
+                "dense_kind": self.dense.kind, "dense_vectors": len(self.dense),
+                "lexical_documents": len(self.lexical), "lexical_lag": self.lexical_lag,
                 "manifest": asdict(self.manifest)}
+
+    def check(self):
+        from ._check import check_open_collection
+
+        return check_open_collection(self)
 
     # -- closing ------------------------------------------------------------------------------
     def close(self) -> None:
@@ -382,12 +437,12 @@ class Collection:
             raise InputError(f"The collection {self.path} is closed.")
 
 
-def _identity(encoder: Any) -> str:
-    if isinstance(encoder, str):
-        from ..encoders import get_encoder
+def _int_state(state: dict[str, Any], name: str, source: str) -> int:
+    value = state.get(name, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise CollectionError(f"{source}: the field {name!r} holds {value!r}, not a change number; the collection "
+                              "is damaged or crafted")
+    return value
 
-        return get_encoder(encoder).identity
-    return encoder.identity
 
-
-__all__ = ["DENSE_INDEXES", "Collection", "EncoderMismatchError"]
+__all__ = ["Collection"]

@@ -12,21 +12,23 @@ import os
 import time
 from pathlib import Path
 
-from ..errors import InterlinguaError
+from .._atomic import storage_error
+from ..errors import CollectionError, CollectionLockedError
 
 LOCK_FILE = "write.lock"
-
-
-class CollectionLockedError(InterlinguaError):
-    """Another process is writing to the collection."""
-
-    exit_code = 4
 
 
 class WriterLock:
     def __init__(self, folder: Path, *, timeout: float = 0.0):
         self.path = folder / LOCK_FILE
-        self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        if self.path.is_symlink() or (self.path.exists() and not self.path.is_file()):
+            raise CollectionError(
+                f"{self.path}: the writer lock is not a plain file (a folder or a link); remove it, then try again"
+            )
+        try:
+            self._fd: int | None = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as exc:
+            raise storage_error(exc, self.path) from None
         deadline = time.monotonic() + max(0.0, timeout)
         while True:
             try:

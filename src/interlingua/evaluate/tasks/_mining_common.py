@@ -8,13 +8,13 @@ import numpy as np
 
 
 def encode_texts(encoder: Any, texts: list[str]) -> tuple[Any, np.ndarray]:
-    """``(encoder, vectors)``; ``encoder`` may be a name or an Encoder. Role ``query`` (a symmetric
-    task); through the evaluation run's embedding settings (cache, workers, progress)."""
-    from ...encoders import get_encoder
+    """``(space, vectors)``; ``encoder`` may be a Space, a name or an Encoder. Role ``query`` (a
+    symmetric task); through the evaluation run's embedding settings (cache, workers, progress)."""
+    from ...neutral import Space
     from .._embed import embed_texts
 
-    enc = get_encoder(encoder) if isinstance(encoder, str) else encoder
-    return enc, embed_texts(enc, texts, "query", desc=f"embed {enc.name}")
+    space = Space.of(encoder)
+    return space, embed_texts(space, texts, "query", desc=f"embed {space.name}")
 
 
 def best_f1(found: np.ndarray, scores: np.ndarray, n_gold: int) -> tuple[float, float, float, float]:

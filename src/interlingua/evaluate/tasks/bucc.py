@@ -34,7 +34,7 @@ def run(encoder: Any, data: Path, *, pair: str = "zh-en", split: str = "dev", k:
     tgt_ids, tgt_texts = list(bucc.target), list(bucc.target.values())
     enc, src = encode_texts(encoder, src_texts)
     _, tgt = encode_texts(enc, tgt_texts)
-    fwd, bwd = neighbours(src, tgt, k, knn=knn)
+    fwd, bwd, _, _ = neighbours(src, tgt, k, knn=knn)
     metrics: dict[str, float] = {}
     for kind in MARGINS:
         c = select_pairs(fwd, bwd, margin=kind, mode=mode)

@@ -42,7 +42,7 @@ def load_tokenizer(ref, encoder=None):
             from ...encoders import get_encoder
 
             encoder = get_encoder(ref)
-        tok = getattr(encoder, "_tok", None)
+        tok = getattr(getattr(encoder, "encoder", encoder), "_tok", None)
         if tok is None:
             raise InputError(f"Encoder {encoder.name!r} exposes no tokenizer to measure.")
         if not isinstance(tok, Tokenizer):  # a Hugging Face fast tokenizer

@@ -45,10 +45,11 @@ def mexa(encoder, data: Path, *, languages=None, pivot: str = "eng_Latn", split:
         pos += 2 * n
     matrices = {}
     by_layer: list[list[float]] = []
-    if layers and hasattr(encoder, "encode_layers"):
+    raw = getattr(encoder, "encoder", encoder)  # a Space's encoder
+    if layers and hasattr(raw, "encode_layers") and not getattr(encoder, "adapters", ()):
         uniq = list(dict.fromkeys(texts))
         index = {t: i for i, t in enumerate(uniq)}
-        lv = encoder.encode_layers(uniq, role=role)  # (layers + 1, n, d)
+        lv = raw.encode_layers(uniq, role=role)  # (layers + 1, n, d)
         for code, (src, tgt) in pairs.items():
             si, ti = [index[t] for t in src], [index[t] for t in tgt]
             by_layer.append([mexa_score(lv[k][si], lv[k][ti]) for k in range(lv.shape[0])])

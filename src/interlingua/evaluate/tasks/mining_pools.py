@@ -33,8 +33,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import InputError
-from ...mine import neighbours, select_pairs
-from ...mine._calibration import DEFAULT_THRESHOLDS
+from ...mine import DEFAULT_THRESHOLDS, neighbours, select_pairs
 from .._task import TaskResult, register_task
 from ._mining_common import best_f1, encode_texts
 
@@ -116,14 +115,14 @@ def run(encoder: Any, data: Path, *, languages=LANGUAGES, pairs: int = 500, dist
     for x, pool in pools.items():
         enc, src = encode_texts(enc, pool["src"])
         _, tgt = encode_texts(enc, pool["tgt"])
-        fwd, bwd = neighbours(src, tgt, k, knn="exact")
+        fwd, bwd, _, _ = neighbours(src, tgt, k, knn="exact")
         row: dict[str, float] = {"own_language_distractors": float(pool["own_distractors"])}
         for kind, name in (("ratio", "margin"), ("absolute", "cosine")):
             c = select_pairs(fwd, bwd, margin=kind, mode="max")
             found = np.array([(s, t) in pool["gold"] for s, t in zip(c.src.tolist(), c.tgt.tolist())])
             p, r, f, thr = best_f1(found, c.score, len(pool["gold"]))
             row.update({f"{name}_f1": f, f"{name}_precision": p, f"{name}_recall": r, f"{name}_threshold": thr})
-            default = DEFAULT_THRESHOLDS.get(enc.name, {}).get(kind)
+            default = DEFAULT_THRESHOLDS.get((enc.identity, "query"), {}).get(kind)
             if default is not None:
                 kept = c.score >= default
                 tp = int(found[kept].sum())

@@ -114,7 +114,7 @@ def run(
 ) -> TaskResult:
     """``languages``: target codes as the corpus names them (SIB-200 ``deu_Latn``, UDHR ``deu_1996``),
     each aligned with ``source`` (``eng_Latn`` / ``eng``)."""
-    from ...mine._sentalign import align_window_embeddings, embed_windows
+    from ...mine import align_window_embeddings, embed_windows
     from .._embed import embed_texts
 
     data = Path(data)

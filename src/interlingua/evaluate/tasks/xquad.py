@@ -55,13 +55,12 @@ def xquad(encoder, data: Path, *, languages=None, settings=("a", "b", "c"), meth
     import ir_measures
 
     from ...search import FUSIONS, RRF_K, Searcher, fuse
-    from ...store import Collection
+    from ...store import IndexSpec, create_collection
 
     check_int(top_k, "top_k", low=10)
     check_int(rerank_depth, "rerank_depth", low=1)
     settings = [s for s in settings]
-    if fusion not in FUSIONS:
-        raise InputError(f"Unknown fusion {fusion!r}; use {', '.join(FUSIONS)}.")
+    FUSIONS.entry(fusion)  # an unknown name lists the known ones
     for s in settings:
         if s not in SETTINGS:
             raise InputError(f"Unknown XQuAD setting {s!r}; use a (same language), b (to English), c (mixed pool).")
@@ -83,13 +82,14 @@ def xquad(encoder, data: Path, *, languages=None, settings=("a", "b", "c"), meth
     rerank = "hybrid+rerank" in methods
     cells: dict[str, dict[str, dict[str, float]]] = {}  # "a/dense" -> qlang -> measure -> value
     with tempfile.TemporaryDirectory(prefix="interlingua-xquad-") as tmp:
-        with Collection.create(Path(tmp) / "xquad", encoder=encoder, dense_index="flat") as col:
+        spec = IndexSpec(uri=str(Path(tmp) / "xquad")).with_values({"dense.factory": "Flat"})
+        with create_collection(spec, space=encoder) as col:
             docs = [{"id": f"{lang}:{p}", "text": sets[lang].passages[p], "lang": lang, "meta": {"pid": p}}
                     for lang in langs for p in pids[lang]]
-            col.add(docs, vectors=doc_vecs, identity=encoder.identity, batch_size=5000)
-            searcher = Searcher(col, encoder=encoder)
+            col.add(docs, vectors=doc_vecs, identity=col.space.identity, batch_size=5000)
+            searcher = Searcher(col)
             allowed_by_lang = {lang: col.select(include_langs=[lang]) for lang in langs}
-            id_of = {k: d.id for k, d in col.documents(col.catalog.select_keys()).items()}
+            id_of = {k: d.id for k, d in col.documents(col.all_keys()).items()}
             text_of = {k: col.documents([k])[k].text for k in id_of} if rerank else {}
             qtok = searcher.reranker.query_tokens_many(q_texts) if rerank else []
             pos = 0

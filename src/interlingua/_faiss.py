@@ -1,0 +1,129 @@
+"""Dense indexes from one faiss factory string, shared by collections and mining k-NN.
+
+A factory string (``"Flat"``, ``"HNSW32,Flat"``, ``"HNSW32,SQ8"``, ``"SQfp16"``,
+``"IVF4096,Flat"``) says exactly what is built; the manifest of a collection and the report of a
+mining run record it, and :func:`make_index` rebuilds it. ``IVFauto`` picks the number of cells
+from the data (about 4 sqrt(n), at least 39 training points a cell). Every index uses the inner
+product metric: vectors are L2-normalized, so it is cosine.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError, MissingDependencyError
+
+_IVF_AUTO = re.compile(r"IVFauto")
+#: HNSW build breadth for collections and for mining (faiss' default is 40)
+EF_CONSTRUCTION = 100
+
+
+def faiss_module():
+    try:
+        import faiss
+    except ImportError as exc:  # pragma: no cover - a core dependency
+        raise MissingDependencyError("faiss indexes", None) from exc
+    return faiss
+
+
+def ivf_lists(n: int) -> int:
+    """Number of k-means cells for ``n`` vectors: ~4 sqrt(n), at least 39 training points each."""
+    return int(max(1, min(4 * np.sqrt(n), n // 39)))
+
+
+def concrete(factory: str, n: int | None) -> str:
+    """``factory`` with ``IVFauto`` replaced by a cell count for ``n`` vectors."""
+    if _IVF_AUTO.search(factory):
+        if not n:
+            raise InputError(f"The factory string {factory!r} needs the number of vectors to size its cells.")
+        return _IVF_AUTO.sub(f"IVF{ivf_lists(n)}", factory)
+    return factory
+
+
+@lru_cache(maxsize=256)
+def is_factory(factory: str) -> bool:
+    """Whether faiss can build ``factory`` (checked on a tiny dimension, nothing trained)."""
+    if not isinstance(factory, str) or not factory or "IDMap" in factory:
+        return False
+    faiss = faiss_module()
+    try:
+        faiss.index_factory(8, _IVF_AUTO.sub("IVF4", factory), faiss.METRIC_INNER_PRODUCT)
+    except Exception:  # faiss raises RuntimeError with a C++ message for a bad string
+        return False
+    return True
+
+
+def check_factory(factory: str, what: str = "dense index") -> str:
+    if not is_factory(factory):
+        raise InputError(
+            f"{factory!r} is not a faiss factory string faiss can build for the {what}; examples: 'Flat', "
+            "'HNSW32,Flat', 'HNSW32,SQ8', 'SQfp16', 'IVF4096,Flat' (see faiss' index_factory)."
+        )
+    return factory
+
+
+def make_index(factory: str, dim: int, *, n: int | None = None, ef_construction: int = EF_CONSTRUCTION) -> Any:
+    """A new, empty faiss index (inner product) for ``factory``; HNSW gets ``ef_construction``."""
+    faiss = faiss_module()
+    index = faiss.index_factory(int(dim), concrete(factory, n), faiss.METRIC_INNER_PRODUCT)
+    hnsw = _hnsw_of(index)
+    if hnsw is not None:
+        hnsw.efConstruction = ef_construction
+    ivf = _ivf_of(index)
+    if ivf is not None:
+        ivf.cp.niter = 10  # k-means iterations: cells only route queries, 10 is plenty
+    return index
+
+
+def removable(factory: str) -> bool:
+    """Whether vectors can be removed in place (HNSW graphs cannot: removals are tombstones)."""
+    return "HNSW" not in factory
+
+
+def search_params(index: Any, *, k: int, ef_search: int | None = None, nprobe: int | None = None, sel: Any = None):
+    """faiss SearchParameters for one search: HNSW breadth (at least ``k``), IVF cells, ID selector."""
+    faiss = faiss_module()
+    base = faiss.downcast_index(index.index) if hasattr(index, "id_map") else index
+    if _hnsw_of(base) is not None and ef_search is not None:
+        params = faiss.SearchParametersHNSW(efSearch=max(ef_search, k))
+    elif _ivf_of(base) is not None:
+        ivf = _ivf_of(base)
+        params = faiss.SearchParametersIVF(nprobe=min(ivf.nlist, nprobe or ivf.nprobe))
+    elif sel is None:
+        return None
+    else:
+        params = faiss.SearchParameters()
+    if sel is not None:
+        params.sel = sel
+    return params
+
+
+def _hnsw_of(index: Any) -> Any:
+    faiss = faiss_module()
+    index = faiss.downcast_index(index)
+    return getattr(index, "hnsw", None)
+
+
+def _ivf_of(index: Any) -> Any:
+    faiss = faiss_module()
+    try:
+        return faiss.extract_index_ivf(index)
+    except RuntimeError:
+        return None
+
+
+__all__ = [
+    "EF_CONSTRUCTION",
+    "check_factory",
+    "concrete",
+    "faiss_module",
+    "is_factory",
+    "ivf_lists",
+    "make_index",
+    "removable",
+    "search_params",
+]

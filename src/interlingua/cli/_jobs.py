@@ -1,0 +1,89 @@
+"""Flags into specs, declared once: every job command parses its flags into the stage's spec (with
+``--config FILE`` and ``--set a.b=value`` on top), prints it with ``--print-config``, or runs it.
+
+Precedence, lowest first: the spec's defaults, the config file, the flags given, ``--set``.
+A flag's help and default come from the spec field it fills, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+
+from .._spec import Spec, read_config_file
+from ..errors import SpecError
+
+S = TypeVar("S", bound=Spec)
+
+ConfigOpt = typer.Option(None, "--config", "-c", help="Job file (TOML or JSON, e.g. from --print-config); flags override it.")
+SetOpt = typer.Option(None, "--set", help="Override any job option: --set knn.k=8 (repeatable; see --print-config).")
+PrintConfigOpt = typer.Option(False, "--print-config", help="Print the filled job as TOML and exit (rerun it with --config).")
+
+
+def spec_option(cls: type[Spec], dotted: str, *names: str, help: str | None = None, **kwargs: Any) -> Any:
+    """A typer option filling ``dotted`` of ``cls``, its help and default taken from the spec."""
+    text, default = cls.field_help(dotted)
+    shown = "" if default in (None, (), "") else f" [default: {_show(default)}]"
+    return typer.Option(None, *names, help=(help or text[:1].upper() + text[1:]) + shown, show_default=False, **kwargs)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return str(value)
+
+
+def build_job(cls: type[S], config: Path | None, sets: list[str] | None, values: dict[str, Any]) -> S:
+    """The spec from a config file, the flags that were given (None: not given) and ``--set``."""
+    data: dict[str, Any] = read_config_file(config) if config is not None else {}
+    given = {k: _plain(v) for k, v in values.items() if v is not None and v != [] and v != ()}
+    for key, value in given.items():
+        node = data
+        parts = key.split(".")
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+            if not isinstance(node, dict):
+                raise SpecError(f"Cannot set {key!r}: {p!r} is not a group of options in the config.")
+        node[parts[-1]] = value
+    data = cls.apply_overrides(data, sets or [])
+    missing = [f for f in _required(cls) if f not in data]
+    if missing:
+        raise SpecError(f"Give {' and '.join(m.upper() for m in missing)} (or a job file with --config).")
+    try:
+        return cls.from_dict(data)
+    except SpecError as exc:
+        raise SpecError(f"{config}: {exc}" if config is not None else str(exc)) from None
+
+
+def _required(cls: type[Spec]) -> list[str]:
+    import dataclasses
+
+    return [f.name for f in dataclasses.fields(cls)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def print_config(job: Spec) -> None:
+    sys.stdout.write(job.to_toml())
+
+
+def comma_list(items: list[str] | None) -> list[str] | None:
+    """Repeatable options that also take comma-separated values (``--lang de,fr --lang ja``)."""
+    if not items:
+        return None
+    return [p.strip() for item in items for p in item.split(",") if p.strip()]
+
+
+__all__ = ["ConfigOpt", "PrintConfigOpt", "SetOpt", "build_job", "comma_list", "print_config", "spec_option"]

@@ -1,0 +1,93 @@
+"""The mining job as one spec: ``MineOptions`` (what to compute on two sides) and ``MineJob``
+(the same, on files: inputs, precomputed vectors, output, work folder).
+
+Groups: ``knn`` (neighbours), ``margin`` (scoring and selection), ``filters`` (what is removed
+after scoring), ``input`` (how the files are read) and ``space`` (the model). A CLI flag, a
+``--set knn.k=8`` override, a TOML file and an HTTP body all fill the same fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .._faiss import is_factory
+from .._spec import REQUIRED, Spec, group, param
+from .._validation import Each, Interval, Named, NoneOr, Options, Text
+from ..io import InputOptions
+from ..neutral import SpaceSpec
+from ._filters import FILTERS, MINE_FILTERS
+from ._knn import KNN_BACKENDS
+from ._margin import MARGINS
+
+MODES = ("forward", "backward", "intersection", "max")
+PAIR_FORMATS = ("tsv", "jsonl")
+
+
+@dataclass(frozen=True, kw_only=True)
+class KnnOptions(Spec):
+    k: int = param(4, Interval(int, 1, None), help="neighbours each sentence is compared with (the margin's k)")
+    backend: str = param(
+        "auto",
+        Named(KNN_BACKENDS, extra=("auto",), accept=is_factory, accept_hint="or a faiss factory string such as 'IVF4096,Flat'"),
+        help="exact (numpy, streamed), faiss (flat), hnsw, ivf, a faiss factory string, or auto (flat when small, ivf when large)",
+    )
+    block_size: int = param(16384, Interval(int, 1, None), help="queries per k-NN block (a block is the unit a rerun resumes)")
+    nprobe: int | None = param(None, NoneOr(Interval(int, 1, None)), help="IVF cells searched per query (default 16)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarginOptions(Spec):
+    kind: str = param("ratio", Named(MARGINS), help="ratio (LASER), distance, or absolute (plain cosine)")
+    mode: str = param("max", Options(MODES), help="forward, backward, intersection or max (LASER's selection modes)")
+    threshold: float | None = param(None, NoneOr(Interval(float)), help="minimum score (default: calibrated for the space)")
+    top: int | None = param(None, NoneOr(Interval(int, 1, None)), help="keep the N best pairs (no default threshold then)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FilterOptions(Spec):
+    enabled: tuple[str, ...] = param(FILTERS, Each(Named(MINE_FILTERS)), help=f"filters applied to mined pairs ({', '.join(FILTERS)})")
+    max_length_ratio: float = param(3.0, Interval(float, 1.0, None), help="the length filter's bound")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MineOptions(Spec):
+    """Mining two sides already in memory (texts or vectors)."""
+
+    caller = "mine()"
+    space: SpaceSpec = group(SpaceSpec, help="the model (and adapters) that embed both sides")
+    knn: KnnOptions = group(KnnOptions)
+    margin: MarginOptions = group(MarginOptions)
+    filters: FilterOptions = group(FilterOptions)
+    src_lang: str | None = param(None, NoneOr(Text(nonempty=True)), help="expected source language (enables the lang filter)")
+    tgt_lang: str | None = param(None, NoneOr(Text(nonempty=True)), help="expected target language")
+    cache: bool = param(True, help="read and write the embedding cache")
+    workers: int = param(1, Interval(int, 1, None), transient=True, help="embedding processes, one thread each")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MineJob(MineOptions):
+    """Mine the files ``src`` and ``tgt`` into ``output`` (TSV or JSONL; None: returned / stdout)."""
+
+    src: str = param(REQUIRED, Text(nonempty=True), help="source texts: .txt, .tsv, .jsonl or .parquet")
+    tgt: str = param(REQUIRED, Text(nonempty=True), help="target texts, same formats")
+    output: str | None = param(None, NoneOr(Text(nonempty=True)), help="pairs as .tsv or .jsonl (None or '-': standard output)")
+    output_format: str | None = param(None, NoneOr(Options(PAIR_FORMATS)), help="tsv or jsonl (default: from the extension)")
+    src_emb: str | None = param(None, NoneOr(Text(nonempty=True)), help="precomputed source vectors (role query), one per text")
+    tgt_emb: str | None = param(None, NoneOr(Text(nonempty=True)), help="precomputed target vectors")
+    input: InputOptions = group(InputOptions, help="how both files are read")
+    work_dir: str | None = param(None, NoneOr(Text(nonempty=True)), help="keep embeddings and k-NN blocks here; a rerun resumes")
+
+
+# shorthand keyword names of the Python wrappers -> dotted spec paths
+ALIASES = {
+    "model": "space.encoder",
+    "margin": "margin.kind",
+    "knn": "knn.backend",
+    "filters": "filters.enabled",
+    "use_cache": "cache",
+    "fmt": "output_format",
+    "text_field": "input.text_field",
+    "id_field": "input.id_field",
+}
+
+__all__ = ["ALIASES", "MODES", "PAIR_FORMATS", "FilterOptions", "KnnOptions", "MarginOptions", "MineJob", "MineOptions"]

@@ -1,0 +1,230 @@
+"""``Space``: the one thing that makes vectors. An encoder plus a chain of adapters.
+
+Every place that makes vectors (corpus encoding, collection add, queries, rerank, mining,
+alignment, evaluation, the demo) takes a space, so an adapter, a provenance stamp or a worker
+process follows the vectors wherever they are made. A space is rebuilt in any process from its
+:class:`SpaceSpec` (plain data), never pickled; its ``identity`` keys provenance checks and
+collection manifests (with no adapters it is the encoder's identity, so vectors from before
+spaces existed still match).
+
+Adapters transform raw encoder vectors by role and language (``apply``); the embedding cache
+holds raw vectors under the encoder identity and adapters apply after it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from .._registry import Registry
+from .._spec import REQUIRED, Spec, param
+from .._validation import Mapping, Named, Text, check_texts
+from ..encoders import (
+    DEFAULT_ENCODER,
+    ENCODERS,
+    Encoder,
+    EncodeStats,
+    Role,
+    TokenStates,
+    get_encoder,
+    l2_normalize,
+)
+from ..encoders import looks_like_model_reference as _is_model_ref
+from ..errors import InputError
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """A transform of raw vectors that depends on their role and language (see the neutral issue)."""
+
+    identity: str
+
+    def apply(self, vectors: np.ndarray, *, role: str, langs: Sequence[str | None] | None) -> np.ndarray: ...
+
+
+#: adapters by method name; each entry is ``load(path, **params) -> Adapter``
+ADAPTERS: Registry[Any] = Registry("adapters", kind="adapter")
+
+
+@dataclasses.dataclass(frozen=True)
+class AdapterRef(Spec):
+    """An adapter in a space's chain: a registered method and the folder its fitted state is in."""
+
+    method: str = param(REQUIRED, Named(ADAPTERS), help="adapter method (see `interlingua neutral` once it exists)")
+    path: str = param("", Text(), help="folder holding the fitted adapter (.npz + JSON)")
+
+
+@dataclasses.dataclass(frozen=True)
+class SpaceSpec(Spec):
+    """What makes a space: an encoder (registered name, model path or Hugging Face id), its
+    options and a chain of adapters (empty until adapters land)."""
+
+    caller = "Space()"
+    encoder: str = param(
+        DEFAULT_ENCODER,
+        Named(ENCODERS, accept=_is_model_ref, accept_hint="or a model path / org/name"),
+        help="encoder name (see `interlingua models`) or a model path",
+    )
+    options: dict[str, Any] = param(
+        REQUIRED, Mapping(), factory=dict, help="encoder options (threads, max_tokens, query_prefix, passage_prefix, ...)"
+    )
+    adapters: tuple[AdapterRef, ...] = param((), help="adapter chain, applied in order")
+
+    def build(self) -> Space:
+        return Space.from_spec(self)
+
+
+
+class Space:
+    """Vectors of one space: ``encode(texts, role=..., langs=...)`` and ``token_states(...)``."""
+
+    def __init__(self, encoder: Encoder, adapters: Sequence[Adapter] = (), *, spec: SpaceSpec | None = None):
+        if not isinstance(encoder, Encoder):
+            raise InputError(f"A Space needs an Encoder. Got {type(encoder).__name__} instead.")
+        self.encoder = encoder
+        self.adapters = tuple(adapters)
+        #: how to rebuild this space in another process; None for a space made of objects in code
+        self.spec = spec
+
+    # -- building ---------------------------------------------------------------------------
+    @classmethod
+    def from_spec(cls, spec: SpaceSpec) -> Space:
+        spec = SpaceSpec.from_dict(spec) if not isinstance(spec, SpaceSpec) else spec
+        spec.validate("Space.from_spec()")
+        encoder = get_encoder(spec.encoder, **dict(spec.options))
+        adapters = [ADAPTERS.get(a.method)(a.path) for a in spec.adapters]
+        return cls(encoder, adapters, spec=spec)
+
+    @classmethod
+    def of(cls, value: Any) -> Space:
+        """A space from a Space, a SpaceSpec (or its dict), an encoder name / model path or an Encoder."""
+        if isinstance(value, Space):
+            return value
+        if value is None:
+            return cached_space(SpaceSpec())
+        if isinstance(value, SpaceSpec):
+            return cached_space(value)
+        if isinstance(value, dict):
+            return cached_space(SpaceSpec.from_dict(value))
+        if isinstance(value, str):
+            return cached_space(SpaceSpec(encoder=value))
+        if isinstance(value, Encoder):
+            return cls(value, spec=_spec_of_encoder(value))
+        raise InputError(
+            "A space is given as a Space, a SpaceSpec, an encoder name or model path, or an Encoder. "
+            f"Got {type(value).__name__} instead."
+        )
+
+    # -- what it is -------------------------------------------------------------------------
+    @property
+    def identity(self) -> str:
+        """The encoder identity, followed by each adapter's: what makes the vectors what they are."""
+        return "+".join([self.encoder.identity, *(a.identity for a in self.adapters)])
+
+    @property
+    def name(self) -> str:
+        return self.encoder.name
+
+    @property
+    def dim(self) -> int:
+        return self.encoder.dim
+
+    @property
+    def info(self):
+        return self.encoder.info
+
+    @property
+    def has_token_states(self) -> bool:
+        return self.encoder.has_token_states
+
+    @property
+    def portable(self) -> bool:
+        """Whether worker processes can rebuild this space (it was made from a spec)."""
+        return self.spec is not None
+
+    def describe(self) -> dict[str, Any]:
+        """Provenance: the identity and, when there is one, the spec that rebuilds the space."""
+        return {"identity": self.identity, "encoder": self.name, "dim": self.dim,
+                "spec": self.spec.to_dict() if self.spec is not None else None}
+
+    # -- making vectors -----------------------------------------------------------------------
+    def encode(
+        self,
+        texts: str | Sequence[str],
+        *,
+        role: Role = "passage",
+        langs: Sequence[str | None] | None = None,
+        batch_size: int | None = None,
+    ) -> np.ndarray:
+        """``(n, dim)`` float32 vectors, L2-normalized, adapters applied (``(dim,)`` for one string)."""
+        single = isinstance(texts, str)
+        items = [texts] if single else check_texts(texts)
+        raw = self.encoder.encode(items, role=role, batch_size=batch_size)
+        out = self.apply(raw, role=role, langs=_check_langs(langs, len(items)))
+        return out[0] if single else out
+
+    def encode_counted(
+        self, texts: Sequence[str], *, role: Role = "passage", langs: Sequence[str | None] | None = None,
+        batch_size: int | None = None,
+    ) -> tuple[np.ndarray, EncodeStats]:
+        raw, stats = self.encoder.encode_counted(texts, role=role, batch_size=batch_size)
+        return self.apply(raw, role=role, langs=_check_langs(langs, len(raw))), stats
+
+    def apply(self, vectors: np.ndarray, *, role: str, langs: Sequence[str | None] | None = None) -> np.ndarray:
+        """The adapter chain on raw (normalized) encoder vectors; a no-op without adapters."""
+        if not self.adapters:
+            return vectors
+        out = np.asarray(vectors, dtype=np.float32)
+        for a in self.adapters:
+            out = a.apply(out, role=role, langs=langs)
+        return l2_normalize(out)
+
+    def token_states(self, texts: str | Sequence[str], *, role: Role = "passage") -> list[TokenStates]:
+        return self.encoder.token_states(texts, role=role)
+
+    def count_tokens(self, texts: list[str], role: Role = "passage") -> list[int] | None:
+        return self.encoder.count_tokens(texts, role)
+
+    def prepare(self) -> None:
+        self.encoder.prepare()
+
+    def __repr__(self) -> str:
+        return f"Space({self.identity!r})"
+
+
+def _check_langs(langs: Sequence[str | None] | None, n: int) -> list[str | None] | None:
+    if langs is None:
+        return None
+    out = list(langs)
+    if len(out) != n:
+        raise InputError(f"The 'langs' parameter must give one language per text: {n} texts, {len(out)} languages.")
+    return out
+
+
+def _spec_of_encoder(encoder: Encoder) -> SpaceSpec | None:
+    """The spec that rebuilds an encoder made by ``get_encoder`` (None for one made in code)."""
+    if encoder.origin is None:
+        return None
+    name, options = encoder.origin
+    return SpaceSpec(encoder=name, options=dict(options))
+
+
+_CACHE: dict[str, Space] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def cached_space(spec: SpaceSpec) -> Space:
+    """One space per spec and process: loading a model takes seconds, a lookup does not."""
+    key = spec.fingerprint()
+    with _CACHE_LOCK:
+        space = _CACHE.get(key)
+        if space is None:
+            space = _CACHE[key] = Space.from_spec(spec)
+        return space
+
+
+__all__ = ["ADAPTERS", "Adapter", "AdapterRef", "Space", "SpaceSpec", "cached_space"]
