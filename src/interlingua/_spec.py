@@ -248,6 +248,8 @@ def _hint_at(cls: type, parts: list[str]) -> Any:
     hint: Any = cls
     for i, p in enumerate(parts):
         base = _strip_none(hint)
+        if base is dict or typing.get_origin(base) is dict:
+            return Any  # a free table of options (an encoder's): any key, the value read as JSON
         names = [f.name for f in dataclasses.fields(base)] if isinstance(base, type) and issubclass(base, Spec) else []
         if p not in names:
             known = ", ".join(names) or "(none)"

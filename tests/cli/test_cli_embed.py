@@ -107,12 +107,12 @@ def test_txt_to_npy_matches_encoder_in_input_order(tmp_path, reference):
     assert report["records"] == report["encoded"] == len(TEXTS)
     assert report["encoder"] == "e5-small" and report["output"] == str(out)
     # Nothing but the outputs appears next to them (no temporary files left).
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt", "out.ids.txt", "out.npy"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt", "out.ids.txt", "out.meta.json", "out.npy"]
 
 
 def test_tsv_with_header_text_and_id_fields_to_parquet(tmp_path, reference):
     src = tmp_path / "in.tsv"
-    lines = ["doc\tlang\tbody"] + [f"doc-{i:02d}\tx\t{t}" for i, t in enumerate(TEXTS)]
+    lines = ["doc\tlang\tbody"] + [f"doc-{i:02d}\tde\t{t}" for i, t in enumerate(TEXTS)]
     src.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out.parquet"
     report = embed(src, "-o", out, "--text-field", "body", "--id-field", "doc", "--with-text", "--no-cache")

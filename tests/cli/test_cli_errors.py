@@ -286,7 +286,7 @@ def test_failure_after_first_chunk_leaves_existing_output_intact(cli, tmp_path):
     report = json.loads(out_text)
     assert report["records"] == 4109 and report["skipped_empty"] == 1 and report["cache_hits"] == 4109
     assert np.load(out).shape == (4109, 384)
-    assert names(out_dir) == ["vectors.ids.txt", "vectors.npy"]
+    assert names(out_dir) == ["vectors.ids.txt", "vectors.meta.json", "vectors.npy"]
 
 
 # -- the installed console script, in a subprocess -------------------------------------------

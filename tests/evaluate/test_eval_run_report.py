@@ -44,6 +44,7 @@ def test_run_from_config_record_cache_and_report(tatoeba, tmp_path):
     m = first["result"]["metrics"]
     assert m["acc_cosine"] == pytest.approx(100.0) and m["acc_margin"] == pytest.approx(100.0)
     assert first["config"]["languages"] == ["de", "ja"] and first["config"]["options"] == {"k": 2}
+    assert first["config"]["space"]["encoder"] == "e5-small" and first["space"]["identity"].startswith("e5-small|")
     assert first["encoder"]["name"] == "e5-small" and first["encoder"]["identity"].startswith("e5-small|")
     assert len(first["data"]["checksum"]) == 32 and first["versions"]["interlingua"]
     assert second["data"]["checksum"] == first["data"]["checksum"]
@@ -64,11 +65,11 @@ def test_config_paths_are_relative_to_the_file_and_the_task_must_match(tmp_path)
     cfg = tmp_path / "sub" / "run.json"
     cfg.write_text('{"task": "tatoeba", "data": "../tatoeba", "workers": 2}', encoding="utf-8")
     loaded = load_config(cfg, languages=["de"])
-    assert loaded.data == str(tmp_path / "sub" / "../tatoeba") and loaded.workers == 2 and loaded.languages == ["de"]
+    assert loaded.data == str(tmp_path / "sub" / "../tatoeba") and loaded.workers == 2 and loaded.languages == ("de",)
     with pytest.raises(InputError, match="is for task 'tatoeba', not 'sts'"):
         load_config(cfg, task="sts")
     cfg.write_text('{"task": "tatoeba", "colour": "red"}', encoding="utf-8")
-    with pytest.raises(InputError, match="Unknown run config key\\(s\\) colour"):
+    with pytest.raises(InputError, match="unknown option.s. 'colour' for EvalRun; known: task, data"):
         load_config(cfg)
 
 

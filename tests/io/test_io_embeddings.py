@@ -13,7 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from interlingua.errors import InputError
-from interlingua.io import OUTPUT_EXTENSIONS, EmbeddingWriter, _sinks, read_embeddings
+from interlingua.io import EmbeddingWriter, output_extensions, read_embeddings
+from interlingua.io import _sinks
+from interlingua.io._sinks import npy_header
 
 FORMATS = ["npy", "parquet", "jsonl"]
 
@@ -66,9 +68,9 @@ def test_npy_is_memory_mapped_with_sidecars(tmp_path: Path) -> None:
 
 
 def test_npy_header_matches_numpy_for_any_row_count() -> None:
-    placeholder = len(_sinks.npy_header(10**20, 384))
+    placeholder = len(npy_header(10**20, 384))
     for rows in (0, 1, 12345, 10**12):
-        header = _sinks.npy_header(rows, 384, size=placeholder)
+        header = npy_header(rows, 384, size=placeholder)
         assert len(header) == placeholder and len(header) % 64 == 0
         stream = BytesIO(header)
         assert np.lib.format.read_magic(stream) == (1, 0)
@@ -186,7 +188,7 @@ def test_unknown_output_extension_lists_supported(tmp_path: Path) -> None:
         EmbeddingWriter(tmp_path / "out.csv", 4)
     message = str(info.value)
     assert "out.csv" in message and ".csv" in message
-    assert all(ext in message for ext in OUTPUT_EXTENSIONS)
+    assert all(ext in message for ext in output_extensions())
     assert _listing(tmp_path) == []
 
 

@@ -108,7 +108,7 @@ def test_invalid_utf8_in_an_over_long_line(tmp_path: Path) -> None:
 
 def test_empty_line(tmp_path: Path) -> None:
     path = _file(tmp_path, "in.txt", "a\nb\nc\nd\n\nf\n")
-    _check(_error(path), path, 5, "has no text", "remove empty lines or pass skip_empty=True")
+    _check(_error(path), path, 5, "has no text", "remove empty lines or pass --skip-empty (skip_empty=True)")
 
 
 @pytest.mark.parametrize(
@@ -203,12 +203,12 @@ def test_unknown_extension_lists_supported(tmp_path: Path) -> None:
     path = _file(tmp_path, "in.docx", "a\n")
     with pytest.raises(InputError) as info:
         read_records(path)
-    _check(info.value, path, None, ".docx", ".jsonl", ".parquet", ".tsv", ".txt", "fmt=")
+    _check(info.value, path, None, ".docx", ".jsonl", ".parquet", ".tsv", ".txt", "--input-format")
 
 
 def test_unknown_fmt_lists_supported(tmp_path: Path) -> None:
     path = _file(tmp_path, "in.txt", "a\n")
-    with pytest.raises(InputError, match="'fmt' parameter must be one of 'jsonl', 'parquet', 'tsv', 'txt'"):
+    with pytest.raises(InputError, match="'format' parameter of read_records.. must be None or one of 'txt', 'tsv', 'jsonl', 'parquet'"):
         read_records(path, fmt="csv")
 
 

@@ -11,7 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from interlingua.errors import InputError
-from interlingua.io import INPUT_EXTENSIONS, Record, _parquet_records, _reader, count_records, read_records
+from interlingua.io import INPUT_FORMATS, Record, count_records, input_extensions, read_records
+from interlingua.io import _parquet_records
 
 
 def _write(path: Path, text: str) -> Path:
@@ -156,4 +157,4 @@ def test_count_records_parquet_uses_metadata(tmp_path: Path) -> None:
 
 
 def test_every_extension_has_a_parser() -> None:
-    assert set(INPUT_EXTENSIONS.values()) == set(_reader.PARSERS)
+    assert set(input_extensions().values()) == set(INPUT_FORMATS.names())

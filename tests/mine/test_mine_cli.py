@@ -54,6 +54,8 @@ def test_default_threshold_and_tsv_on_stdout(cli, files):
     code, out, err = cli("mine", *files, "--quiet", "--no-cache", "--mode", "intersection")
     assert code == 0, err
     lines = out.splitlines()
+    assert lines[0].startswith("# interlingua {") and '"role": "query"' in lines[0]  # provenance
+    lines = lines[1:]
     assert lines[0] == "score\tsrc_id\ttgt_id\tsrc_text\ttgt_text\tcosine"
     pairs = {tuple(line.split("\t")[1:3]) for line in lines[1:]}
     assert len(pairs & GOLD) >= 4 and len(pairs - GOLD) <= 1
@@ -62,24 +64,42 @@ def test_default_threshold_and_tsv_on_stdout(cli, files):
 
 def test_precomputed_embeddings_and_errors(cli, files, tmp_path, e5):
     de, en = files
-    for name, texts in (("de", DE), ("en", EN)):
-        np.save(tmp_path / f"{name}.npy", e5.encode(texts, role="query"))
-        (tmp_path / f"{name}.ids.txt").write_text("\n".join(map(str, range(1, len(texts) + 1))) + "\n")
+    for name, path in (("de", de), ("en", en)):
+        code, _, err = cli("embed", path, "-o", tmp_path / f"{name}.npy", "--role", "query", "-q")
+        assert code == 0, err
     code, out, err = cli("mine", de, en, "--src-emb", tmp_path / "de.npy", "--tgt-emb", tmp_path / "en.npy",
                          "--top", "5", "--quiet")
+    assert code == 0 and "warning" not in err, err
+    assert {tuple(line.split("\t")[1:3]) for line in out.splitlines()[2:]} == GOLD
+
+    # vectors of another space (int8 given as e5-small) or role are refused, saying which
+    code, _, err = cli("embed", en, "-o", tmp_path / "en8.npy", "--role", "query", "--model", "e5-small-int8", "-q")
     assert code == 0, err
-    assert {tuple(line.split("\t")[1:3]) for line in out.splitlines()[1:]} == GOLD
+    code, _, err = cli("mine", de, en, "--src-emb", tmp_path / "de.npy", "--tgt-emb", tmp_path / "en8.npy", "-q")
+    assert code == 2 and err.count("error: ") == 1 and "made by 'e5-small-int8'" in err and "--model" in err
+    code, _, err = cli("embed", en, "-o", tmp_path / "enp.npy", "-q")  # role passage
+    code, _, err = cli("mine", de, en, "--src-emb", tmp_path / "de.npy", "--tgt-emb", tmp_path / "enp.npy", "-q")
+    assert code == 2 and err.count("error: ") == 1 and "role 'passage'" in err and "--role query" in err
+
+    # vectors from elsewhere (no provenance) are taken, with a warning
+    for name, texts in (("xde", DE), ("xen", EN)):
+        np.save(tmp_path / f"{name}.npy", e5.encode(texts, role="query"))
+        (tmp_path / f"{name}.ids.txt").write_text("\n".join(map(str, range(1, len(texts) + 1))) + "\n")
+    code, out, err = cli("mine", de, en, "--src-emb", tmp_path / "xde.npy", "--tgt-emb", tmp_path / "xen.npy",
+                         "--top", "5", "--quiet")
+    assert code == 0 and err.count("warning: ") == 2 and "carries no provenance" in err
+    assert {tuple(line.split("\t")[1:3]) for line in out.splitlines()[2:]} == GOLD
 
     # unequal counts: 7 German texts against 10 vectors
     code, _, err = cli("mine", de, en, "--src-emb", tmp_path / "en.npy", "--tgt-emb", tmp_path / "en.npy", "--quiet")
-    assert code == 2 and len(err.splitlines()) == 1 and "10 embeddings" in err and "7 texts" in err
+    assert code == 2 and err.count("error: ") == 1 and "10 embeddings" in err and "7 texts" in err
 
     # different dimensions
     np.save(tmp_path / "small.npy", np.eye(len(EN), 16, dtype=np.float32))
-    (tmp_path / "small.ids.txt").write_text((tmp_path / "en.ids.txt").read_text())
+    (tmp_path / "small.ids.txt").write_text((tmp_path / "xen.ids.txt").read_text())
     code, _, err = cli("mine", de, en, "--src-emb", tmp_path / "de.npy", "--tgt-emb", tmp_path / "small.npy", "--quiet")
-    assert code == 2 and err.startswith("error: ") and "dimension 16, the other side has 384" in err
-    assert len(err.splitlines()) == 1
+    assert code == 2 and "dimension 16, the other side has 384" in err
+    assert err.count("error: ") == 1
 
 
 def test_bad_input_is_one_line(cli, files, tmp_path):
@@ -89,11 +109,14 @@ def test_bad_input_is_one_line(cli, files, tmp_path):
     code, _, err = cli("mine", de, empty, "--quiet")
     assert code == 2 and len(err.splitlines()) == 1 and "empty" in err
     code, _, err = cli("mine", de, en, "--no-filter", "lenght", "--quiet")
-    assert code == 2 and len(err.splitlines()) == 1 and "'filter'" in err
+    assert code == 2 and len(err.splitlines()) == 1 and "mining filter 'lenght'; known: copy" in err
     code, _, err = cli("mine", de, en, "-o", tmp_path / "out.csv", "--quiet")
     assert code == 2 and ".tsv or .jsonl" in err
     code, _, err = cli("mine", de, en, "--model", "my-model", "--quiet")
-    assert code == 2 and "pass --threshold or --top" in err
+    assert code == 2 and "'space.encoder' parameter of mine()" in err and "'e5-small'" in err
+    # another build of the model (a lower token limit) has no calibrated threshold
+    code, _, err = cli("mine", de, en, "--set", "space.options.max_tokens=128", "--quiet")
+    assert code == 2 and "pass --threshold or --top" in err and "max128" in err
 
 
 def test_same_language_warns(cli, files):

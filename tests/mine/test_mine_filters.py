@@ -2,7 +2,7 @@
 
 import pytest
 
-from interlingua.errors import InputError
+from interlingua.errors import InputError, UnknownNameError
 from interlingua.mine import FILTERS, apply_filters
 from interlingua.mine._filters import is_copy, is_noise, text_length
 
@@ -60,5 +60,5 @@ def test_switching_off():
     assert keep == [False, True, True]  # the noisy pair is now caught as a copy
     assert r.removed == {"noise": None, "copy": 1, "length": 0, "lang": None, "duplicate": None}
     assert (r.seen, r.kept) == (3, 2)
-    with pytest.raises(InputError, match="'filter' parameter must be one of"):
+    with pytest.raises(UnknownNameError, match="mining filter 'nosie'; known: copy"):
         run(pairs, filters=["nosie"])

@@ -35,7 +35,7 @@ def test_planted_pairs_are_found(backend):
 
 def test_modes_follow_laser_definitions():
     src, tgt, gold = planted(600, 700, 60)
-    fwd, bwd = neighbours(src, tgt, 4, knn="exact")
+    fwd, bwd, *_ = neighbours(src, tgt, 4, knn="exact")
     f = select_pairs(fwd, bwd, mode="forward")
     b = select_pairs(fwd, bwd, mode="backward")
     i = select_pairs(fwd, bwd, mode="intersection")
@@ -63,7 +63,7 @@ def test_bad_embeddings():
         mine_embeddings(src, tgt[:, :47])
     with pytest.raises(InputError, match="empty"):
         mine_embeddings(src[:0], tgt)
-    with pytest.raises(InputError, match="'mode' parameter"):
+    with pytest.raises(InputError, match="'margin.mode' parameter"):
         mine_embeddings(src, tgt, mode="both")
-    with pytest.raises(InputError, match="'k' parameter"):
+    with pytest.raises(InputError, match="'knn.k' parameter"):
         mine_embeddings(src, tgt, k=0)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from interlingua.errors import InputError
-from interlingua.mine import KnnInfo, mine_embeddings
+from interlingua.mine import MineOptions, mine_embeddings, mine_vectors
 
 
 def _vectors(n, d=16, seed=0):
@@ -26,26 +26,23 @@ def test_resume_skips_finished_blocks(tmp_path):
     work = tmp_path / "work"
     done = []
 
-    def progress(tag, total):
-        def update(n):
-            done.append(tag)
+    def progress(event):
+        if event.kind == "advance":
+            done.append(event.task)
             if len(done) == 13:  # all 10 forward blocks and 3 backward blocks are on disk
                 raise Interrupt
-
-        return update
 
     with pytest.raises(Interrupt):
         mine_embeddings(src_mm, tgt, block_size=100, work_dir=work, progress=progress)
     assert len(list(work.glob("fwd-*.npz"))) == 10 and len(list(work.glob("bwd-*.npz"))) == 3
     assert not list(work.glob(".*tmp"))  # nothing half-written
-    info = KnnInfo()
-    resumed = mine_embeddings(src_mm, tgt, block_size=100, work_dir=work, info=info)
-    assert (info.blocks.reused, info.blocks.computed) == (13, 4)
-    for a, b in zip(resumed, reference):
+    options = MineOptions().with_flat({"block_size": 100, "threshold": None, "top": None})
+    resumed = mine_vectors(src_mm, tgt, options, work_dir=work)
+    assert (resumed.blocks.reused, resumed.blocks.computed) == (13, 4)
+    for a, b in zip(resumed.candidates, reference):
         np.testing.assert_array_equal(a, b)
-    info = KnnInfo()
-    mine_embeddings(src_mm, tgt, block_size=100, work_dir=work, info=info)
-    assert (info.blocks.reused, info.blocks.computed) == (17, 0)
+    again = mine_vectors(src_mm, tgt, options, work_dir=work)
+    assert (again.blocks.reused, again.blocks.computed) == (17, 0)
     assert json.loads((work / "manifest.json").read_text())["block_size"] == 100
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from interlingua.search import add_long_documents, search_documents, split_passages
+from interlingua.search import search_documents
+from interlingua.store import add_long_documents, split_passages
 from interlingua.store import Collection
 
 TEXT = ("Alpha one two three. Beta four five six. Gamma seven eight nine. "

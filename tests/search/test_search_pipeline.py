@@ -100,11 +100,11 @@ def test_bad_queries_get_a_clear_message(col, query, match):
 
 
 def test_bad_options_get_a_clear_message(col):
-    with pytest.raises(InputError, match="'mode' parameter must be one of"):
+    with pytest.raises(InputError, match=r"'mode' parameter of search\(\) must be one of"):
         search(col, "cat", mode="semantic")
-    with pytest.raises(InputError, match="'k' parameter must be an int in"):
+    with pytest.raises(InputError, match=r"'k' parameter of search\(\) must be an int in"):
         search(col, "cat", k=0)
-    with pytest.raises(InputError, match="'weights' parameter must hold two numbers"):
+    with pytest.raises(InputError, match="'weights' parameter of search.. must be None or a list of 2 items"):
         search(col, "cat", fusion="weighted", weights=[1.0])
     assert len(col) == 10
 

@@ -17,8 +17,8 @@ def _unit(n, d=32, seed=0):
 class DenseAdapter:
     """Dense backend seen through the contract: document i is its vector."""
 
-    def __init__(self, kind, storage, tmp_path):
-        self.b = FaissDense(32, kind=kind, storage=storage, hnsw_m=16)
+    def __init__(self, factory, tmp_path):
+        self.b = FaissDense(32, factory=factory)
         self.vecs = _unit(200)
         self.tmp_path = tmp_path
 
@@ -32,7 +32,7 @@ class DenseAdapter:
     def reopen(self):
         path = self.tmp_path / "d.faiss"
         self.b.save(path)
-        self.b = FaissDense.load(path, 32, kind=self.b.kind, storage=self.b.storage)
+        self.b = FaissDense.load(path, 32, factory=self.b.factory)
 
 
 class LexicalAdapter:
@@ -54,14 +54,15 @@ class LexicalAdapter:
         self.b = TantivyLexical(self.folder, writable=True)
 
 
-PARAMS = [("flat", "fp32"), ("flat", "fp16"), ("flat", "sq8"), ("hnsw", "fp32"), ("hnsw", "sq8"), "lexical"]
+# faiss factory strings (the dense index of a collection is made from one) and the lexical index
+PARAMS = ["Flat", "SQfp16", "SQ8", "HNSW16,Flat", "HNSW16,SQ8", "lexical"]
 
 
-@pytest.fixture(params=PARAMS, ids=lambda p: "-".join(p) if isinstance(p, tuple) else p)
+@pytest.fixture(params=PARAMS)
 def backend(request, tmp_path):
     if request.param == "lexical":
         return LexicalAdapter(tmp_path)
-    return DenseAdapter(*request.param, tmp_path)
+    return DenseAdapter(request.param, tmp_path)
 
 
 def test_backend_satisfies_protocol(backend):

@@ -45,8 +45,10 @@ def test_folder_holds_plain_files_and_a_manifest(col):
     assert {"manifest.json", "catalog.sqlite"} <= names
     assert any(n.startswith("dense-") and n.endswith(".faiss") for n in names)
     m = json.loads((col.path / "manifest.json").read_text())
-    assert m["format_version"] == 1 and m["dim"] == 384 and m["encoder"].startswith("e5-small|")
+    assert m["format_version"] == 2 and m["dim"] == 384 and m["encoder"].startswith("e5-small|")
     assert m["normalization"] == "l2" and m["dtype"] == "float32" and m["created"]
+    assert m["dense"]["factory"] == "auto" and m["space"]["encoder"] == "e5-small"
+    assert m["langid"] == {"backend": "fasttext", "model": "lid.176.ftz"}
     assert not any(n.endswith((".pkl", ".pickle")) for n in names)
 
 
@@ -94,26 +96,26 @@ def test_rebuild_gives_the_same_answers(col):
 
 
 def test_auto_switches_to_hnsw_past_the_threshold(tmp_path):
-    with Collection.create(tmp_path / "h", encoder=E5, hnsw_threshold=50, storage="fp16") as c:
+    with Collection.create(tmp_path / "h", encoder=E5, hnsw_threshold=50, small="SQfp16", large="HNSW32,SQfp16") as c:
         c.add(docs(40), vectors=unit(40))
         c.flush()
-        assert c.dense.kind == "flat"
+        assert c.dense.kind == "SQfp16"
         c.add(docs(30, start=40), vectors=unit(30, seed=1))
         c.flush()
-        assert c.dense.kind == "hnsw"
+        assert c.dense.kind == "HNSW32,SQfp16"
         c.delete(["d45"])
         assert len(c.dense) == 69
     with Collection.open(tmp_path / "h", readonly=True) as c:
-        assert c.dense.kind == "hnsw" and len(c.dense) == 69
+        assert c.dense.kind == "HNSW32,SQfp16" and len(c.dense) == 69
         assert c.dense_search(unit(40)[3:4], 1)[1][0][0] == c.catalog.keys_of(["d3"])["d3"]
     assert check_collection(tmp_path / "h").ok
 
 
 def test_encoder_is_recorded_and_another_refused(tmp_path, col):
-    with pytest.raises(EncoderMismatchError, match="refusing vectors from 'usem3"):
+    with pytest.raises(EncoderMismatchError, match="come from the space 'usem3"):
         col.add(docs(1, start=100), vectors=unit(1), identity="usem3|other")
     col.close()
-    with pytest.raises(EncoderMismatchError, match="holds vectors from encoder 'e5-small"):
+    with pytest.raises(EncoderMismatchError, match="holds vectors of the space 'e5-small"):
         Collection.open(tmp_path / "c", encoder="e5-small-int8")
     with pytest.raises(InputError, match=r"shape \(n, 384\)"):
         with Collection.open(tmp_path / "c") as c:

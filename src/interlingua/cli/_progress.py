@@ -1,7 +1,8 @@
 """The CLI draws the library's progress events: one tqdm bar per task on stderr, notes as lines.
 
 Bars are hidden when stderr is not a terminal (logs, CI, pipes) or with ``-q``; notes
-(``note: ids from the 'id' field``) are printed unless ``-q``.
+(``note: ids from the 'id' field``) are printed when the job has finished, unless ``-q``: a job
+that fails says one thing, its error.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ class Drawer:
     def __init__(self, *, quiet: bool = False):
         self.quiet = quiet
         self._bars: dict[str, Any] = {}
+        self.notes: list[str] = []
 
     def __call__(self, event: ProgressEvent) -> None:
         if event.kind == "note":
-            if not self.quiet and event.message:
-                print(f"note: {event.message}", file=sys.stderr)
+            if event.message and event.message not in self.notes:
+                self.notes.append(event.message)
             return
         if self.quiet:
             return
@@ -45,8 +47,11 @@ class Drawer:
     def __enter__(self) -> Drawer:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         self.close()
+        if exc_type is None and not self.quiet:
+            for line in self.notes:
+                print(f"note: {line}", file=sys.stderr)
 
 
 __all__ = ["Drawer"]

@@ -49,6 +49,7 @@ class EmbedReport:
 
     space: str = ""
     output: str = ""
+    encoder: str = ""
     records: int = 0
     encoded: int = 0
     cache_hits: int = 0
@@ -66,8 +67,9 @@ class EmbedReport:
 
     def __add__(self, other: EmbedReport) -> EmbedReport:
         summed = {f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)
-                  if f.name not in ("space", "output")}
-        return EmbedReport(self.space or other.space, self.output or other.output, **summed)
+                  if f.name not in ("space", "output", "encoder")}
+        return EmbedReport(self.space or other.space, self.output or other.output, self.encoder or other.encoder,
+                           **summed)
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -122,7 +124,7 @@ def run(job: EmbedJob, *, progress: ProgressFn | None = None, executor: str | Ex
         warned.append(f"{records.stats.replaced} text(s) held invalid code points, replaced by U+FFFD.")
     c = counts or CorpusStats()
     return EmbedReport(
-        space.identity, str(job.output), records.stats.records, c.encoded, c.cache_hits, c.tokens, c.truncated,
+        space.identity, str(job.output), space.name, records.stats.records, c.encoded, c.cache_hits, c.tokens, c.truncated,
         records.stats.skipped_empty, records.stats.replaced, time.perf_counter() - start, tuple(warned), tuple(notes),
     )
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,8 @@ from ..progress import ProgressFn
 @dataclass
 class EmbedSettings:
     cache: bool = True
+    #: where the embedding cache lives (default: the user cache directory)
+    cache_folder: Path | None = None
     workers: int = 1
     progress: ProgressFn | None = None
     #: what happened, one entry per call in the run (summed by :attr:`stats`)
@@ -44,6 +47,10 @@ _SETTINGS: ContextVar[EmbedSettings | None] = ContextVar("interlingua_eval_embed
 
 def _current() -> EmbedSettings:
     return _SETTINGS.get() or EmbedSettings()
+
+
+def current_progress() -> ProgressFn | None:
+    return _current().progress
 
 
 @contextmanager
@@ -66,7 +73,7 @@ def embed_texts(encoder: Any, texts: Sequence[str], role: Role = "query", *, des
     items = list(texts)
     workers = s.workers if len(set(items)) > 2000 and space.portable else 1
     vecs, stats = encode_texts(items, space, role=role, langs=langs, cache=s.cache, workers=workers,
-                               progress=s.progress, desc=desc)
+                               progress=s.progress, desc=desc, cache_folder=s.cache_folder)
     s.calls.append(stats)
     return vecs
 

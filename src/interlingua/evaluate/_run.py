@@ -25,7 +25,7 @@ from .._validation import Each, Interval, Mapping, Named, NoneOr, Text
 from ..errors import InputError
 from ..neutral import Space, SpaceSpec, cached_space
 from ..progress import ProgressFn
-from ._embed import embedding_settings
+from ._embed import current_progress, embedding_settings
 from ._task import TASKS, get_task
 
 FORMAT = "interlingua-eval/1"
@@ -164,7 +164,7 @@ def run(job: EvalRun, *, progress: ProgressFn | None = None, executor: Any = Non
     t0 = time.perf_counter()
     checksum = data_checksum(data)
     sp = Space.of(space) if space is not None else cached_space(job.space)
-    with embedding_settings(cache=job.cache, workers=job.workers, progress=progress) as st:
+    with embedding_settings(cache=job.cache, workers=job.workers, progress=progress or current_progress()) as st:
         result = spec.run(sp, data, **kwargs)
     seconds = time.perf_counter() - t0
     stats = st.stats

@@ -144,7 +144,8 @@ class RecordReader(Iterator[Record]):
             try:
                 tag = canonical_lang(code)
             except LanguageCodeError as exc:
-                raise self._error(raw.line, f"{self._field(self.fields.lang)} holds {code!r}: {exc}") from None
+                raise self._error(raw.line, f"{self._field(self.fields.lang)} holds {code!r}, which is not a language "
+                                  "code; fix it, or pass --lang-field @detect to detect languages instead") from None
             self._lang_cache[code] = tag
         return tag
 

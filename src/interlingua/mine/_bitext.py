@@ -92,12 +92,12 @@ def resolve_backend(knn: str, n_src: int, n_tgt: int) -> str:
     return "exact" if min(n_src, n_tgt) < 40 * 64 else "ivf"
 
 
-def _knn_options(knn: KnnOptions | int | None, legacy: dict[str, Any]) -> KnnOptions:
-    if isinstance(knn, KnnOptions):
+def _knn_options(options: KnnOptions | int | None, legacy: dict[str, Any]) -> KnnOptions:
+    if isinstance(options, KnnOptions):
         if legacy:
             raise InputError(f"Give either a KnnOptions or keyword options, not both ({', '.join(legacy)}).")
-        return knn.validate("neighbours()")
-    opts = KnnOptions() if knn is None else KnnOptions(k=knn)
+        return options.validate("neighbours()")
+    opts = KnnOptions() if options is None else KnnOptions(k=options)
     renames = {"knn": "backend"}
     return opts.replace(**{renames.get(k, k): v for k, v in legacy.items()}).validate("neighbours()")
 
@@ -105,15 +105,15 @@ def _knn_options(knn: KnnOptions | int | None, legacy: dict[str, Any]) -> KnnOpt
 def neighbours(
     src: np.ndarray,
     tgt: np.ndarray,
-    knn: KnnOptions | int | None = None,
+    options: KnnOptions | int | None = None,
     *,
     work_dir: str | Path | None = None,
     progress: ProgressFn | None = None,
-    **options: Any,
+    **legacy: Any,
 ) -> Neighbours:
-    """``k`` nearest neighbours both ways. ``knn`` is a :class:`KnnOptions`, or ``k`` with the
-    options as keywords (``backend`` or ``knn``, ``block_size``, ``nprobe``)."""
-    opts = _knn_options(knn, options)
+    """``k`` nearest neighbours both ways. ``options`` is a :class:`KnnOptions`, or ``k`` with the
+    other options as keywords (``backend`` or ``knn``, ``block_size``, ``nprobe``)."""
+    opts = _knn_options(options, legacy)
     src = check_embeddings(src, "source")
     tgt = check_embeddings(tgt, "target", dim=src.shape[1])
     backend = resolve_backend(opts.backend, src.shape[0], tgt.shape[0])
@@ -202,12 +202,14 @@ def cut(c: Candidates, *, threshold: float | None = None, top: int | None = None
 
 def mine_vectors(
     src: np.ndarray, tgt: np.ndarray, options: MineOptions, *, work_dir: str | Path | None = None,
-    progress: ProgressFn | None = None,
+    progress: ProgressFn | None = None, top: bool = True,
 ) -> Mined:
-    """Mine two embedded corpora (arrays or memmaps): pairs best first, cut by threshold / top."""
+    """Mine two embedded corpora (arrays or memmaps): pairs best first, cut by threshold and (with
+    ``top``) to ``options.margin.top``; jobs that filter pairs afterwards cut to top after filtering."""
     n = neighbours(src, tgt, options.knn, work_dir=work_dir, progress=progress)
     m = options.margin
-    cands = cut(select_pairs(n.fwd, n.bwd, margin=m.kind, mode=m.mode), threshold=m.threshold, top=m.top)
+    cands = cut(select_pairs(n.fwd, n.bwd, margin=m.kind, mode=m.mode), threshold=m.threshold,
+                top=m.top if top else None)
     return Mined(cands, n.backend, n.blocks)
 
 

@@ -184,7 +184,7 @@ def mine_texts(
                           progress=progress, desc="embed src")
     tgt, _ = encode_texts(tgt_texts, sp, role=ROLE, cache=options.cache, workers=options.workers,
                           progress=progress, desc="embed tgt")
-    mined = mine_vectors(src, tgt, options, progress=progress)
+    mined = mine_vectors(src, tgt, options, progress=progress, top=False)
     c = mined.candidates
     pairs, filt = _pairs(c, src_ids, tgt_ids, [src_texts[i] for i in c.src], [tgt_texts[i] for i in c.tgt], options)
     return _report(options, sp, mined, len(src_texts), len(tgt_texts), pairs, filt, start, "", said, [],
@@ -245,7 +245,7 @@ def run(job: MineJob, *, progress: ProgressFn | None = None, executor: str | Exe
             sides[side] = (ids, vecs)
         (src_ids, src), (tgt_ids, tgt) = sides["src"], sides["tgt"]
         mined = mine_vectors(src, tgt, options, work_dir=wd / "knn" if job.work_dir is not None else None,
-                             progress=progress)
+                             progress=progress, top=False)
         c = mined.candidates
         src_texts = _texts_at(job.src, c.src, src_ids, job, emb_given=job.src_emb is not None)
         tgt_texts = _texts_at(job.tgt, c.tgt, tgt_ids, job, emb_given=job.tgt_emb is not None)

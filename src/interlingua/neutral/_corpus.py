@@ -164,8 +164,10 @@ def encode_texts(
     workers: int = 1,
     progress: ProgressFn | None = None,
     desc: str = "embed",
+    cache_folder: Any = None,
 ) -> tuple[np.ndarray, CorpusStats]:
-    """A list of texts (each distinct text encoded once) through the cache: ``(vectors, counts)``."""
+    """A list of texts (each distinct text encoded once) through the cache (in ``cache_folder`` when
+    given): ``(vectors, counts)``."""
     items = list(texts)
     if langs is not None:
         keyed = list(dict.fromkeys(zip(items, langs)))
@@ -178,7 +180,7 @@ def encode_texts(
         index = [pos[t] for t in items]
     if not uniq:
         return np.zeros((0, space.dim), dtype=np.float32), CorpusStats()
-    store = open_cache(space) if cache else None
+    store = open_cache(space, cache_folder) if cache else None
     stats = CorpusStats()
     parts = []
     try:
@@ -192,11 +194,11 @@ def encode_texts(
     return np.concatenate(parts)[index], stats
 
 
-def open_cache(space: Space) -> EmbeddingCache | None:
+def open_cache(space: Space, folder: Any = None) -> EmbeddingCache | None:
     """The embedding cache of the space's encoder (None for encoders with nothing to cache)."""
     if not getattr(space.encoder, "cacheable", True):
         return None
-    return EmbeddingCache(space.encoder.identity, space.dim)
+    return EmbeddingCache(space.encoder.identity, space.dim, folder)
 
 
 __all__ = ["Chunk", "CorpusStats", "encode_corpus", "encode_texts", "open_cache"]

@@ -94,8 +94,8 @@ class Space:
     @classmethod
     def from_spec(cls, spec: SpaceSpec) -> Space:
         spec = SpaceSpec.from_dict(spec) if not isinstance(spec, SpaceSpec) else spec
-        spec.validate("Space.from_spec()")
-        encoder = get_encoder(spec.encoder, **dict(spec.options))
+        encoder = get_encoder(spec.encoder, **dict(spec.options))  # an unknown name lists the known ones
+        spec.validate("Space()")
         adapters = [ADAPTERS.get(a.method)(a.path) for a in spec.adapters]
         return cls(encoder, adapters, spec=spec)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._atomic import atomic_path, atomic_write_with
+from .._atomic import atomic_open, atomic_write_with
 from .._faiss import EF_CONSTRUCTION, faiss_module, make_index, removable, search_params
 from ..errors import InputError
 
@@ -81,8 +81,8 @@ class FaissDense:
         faiss = faiss_module()
         tomb = tombstone_path(path)
         if self.tombstones:
-            with atomic_path(tomb) as ttmp:
-                np.save(ttmp, np.array(sorted(self.tombstones), np.int64), allow_pickle=False)
+            with atomic_open(tomb, "wb") as fh:  # a file object: np.save would append ".npy" to a path
+                np.save(fh, np.array(sorted(self.tombstones), np.int64), allow_pickle=False)
         atomic_write_with(path, lambda tmp: faiss.write_index(self.index, str(tmp)))
         if not self.tombstones:  # a stale file could only name removed keys (keys are never reused)
             tomb.unlink(missing_ok=True)

@@ -126,9 +126,9 @@ def write_report(runs: list[str | Path | dict], output: str | Path, *, title: st
     from ..._atomic import atomic_write_text, storage_errors
     from ..._paths import check_outputs
 
-    check_outputs([out], [src for src, _ in records if src != "(in memory)"])
     with storage_errors(files):
-        files.mkdir(parents=True, exist_ok=True)
+        files.mkdir(parents=True, exist_ok=True)  # the report's folder too
+    check_outputs([out], [src for src, _ in records if src != "(in memory)"])
     labelled = [(f"{i + 1}: {rec['encoder']['name']}", rec) for i, (_, rec) in enumerate(records)]
     by_task: dict[str, list[tuple[str, dict]]] = {}
     for lab, rec in labelled:

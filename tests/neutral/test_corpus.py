@@ -1,4 +1,4 @@
-"""The corpus pipeline: ``encode_corpus`` streaming and counting, and the embedding cache.
+"""The corpus pipeline: ``encode_corpus`` streaming and counting through a Space, and the embedding cache.
 
 Uses the real bundled e5-small encoder (no mocks); every cache lives in ``tmp_path``.
 """
@@ -8,9 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from interlingua.encoders import get_encoder
-from interlingua.encoders._corpus import EmbedReport, encode_corpus
-from interlingua.encoders._embcache import EmbeddingCache, text_key
+from interlingua.encoders import EmbeddingCache, text_key
+from interlingua.neutral import CorpusStats, Space, encode_corpus
 
 # 50 texts of different lengths and languages, so that length-sorted batching reorders them.
 TEXTS = [
@@ -37,7 +36,15 @@ assert len(TEXTS) == 50 and len(set(TEXTS)) == 50
 
 @pytest.fixture(scope="module")
 def encoder():
-    return get_encoder("e5-small")
+    return Space.of("e5-small")
+
+
+def _run(stream) -> tuple[np.ndarray, CorpusStats]:
+    chunks = list(stream)
+    total = CorpusStats()
+    for c in chunks:
+        total = total + c.stats
+    return np.concatenate([c.vectors for c in chunks]), total
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +53,6 @@ def one_shot(encoder):
 
 
 def test_encode_corpus_streams_chunks_in_input_order(encoder, one_shot):
-    report = EmbedReport(encoder.name, "")
     seen = []
 
     def source():
@@ -54,15 +60,18 @@ def test_encode_corpus_streams_chunks_in_input_order(encoder, one_shot):
             seen.append(t)
             yield t
 
-    stream = encode_corpus(source(), encoder, chunk_size=7, report=report)
+    stream = encode_corpus(source(), encoder, chunk_size=7)
     first = next(stream)
     # Streaming: the first chunk comes out after 7 texts were read, not after all 50.
-    assert first.shape == (7, encoder.dim)
+    assert first.vectors.shape == (7, encoder.dim)
     assert len(seen) == 7
     chunks = [first, *stream]
-    assert [len(c) for c in chunks] == [7] * 7 + [1]
-    assert all(c.dtype == np.float32 for c in chunks)
-    np.testing.assert_allclose(np.concatenate(chunks), one_shot, atol=1e-5)
+    assert [len(c.vectors) for c in chunks] == [7] * 7 + [1]
+    assert all(c.vectors.dtype == np.float32 for c in chunks)
+    np.testing.assert_allclose(np.concatenate([c.vectors for c in chunks]), one_shot, atol=1e-5)
+    report = CorpusStats()
+    for c in chunks:
+        report = report + c.stats
     assert report.records == report.encoded == 50
     assert report.cache_hits == 0
     assert report.tokens > 50 * 4  # every text is at least "passage: ", <s>, </s> and a word
@@ -71,8 +80,7 @@ def test_encode_corpus_streams_chunks_in_input_order(encoder, one_shot):
 
 def test_encode_corpus_counts_cache_hits_and_misses(encoder, one_shot, tmp_path):
     cache = EmbeddingCache(encoder.identity, encoder.dim, folder=tmp_path)
-    first = EmbedReport(encoder.name, "")
-    out = np.concatenate(list(encode_corpus(TEXTS, encoder, chunk_size=7, cache=cache, report=first)))
+    out, first = _run(encode_corpus(TEXTS, encoder, chunk_size=7, cache=cache))
     np.testing.assert_allclose(out, one_shot, atol=1e-5)
     assert (first.records, first.encoded, first.cache_hits) == (50, 50, 0)
     assert len(cache) == 50
@@ -80,8 +88,7 @@ def test_encode_corpus_counts_cache_hits_and_misses(encoder, one_shot, tmp_path)
     # Ten new texts in the middle of the known ones: 50 hits, 10 misses, order kept.
     new = [f"a new text {i}, never seen" for i in range(10)]
     mixed = TEXTS[:20] + new + TEXTS[20:]
-    second = EmbedReport(encoder.name, "")
-    out2 = np.concatenate(list(encode_corpus(mixed, encoder, chunk_size=7, cache=cache, report=second)))
+    out2, second = _run(encode_corpus(mixed, encoder, chunk_size=7, cache=cache))
     assert (second.records, second.encoded, second.cache_hits) == (60, 10, 50)
     np.testing.assert_allclose(out2[:20], one_shot[:20], atol=1e-5)
     np.testing.assert_allclose(out2[30:], one_shot[20:], atol=1e-5)
@@ -89,8 +96,7 @@ def test_encode_corpus_counts_cache_hits_and_misses(encoder, one_shot, tmp_path)
     assert len(cache) == 60
 
     # The same texts as queries are different keys: all misses, and different vectors.
-    third = EmbedReport(encoder.name, "")
-    queries = np.concatenate(list(encode_corpus(TEXTS, encoder, role="query", cache=cache, report=third)))
+    queries, third = _run(encode_corpus(TEXTS, encoder, role="query", cache=cache))
     assert (third.encoded, third.cache_hits) == (50, 0)
     np.testing.assert_allclose(queries, encoder.encode(TEXTS, role="query"), atol=1e-5)
     assert not np.allclose(queries, one_shot, atol=1e-3)
@@ -99,12 +105,11 @@ def test_encode_corpus_counts_cache_hits_and_misses(encoder, one_shot, tmp_path)
 
 def test_cache_persists_across_instances(encoder, tmp_path):
     cache = EmbeddingCache(encoder.identity, encoder.dim, folder=tmp_path)
-    list(encode_corpus(TEXTS[:5], encoder, cache=cache))
+    _run(encode_corpus(TEXTS[:5], encoder, cache=cache))
     cache.close()
     reopened = EmbeddingCache(encoder.identity, encoder.dim, folder=tmp_path)
     assert reopened.path == cache.path and len(reopened) == 5
-    report = EmbedReport(encoder.name, "")
-    list(encode_corpus(TEXTS[:5], encoder, cache=reopened, report=report))
+    _, report = _run(encode_corpus(TEXTS[:5], encoder, cache=reopened))
     assert (report.cache_hits, report.encoded) == (5, 0)
     reopened.close()
     # Another encoder identity gets another file.
