@@ -37,8 +37,8 @@ def main() -> None:
     ap.add_argument("--sib", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/sib200")
     args = ap.parse_args()
 
+    from interlingua.mine import align_window_embeddings
     from interlingua.mine._align_synth import synthetic_pair
-    from interlingua.mine._sentalign import align_window_embeddings
 
     src, tgt, gold = synthetic_pair(args.baseline, seed=1)
     t0 = time.perf_counter()
@@ -48,8 +48,10 @@ def main() -> None:
     banded = align_window_embeddings(src, tgt, search="banded")
     t_band = time.perf_counter() - t0
     same = [(a.src, a.tgt) for a in full] == [(a.src, a.tgt) for a in banded]
-    print(f"{src.shape[1]:,} x {tgt.shape[1]:,}: exact DP {t_full:.2f} s, coarse to fine {t_band:.3f} s "
-          f"({t_full / t_band:.0f}x faster), same links: {same}, F1 {f1(banded, gold):.4f}")
+    print(
+        f"{src.shape[1]:,} x {tgt.shape[1]:,}: exact DP {t_full:.2f} s, coarse to fine {t_band:.3f} s "
+        f"({t_full / t_band:.0f}x faster), same links: {same}, F1 {f1(banded, gold):.4f}"
+    )
 
     src, tgt, gold = synthetic_pair(args.sentences, seed=2)
     t0 = time.perf_counter()
@@ -62,7 +64,7 @@ def main() -> None:
         print(f"encoding: skipped ({path} not found)")
         return
     from interlingua.encoders import get_encoder
-    from interlingua.mine._sentalign import window_texts
+    from interlingua.mine import window_texts
 
     lines = path.read_text(encoding="utf-8").splitlines()[1:]
     sents = [line.split("\t")[2] for line in lines][: args.encode_sample]
@@ -74,9 +76,11 @@ def main() -> None:
     t_enc = time.perf_counter() - t0
     rate = len(texts) / t_enc
     total = 2 * 3 * args.sentences
-    print(f"encoding: {len(texts):,} window texts in {t_enc:.1f} s ({rate:.0f}/s on one thread); "
-          f"two documents of {args.sentences:,} sentences = {total:,} windows = ~{total / rate / 60:.0f} min "
-          f"({total / rate / t_big:.0f}x the alignment time)")
+    print(
+        f"encoding: {len(texts):,} window texts in {t_enc:.1f} s ({rate:.0f}/s on one thread); "
+        f"two documents of {args.sentences:,} sentences = {total:,} windows = ~{total / rate / 60:.0f} min "
+        f"({total / rate / t_big:.0f}x the alignment time)"
+    )
 
 
 if __name__ == "__main__":

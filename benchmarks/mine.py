@@ -77,7 +77,9 @@ def generate(folder: Path, n: int, copy_noise: float = 0.4, seed: int = 0) -> No
         raw = shared + topics[rng.integers(0, TOPICS, m)] + 0.8 * rng.normal(size=(m, DIM)) / np.sqrt(DIM)
         g = gold_of_tgt[s : s + m]
         copy = g >= 0
-        raw[copy] = np.asarray(src[g[copy]]) + copy_noise * rng.normal(size=(int(copy.sum()), DIM)) / np.sqrt(DIM)
+        raw[copy] = np.asarray(src[g[copy]]) + copy_noise * rng.normal(size=(int(copy.sum()), DIM)) / np.sqrt(
+            DIM
+        )
         tgt[s : s + m] = _normalize(raw)
     tgt.flush()
     for s in range(0, n, chunk):
@@ -115,14 +117,14 @@ def forward_best(xs, xi, x_mean, y_mean):
 
 
 def run_ours(folder: Path, work: Path, nprobe: int | None) -> dict:
-    from interlingua.mine import KnnInfo, neighbours, select_pairs
+    from interlingua.mine import neighbours, select_pairs
 
     src = np.load(folder / "src.npy", mmap_mode="r")
     tgt = np.load(folder / "tgt.npy", mmap_mode="r")
     gold = np.load(folder / "gold.npy")
     t = time.perf_counter()
-    info = KnnInfo()
-    (xs, xi), (ys, yi) = neighbours(src, tgt, K, knn="auto", work_dir=work, nprobe=nprobe, info=info)
+    info = neighbours(src, tgt, K, knn="auto", work_dir=work, nprobe=nprobe)
+    (xs, xi), (ys, yi) = info.fwd, info.bwd
     t_knn = time.perf_counter() - t
     pairs = select_pairs((xs, xi), (ys, yi), margin="ratio", mode="max")
     seconds = time.perf_counter() - t
@@ -131,10 +133,18 @@ def run_ours(folder: Path, work: Path, nprobe: int | None) -> dict:
     bt, bs = forward_best(xs[rows], xi[rows], x_mean[rows], y_mean)
     from interlingua.mine._knn import DEFAULT_NPROBE
 
-    return {"method": "ours", "backend": info.backend, "nprobe": nprobe or DEFAULT_NPROBE,
-            "seconds": seconds, "knn_seconds": t_knn,
-            "pairs": len(pairs), "blocks_computed": info.blocks.computed, "blocks_reused": info.blocks.reused,
-            "subset_f1": subset_f1(rows, bt, bs, gmap), "peak_rss_mb": peak_rss_mb()}
+    return {
+        "method": "ours",
+        "backend": info.backend,
+        "nprobe": nprobe or DEFAULT_NPROBE,
+        "seconds": seconds,
+        "knn_seconds": t_knn,
+        "pairs": len(pairs),
+        "blocks_computed": info.blocks.computed,
+        "blocks_reused": info.blocks.reused,
+        "subset_f1": subset_f1(rows, bt, bs, gmap),
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def run_laser(folder: Path, full: bool) -> dict:
@@ -159,8 +169,13 @@ def run_laser(folder: Path, full: bool) -> dict:
         x_mean, y_mean = xs.mean(axis=1), ys.mean(axis=1)
         seconds = time.perf_counter() - t
         bt, bs = forward_best(xs[rows], xi[rows], x_mean[rows], y_mean)
-        return {"method": "laser", "seconds": seconds, "extrapolated": False,
-                "subset_f1": subset_f1(rows, bt, bs, gmap), "peak_rss_mb": peak_rss_mb()}
+        return {
+            "method": "laser",
+            "seconds": seconds,
+            "extrapolated": False,
+            "subset_f1": subset_f1(rows, bt, bs, gmap),
+            "peak_rss_mb": peak_rss_mb(),
+        }
     xs, xi = flat(tgt).search(src[rows], K)
     cand = np.unique(xi)
     ys, _ = flat(src).search(tgt[cand], K)
@@ -169,9 +184,15 @@ def run_laser(folder: Path, full: bool) -> dict:
     y_mean = np.zeros(tgt.shape[0], dtype=np.float32)
     y_mean[cand] = ys.mean(axis=1)
     bt, bs = forward_best(xs, xi, xs.mean(axis=1), y_mean)
-    return {"method": "laser", "seconds": seconds / queries * (2 * n), "extrapolated": True,
-            "measured_seconds": seconds, "measured_queries": queries,
-            "subset_f1": subset_f1(rows, bt, bs, gmap), "peak_rss_mb": peak_rss_mb()}
+    return {
+        "method": "laser",
+        "seconds": seconds / queries * (2 * n),
+        "extrapolated": True,
+        "measured_seconds": seconds,
+        "measured_queries": queries,
+        "subset_f1": subset_f1(rows, bt, bs, gmap),
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def child(args: list[str]) -> dict:
@@ -184,18 +205,28 @@ def child(args: list[str]) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000], help="rows a side")
-    ap.add_argument("--work", type=Path, default=Path("/tmp/interlingua-mine-bench"), help="data and work folders")
-    ap.add_argument("--baseline-full-max", type=int, default=200_000, help="largest size the baseline runs in full")
+    ap.add_argument(
+        "--work", type=Path, default=Path("/tmp/interlingua-mine-bench"), help="data and work folders"
+    )
+    ap.add_argument(
+        "--baseline-full-max", type=int, default=200_000, help="largest size the baseline runs in full"
+    )
     ap.add_argument("--nprobe", type=int, default=None, help="IVF cells searched (default: the library's)")
-    ap.add_argument("--copy-noise", type=float, default=0.4,
-                    help="noise added to a source to make its hidden translation: 0.4 gives cosine ~0.98, 0.9 ~0.91")
+    ap.add_argument(
+        "--copy-noise",
+        type=float,
+        default=0.4,
+        help="noise added to a source to make its hidden translation: 0.4 gives cosine ~0.98, 0.9 ~0.91",
+    )
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--_child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args._child:
         kind, folder = args._child[0], Path(args._child[1])
         if kind == "ours":
-            result = run_ours(folder, Path(args._child[2]), int(args._child[3]) if args._child[3] != "-" else None)
+            result = run_ours(
+                folder, Path(args._child[2]), int(args._child[3]) if args._child[3] != "-" else None
+            )
         else:
             result = run_laser(folder, args._child[2] == "full")
         print(json.dumps(result))
@@ -208,17 +239,31 @@ def main() -> None:
         print(f"{n:,} x {n:,}: data ready ({time.perf_counter() - t:.0f} s)", flush=True)
         work = args.work / f"run-{n}-{time.time_ns()}"
         ours = child(["--_child", "ours", str(folder), str(work), str(args.nprobe or "-")])
-        print(f"  ours  : {ours['seconds']:8.1f} s  peak RSS {ours['peak_rss_mb']:7.0f} MB  "
-              f"subset F1 {ours['subset_f1']:.4f}  ({ours['backend']} nprobe {ours['nprobe']}, {ours['pairs']:,} pairs in max mode)", flush=True)
+        print(
+            f"  ours  : {ours['seconds']:8.1f} s  peak RSS {ours['peak_rss_mb']:7.0f} MB  "
+            f"subset F1 {ours['subset_f1']:.4f}  ({ours['backend']} nprobe {ours['nprobe']}, {ours['pairs']:,} pairs in max mode)",
+            flush=True,
+        )
         laser = child(["--_child", "laser", str(folder), "full" if n <= args.baseline_full_max else "subset"])
         note = " (extrapolated from the gold subset)" if laser["extrapolated"] else ""
-        print(f"  LASER : {laser['seconds']:8.1f} s{note}  peak RSS {laser['peak_rss_mb']:7.0f} MB  "
-              f"subset F1 {laser['subset_f1']:.4f}", flush=True)
-        row = {"n": n, "ours": ours, "laser": laser, "speedup": laser["seconds"] / ours["seconds"],
-               "rss_ratio": laser["peak_rss_mb"] / ours["peak_rss_mb"],
-               "f1_difference": ours["subset_f1"] - laser["subset_f1"]}
-        print(f"  ratios: speed x{row['speedup']:.2f}, peak RSS LASER/ours {row['rss_ratio']:.2f}, "
-              f"F1 ours - LASER {row['f1_difference']:+.4f}", flush=True)
+        print(
+            f"  LASER : {laser['seconds']:8.1f} s{note}  peak RSS {laser['peak_rss_mb']:7.0f} MB  "
+            f"subset F1 {laser['subset_f1']:.4f}",
+            flush=True,
+        )
+        row = {
+            "n": n,
+            "ours": ours,
+            "laser": laser,
+            "speedup": laser["seconds"] / ours["seconds"],
+            "rss_ratio": laser["peak_rss_mb"] / ours["peak_rss_mb"],
+            "f1_difference": ours["subset_f1"] - laser["subset_f1"],
+        }
+        print(
+            f"  ratios: speed x{row['speedup']:.2f}, peak RSS LASER/ours {row['rss_ratio']:.2f}, "
+            f"F1 ours - LASER {row['f1_difference']:+.4f}",
+            flush=True,
+        )
         results.append(row)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

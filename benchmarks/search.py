@@ -65,7 +65,7 @@ def main() -> None:
     import faiss
 
     from interlingua.encoders import get_encoder
-    from interlingua.evaluate._embed import embed_texts
+    from interlingua.evaluate import embed_texts
     from interlingua.search import Searcher
     from interlingua.store import Collection, FaissDense
 
@@ -74,7 +74,10 @@ def main() -> None:
     sents = load_sentences(args.data, args.base + args.queries)
     t = time.perf_counter()
     emb = embed_texts(enc, sents, "passage", desc="base sentences")
-    print(f"encoded {len(sents)} sentences in {time.perf_counter() - t:.1f} s (embedding cache on)", file=sys.stderr)
+    print(
+        f"encoded {len(sents)} sentences in {time.perf_counter() - t:.1f} s (embedding cache on)",
+        file=sys.stderr,
+    )
     xb = spread(emb[: args.base], args.n, 0, args.noise)
     xq = spread(emb[args.base :], args.queries, 1, args.noise)
     res: dict = {"n": args.n, "dim": int(xb.shape[1]), "queries": args.queries, "threads": 1}
@@ -111,7 +114,9 @@ def main() -> None:
         docs = ({"id": f"d{i}", "text": f"doc {i}", "lang": "en"} for i in range(args.n))
         col.add(docs, vectors=xb, identity=enc.identity, batch_size=50_000)
         res["collection_catalog_add_s"] = time.perf_counter() - t
-        col.dense = FaissDense(xb.shape[1], kind="hnsw", ef_search=ef, index=index)  # the same index object
+        col.dense = FaissDense(
+            xb.shape[1], factory=f"HNSW{args.m},Flat", ef_search=ef, index=index
+        )  # the same index
         s = Searcher(col)
         sub = xq[:300]
         params = faiss.SearchParametersHNSW(efSearch=ef)
@@ -119,26 +124,44 @@ def main() -> None:
         for _ in range(3):  # interleaved rounds, best of each: the machine's load drifts
             bare = max(bare, per_query(lambda q: index.search(q[None, :], 10, params=params), sub))
             store = max(store, per_query(lambda q: col.dense_search(q[None, :], 10), sub))
-            full = max(full, per_query(
-                lambda q: s.search("q", mode="dense", k=10, depth=10, query_vector=q, query_lang="en"), sub))
-        res["per_query"] = {"ef_search": ef, "bare_faiss_qps": bare, "collection_dense_search_qps": store,
-                            "searcher_search_qps": full, "overhead_store": bare / store - 1,
-                            "overhead_full_search_with_catalog_hits": bare / full - 1}
-        col.dense = FaissDense(xb.shape[1], kind="flat")  # do not save the big index on close
+            full = max(
+                full,
+                per_query(
+                    lambda q: s.search("q", mode="dense", k=10, depth=10, query_vector=q, query_lang="en"),
+                    sub,
+                ),
+            )
+        res["per_query"] = {
+            "ef_search": ef,
+            "bare_faiss_qps": bare,
+            "collection_dense_search_qps": store,
+            "searcher_search_qps": full,
+            "overhead_store": bare / store - 1,
+            "overhead_full_search_with_catalog_hits": bare / full - 1,
+        }
+        col.dense = FaissDense(xb.shape[1], factory="Flat")  # do not save the big index on close
         col.close()
 
     print(json.dumps(res, indent=2, default=str))
-    print(f"\nn={args.n:,} x {res['dim']}, one thread. exact: {res['exact_qps_batched']:.0f} q/s batched, "
-          f"{res['exact_memory_mb']:.0f} MB")
-    print(f"HNSW M={args.m} efC={args.ef_construction}: build {res['hnsw_build_s']:.0f} s, ~{res['hnsw_memory_mb']:.0f} MB")
+    print(
+        f"\nn={args.n:,} x {res['dim']}, one thread. exact: {res['exact_qps_batched']:.0f} q/s batched, "
+        f"{res['exact_memory_mb']:.0f} MB"
+    )
+    print(
+        f"HNSW M={args.m} efC={args.ef_construction}: build {res['hnsw_build_s']:.0f} s, ~{res['hnsw_memory_mb']:.0f} MB"
+    )
     for ef_, r in res["hnsw"].items():
-        print(f"  efSearch {ef_}: recall@10 {r['recall@10']:.3f}, {r['qps_batched']:.0f} q/s batched "
-              f"({r['qps_batched'] / res['exact_qps_batched']:.1f}x exact)")
+        print(
+            f"  efSearch {ef_}: recall@10 {r['recall@10']:.3f}, {r['qps_batched']:.0f} q/s batched "
+            f"({r['qps_batched'] / res['exact_qps_batched']:.1f}x exact)"
+        )
     pq = res["per_query"]
-    print(f"one query at a time (efSearch {pq['ef_search']}): bare faiss {pq['bare_faiss_qps']:.0f} q/s; "
-          f"Collection.dense_search {pq['collection_dense_search_qps']:.0f} q/s (+{100 * pq['overhead_store']:.1f}%); "
-          f"Searcher.search with catalog hits {pq['searcher_search_qps']:.0f} q/s "
-          f"(+{100 * pq['overhead_full_search_with_catalog_hits']:.1f}%)")
+    print(
+        f"one query at a time (efSearch {pq['ef_search']}): bare faiss {pq['bare_faiss_qps']:.0f} q/s; "
+        f"Collection.dense_search {pq['collection_dense_search_qps']:.0f} q/s (+{100 * pq['overhead_store']:.1f}%); "
+        f"Searcher.search with catalog hits {pq['searcher_search_qps']:.0f} q/s "
+        f"(+{100 * pq['overhead_full_search_with_catalog_hits']:.1f}%)"
+    )
     if args.json:
         args.json.write_text(json.dumps(res, indent=2, default=str))
 

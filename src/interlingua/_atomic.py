@@ -101,7 +101,9 @@ class Publication:
             for folder in {t.parent for _, t in self.moves}:
                 fsync_dir(folder)
         except OSError as exc:
-            target = next((t for tmp, t in self.moves if tmp.exists()), self.moves[-1][1] if self.moves else "?")
+            target = next(
+                (t for tmp, t in self.moves if tmp.exists()), self.moves[-1][1] if self.moves else "?"
+            )
             self.abort()
             raise storage_error(exc, target) from None
         self.moves = []

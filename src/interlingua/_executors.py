@@ -31,7 +31,9 @@ class Executor(Protocol):
 class LocalExecutor:
     """Everything in the calling process, one item after another."""
 
-    def __init__(self, workers: int = 1, *, initializer: Callable[..., None] | None = None, initargs: tuple = ()):
+    def __init__(
+        self, workers: int = 1, *, initializer: Callable[..., None] | None = None, initargs: tuple = ()
+    ):
         self.workers = 1
         if initializer is not None:
             initializer(*initargs)
@@ -60,7 +62,9 @@ def _process_init(initializer: Callable[..., None] | None, initargs: tuple) -> N
 class ProcessExecutor:
     """``workers`` spawned processes (spawn, not fork: onnxruntime and faiss hold threads)."""
 
-    def __init__(self, workers: int = 2, *, initializer: Callable[..., None] | None = None, initargs: tuple = ()):
+    def __init__(
+        self, workers: int = 2, *, initializer: Callable[..., None] | None = None, initargs: tuple = ()
+    ):
         self.workers = check_int(workers, "workers", low=1)
         self._pool = mp.get_context("spawn").Pool(self.workers, _process_init, (initializer, initargs))
 
@@ -84,7 +88,11 @@ EXECUTORS.register("processes", ProcessExecutor, description="spawned worker pro
 
 
 def make_executor(
-    executor: str | Executor | None, workers: int, *, initializer: Callable[..., None] | None = None, initargs: tuple = ()
+    executor: str | Executor | None,
+    workers: int,
+    *,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple = (),
 ) -> tuple[Executor, bool]:
     """An executor for ``workers``: the one given, else ``local`` for 1 and ``processes`` above.
     Returns ``(executor, owned)``: close it when ``owned``."""

@@ -66,7 +66,9 @@ def check_factory(factory: str, what: str = "dense index") -> str:
     return factory
 
 
-def make_index(factory: str, dim: int, *, n: int | None = None, ef_construction: int = EF_CONSTRUCTION) -> Any:
+def make_index(
+    factory: str, dim: int, *, n: int | None = None, ef_construction: int = EF_CONSTRUCTION
+) -> Any:
     """A new, empty faiss index (inner product) for ``factory``; HNSW gets ``ef_construction``."""
     faiss = faiss_module()
     index = faiss.index_factory(int(dim), concrete(factory, n), faiss.METRIC_INNER_PRODUCT)
@@ -84,7 +86,9 @@ def removable(factory: str) -> bool:
     return "HNSW" not in factory
 
 
-def search_params(index: Any, *, k: int, ef_search: int | None = None, nprobe: int | None = None, sel: Any = None):
+def search_params(
+    index: Any, *, k: int, ef_search: int | None = None, nprobe: int | None = None, sel: Any = None
+):
     """faiss SearchParameters for one search: HNSW breadth (at least ``k``), IVF cells, ID selector."""
     faiss = faiss_module()
     base = faiss.downcast_index(index.index) if hasattr(index, "id_map") else index

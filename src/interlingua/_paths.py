@@ -59,4 +59,3 @@ def check_outputs(
             raise InputError("is a directory; the output must be a file path", path=str(o))
         if not o.parent.is_dir():
             raise InputError(f"the output folder {str(o.parent)!r} does not exist", path=str(o))
-

@@ -45,7 +45,9 @@ class Registry(Generic[T]):
         REGISTRIES[group] = self
 
     # -- registering --------------------------------------------------------------------------
-    def register(self, name: str, obj: Any = _DECORATE, *, description: str = "", overwrite: bool = False, **meta: Any):
+    def register(
+        self, name: str, obj: Any = _DECORATE, *, description: str = "", overwrite: bool = False, **meta: Any
+    ):
         """``register("ratio", fn)``, or as a decorator: ``@registry.register("ratio")``."""
         if obj is _DECORATE:
 
@@ -100,7 +102,9 @@ class Registry(Generic[T]):
                 self._loader()
             for ep in entry_points(group=ENTRY_POINT_PREFIX + self.group):
                 if ep.name not in self._entries:
-                    self._entries[ep.name] = Entry(ep.name, ep.load(), f"plugin from {ep.value}", {"plugin": True})
+                    self._entries[ep.name] = Entry(
+                        ep.name, ep.load(), f"plugin from {ep.value}", {"plugin": True}
+                    )
 
     def __repr__(self) -> str:
         return f"Registry({self.group!r}, {len(self._entries)} entries)"

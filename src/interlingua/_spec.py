@@ -30,7 +30,9 @@ _MISSING = dataclasses.MISSING
 REQUIRED: Any = _MISSING
 
 
-def param(default: Any = _MISSING, *rules: Rule, help: str = "", transient: bool = False, factory=None) -> Any:
+def param(
+    default: Any = _MISSING, *rules: Rule, help: str = "", transient: bool = False, factory=None
+) -> Any:
     """A spec field with its rules and a line of help (shown by the CLI and the HTTP schema).
 
     ``transient`` fields (worker counts, ...) change how a job runs, not what it computes: they
@@ -111,8 +113,10 @@ class Spec:
             if name in data:
                 values[name] = _coerce(data[name], hints[name], where + name)
             elif f.default is _MISSING and f.default_factory is _MISSING:
-                raise SpecError(f"{cls.__name__} needs {where + name!r}: {f.metadata.get('help', '')}".rstrip(": "),
-                                field=where + name)
+                raise SpecError(
+                    f"{cls.__name__} needs {where + name!r}: {f.metadata.get('help', '')}".rstrip(": "),
+                    field=where + name,
+                )
         return cls(**values)
 
     @classmethod
@@ -161,7 +165,8 @@ class Spec:
                     why = f"ambiguous ({', '.join(found)})" if found else "unknown"
                     raise SpecError(
                         f"The {key!r} option of {self.caller or type(self).__name__} is {why}; "
-                        f"known: {', '.join(sorted(table))}.", field=key,
+                        f"known: {', '.join(sorted(table))}.",
+                        field=key,
                     )
                 path = found[0]
             values[path] = tuple(value) if isinstance(value, list) else value
@@ -188,7 +193,11 @@ class Spec:
         for p in parts[:-1]:
             owner = _hints(owner)[p]
         f = {f.name: f for f in dataclasses.fields(owner)}[parts[-1]]
-        default = f.default if f.default is not _MISSING else (f.default_factory() if f.default_factory is not _MISSING else None)
+        default = (
+            f.default
+            if f.default is not _MISSING
+            else (f.default_factory() if f.default_factory is not _MISSING else None)
+        )
         return f.metadata.get("help", ""), default
 
 
@@ -196,12 +205,15 @@ class Spec:
 def read_config_file(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     if not p.is_file():
-        raise SpecError("the config file does not exist" if not p.exists() else "the config is not a file",
-                        path=str(p))
+        raise SpecError(
+            "the config file does not exist" if not p.exists() else "the config is not a file", path=str(p)
+        )
     try:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise SpecError(f"the config is not UTF-8 text ({exc.reason} at byte {exc.start})", path=str(p)) from None
+        raise SpecError(
+            f"the config is not UTF-8 text ({exc.reason} at byte {exc.start})", path=str(p)
+        ) from None
     except OSError as exc:
         raise SpecError(f"cannot read the config: {exc.strerror or exc}", path=str(p)) from None
     try:
@@ -250,12 +262,18 @@ def _hint_at(cls: type, parts: list[str]) -> Any:
         base = _strip_none(hint)
         if base is dict or typing.get_origin(base) is dict:
             return Any  # a free table of options (an encoder's): any key, the value read as JSON
-        names = [f.name for f in dataclasses.fields(base)] if isinstance(base, type) and issubclass(base, Spec) else []
+        names = (
+            [f.name for f in dataclasses.fields(base)]
+            if isinstance(base, type) and issubclass(base, Spec)
+            else []
+        )
         if p not in names:
             known = ", ".join(names) or "(none)"
             where = ".".join(parts[:i])
             raise SpecError(
-                f"Unknown option {'.'.join(parts)!r}" + (f" ({where} has no {p!r})" if where else "") + f"; known: {known}.",
+                f"Unknown option {'.'.join(parts)!r}"
+                + (f" ({where} has no {p!r})" if where else "")
+                + f"; known: {known}.",
                 field=".".join(parts),
             )
         hint = _hints(base)[p]
@@ -361,7 +379,9 @@ def dump_toml(data: dict[str, Any]) -> str:
         def is_tables(v: Any) -> bool:
             return isinstance(v, (list, tuple)) and bool(v) and all(isinstance(x, dict) for x in v)
 
-        scalars = {k: v for k, v in table.items() if not isinstance(v, dict) and not is_tables(v) and v is not None}
+        scalars = {
+            k: v for k, v in table.items() if not isinstance(v, dict) and not is_tables(v) and v is not None
+        }
         groups = {k: v for k, v in table.items() if isinstance(v, dict)}
         arrays = {k: v for k, v in table.items() if is_tables(v)}
         name = ".".join(_toml_key(p) for p in path)
@@ -389,8 +409,11 @@ def _toml_value(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, (int, float)):
-        return repr(v) if not isinstance(v, float) or v == v and v not in (float("inf"), float("-inf")) else (
-            "nan" if v != v else ("inf" if v > 0 else "-inf"))
+        return (
+            repr(v)
+            if not isinstance(v, float) or v == v and v not in (float("inf"), float("-inf"))
+            else ("nan" if v != v else ("inf" if v > 0 else "-inf"))
+        )
     if isinstance(v, str):
         return json.dumps(v, ensure_ascii=False)
     if isinstance(v, (list, tuple)):

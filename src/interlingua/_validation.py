@@ -51,8 +51,12 @@ class Interval(Rule):
             return False
         if isinstance(value, float) and (math.isnan(value) or (math.isinf(value) and not self.allow_inf)):
             return False
-        lo_ok = self.low is None or (value >= self.low if self.closed in ("both", "left") else value > self.low)
-        hi_ok = self.high is None or (value <= self.high if self.closed in ("both", "right") else value < self.high)
+        lo_ok = self.low is None or (
+            value >= self.low if self.closed in ("both", "left") else value > self.low
+        )
+        hi_ok = self.high is None or (
+            value <= self.high if self.closed in ("both", "right") else value < self.high
+        )
         return lo_ok and hi_ok
 
     def describe(self) -> str:
@@ -99,7 +103,11 @@ class Named(Rule):
 
     def describe(self) -> str:
         names = [*self.extra, *self.registry.names()]
-        return "one of " + ", ".join(repr(n) for n in names) + (f" ({self.accept_hint})" if self.accept_hint else "")
+        return (
+            "one of "
+            + ", ".join(repr(n) for n in names)
+            + (f" ({self.accept_hint})" if self.accept_hint else "")
+        )
 
 
 @dataclass(frozen=True)
@@ -196,7 +204,9 @@ def message(name: str, rule: str, value: Any, caller: str | None = None) -> str:
 
 
 # -- the older one-call checks, kept for the functions that take plain arguments -------------------
-def check_int(value: Any, name: str, *, low: int | None = None, high: int | None = None, caller: str | None = None) -> int:
+def check_int(
+    value: Any, name: str, *, low: int | None = None, high: int | None = None, caller: str | None = None
+) -> int:
     return check(value, Interval(int, low, high), name, caller)
 
 
@@ -213,7 +223,9 @@ def check_choice(value: Any, choices: Iterable[str], name: str, caller: str | No
 def check_texts(texts: Any, name: str = "texts", *, allow_empty_list: bool = True) -> list[str]:
     """Accept a sequence of strings; reject None, bytes, and non-string items by position."""
     if isinstance(texts, (str, bytes)) or not isinstance(texts, (Sequence, Iterable)):
-        raise InputError(f"The {name!r} parameter must be a list of strings. Got {type(texts).__name__} instead.")
+        raise InputError(
+            f"The {name!r} parameter must be a list of strings. Got {type(texts).__name__} instead."
+        )
     items = list(texts)
     for i, t in enumerate(items):
         if not isinstance(t, str):

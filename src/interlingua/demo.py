@@ -85,8 +85,13 @@ def run_demo(model: Any = DEFAULT_ENCODER, *, k: int = 10, queries: list[str] | 
         n_rel = sum(p.meta.get("group") == group for p in passages) if group else 0
         hits = [
             DemoHit(
-                rank + 1, passages[j].id, passages[j].lang or "", passages[j].meta.get("group", ""),
-                float(scores[qi, j]), passages[j].text, bool(group) and passages[j].meta.get("group") == group,
+                rank + 1,
+                passages[j].id,
+                passages[j].lang or "",
+                passages[j].meta.get("group", ""),
+                float(scores[qi, j]),
+                passages[j].text,
+                bool(group) and passages[j].meta.get("group") == group,
             )
             for rank, j in enumerate(order[: max(k, n_rel)])
         ]

@@ -89,7 +89,9 @@ class MissingDependencyError(InterlinguaError, ImportError):
     def __init__(self, what: str, extra: str | None):
         self.extra = extra
         if extra is None:  # a core dependency is missing: the install is broken
-            super().__init__(f"{what} needs a dependency that every install has; reinstall: pip install --force-reinstall interlingua")
+            super().__init__(
+                f"{what} needs a dependency that every install has; reinstall: pip install --force-reinstall interlingua"
+            )
         else:
             super().__init__(f"{what} needs an optional dependency: pip install 'interlingua[{extra}]'")
 

@@ -116,3 +116,19 @@ def test_layer_means_end_with_the_sentence_vector(e5, multilingual):
     # cross-lingual alignment of a translation pair grows through the layers
     en_de = np.sum(layers[:, 0] * layers[:, 1], axis=-1)
     assert en_de[-1] > en_de[0]
+
+
+@pytest.mark.slow
+def test_int8_build_leaves_this_process_logging_alone(tmp_path, monkeypatch):
+    """The quantizer logs through the root logger; it runs in a process of its own."""
+    import logging
+
+    from interlingua.encoders import get_encoder
+
+    monkeypatch.setenv("INTERLINGUA_CACHE_DIR", str(tmp_path))
+    root = logging.getLogger()
+    before = (root.level, list(root.handlers))
+    enc = get_encoder("e5-small-int8")
+    vec = enc.encode("Der Hund schläft.")
+    assert vec.shape == (384,) and (root.level, list(root.handlers)) == before
+    assert list(tmp_path.rglob("model-int8-*.onnx"))

@@ -11,7 +11,9 @@ def use():
 
 
 def test_use_separates_translations(use):
-    v = use.encode(["The weather is nice today.", "Das Wetter ist heute schön.", "I lost my car keys yesterday."])
+    v = use.encode(
+        ["The weather is nice today.", "Das Wetter ist heute schön.", "I lost my car keys yesterday."]
+    )
     assert v.shape == (3, 512) and v.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
     assert v[0] @ v[1] > 0.6 > v[0] @ v[2]

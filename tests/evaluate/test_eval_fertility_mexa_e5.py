@@ -40,13 +40,19 @@ def test_fertility_stats_with_a_character_tokenizer(tmp_path):
     tokenize = load_tokenizer(char_tokenizer(tmp_path / "chars.json"))
     st = fertility_stats(["ab cde", "猫在"], tokenize)
     # words: ab, cde, 猫, 在 -> 2 + 3 + 1 + 1 tokens over 4 words; 2 of 4 words split
-    assert st == {"tokens_per_word": pytest.approx(7 / 4), "split_words_pct": pytest.approx(50.0), "words": 4.0}
+    assert st == {
+        "tokens_per_word": pytest.approx(7 / 4),
+        "split_words_pct": pytest.approx(50.0),
+        "words": 4.0,
+    }
 
 
 def test_fertility_task_with_e5_and_a_tokenizer_file(tmp_path, e5):
     data = write_sib(tmp_path / "sib")
     chars = char_tokenizer(tmp_path / "chars.json")
-    res = run_eval(RunConfig(task="fertility", data=str(data), options={"tokenizers": [chars]}), encoder=e5)["result"]
+    res = run_eval(RunConfig(task="fertility", data=str(data), options={"tokenizers": [chars]}), encoder=e5)[
+        "result"
+    ]
     en, zh = res["per_language"]["eng_Latn"], res["per_language"]["zho_Hans"]
     assert 1.0 <= en["tokens_per_word"] < 1.6 and 0 <= en["split_words_pct"] < 50
     assert zh[f"tokens_per_word@{chars}"] == pytest.approx(1.0)  # one word per Han character

@@ -92,15 +92,27 @@ def test_sib200_splits_and_script_variants(tmp_path):
     assert list(data) == ["deu_Latn", "zho_Hans"]
     ex = data["deu_Latn"]["test"][1]
     assert (ex.index_id, ex.category, ex.text) == ("1", "sports", "deu_Latn text 1")
-    assert list(read_sib200(tmp_path / "data" / "annotated", ["eng"])) == ["eng_Latn"]  # the annotated folder itself
-    (tmp_path / "data" / "annotated" / "deu_Latn" / "dev.tsv").write_text("id\ttext\n1\tx\n", encoding="utf-8")
+    assert list(read_sib200(tmp_path / "data" / "annotated", ["eng"])) == [
+        "eng_Latn"
+    ]  # the annotated folder itself
+    (tmp_path / "data" / "annotated" / "deu_Latn" / "dev.tsv").write_text(
+        "id\ttext\n1\tx\n", encoding="utf-8"
+    )
     with pytest.raises(InputError, match="header index_id<TAB>category<TAB>text"):
         read_sib200(tmp_path, ["de"], splits=("dev",))
 
 
 def test_xquad_aligns_paragraphs_across_languages(tmp_path):
     for lang, word in (("en", "Paris"), ("de", "Berlin")):
-        doc = {"data": [{"paragraphs": [{"context": f"{word} context", "qas": [{"id": "q1", "question": f"{word}?"}]}]}]}
+        doc = {
+            "data": [
+                {
+                    "paragraphs": [
+                        {"context": f"{word} context", "qas": [{"id": "q1", "question": f"{word}?"}]}
+                    ]
+                }
+            ]
+        }
         (tmp_path / f"xquad.{lang}.json").write_text(json.dumps(doc), encoding="utf-8")
     data = read_xquad(tmp_path, ["deu"])
     assert data["de"].passages == {"p0_0": "Berlin context"}
@@ -125,12 +137,16 @@ def test_udhr(tmp_path):
     d.mkdir(parents=True)
     (d / "index.xml").write_text(
         "<udhrs><udhr f='001' bcp47='de-1996' iso639-3='deu'/><udhr f='002' bcp47='fr' iso639-3='fra'/>"
-        "<udhr f='003' bcp47='it' iso639-3='ita'/></udhrs>", encoding="utf-8")
+        "<udhr f='003' bcp47='it' iso639-3='ita'/></udhrs>",
+        encoding="utf-8",
+    )
     for key, word in (("001", "Alle"), ("002", "Tous")):
         (d / f"udhr_{key}.xml").write_text(
             f'<udhr xmlns="http://www.unhchr.ch/udhr"><article number="1"><title>T</title><para>{word}  Menschen</para>'
-            f'<orderedlist><listitem><para>zwei</para></listitem></orderedlist></article>'
-            f'<article number="2"><para>{word} 2</para></article></udhr>', encoding="utf-8")
+            f"<orderedlist><listitem><para>zwei</para></listitem></orderedlist></article>"
+            f'<article number="2"><para>{word} 2</para></article></udhr>',
+            encoding="utf-8",
+        )
     data = read_udhr(tmp_path, ["de"])
     assert data == {"de-1996": {1: "Alle Menschen zwei", 2: "Alle 2"}}
     with pytest.raises(InputError, match="de-1996, fr"):  # 'it' has no file, so it is not offered
@@ -138,7 +154,9 @@ def test_udhr(tmp_path):
 
 
 def test_stsb(tmp_path):
-    (tmp_path / "stsb-en-test.csv").write_text('A man walks.,"A man, walking.",4.5\nx,y,0\n', encoding="utf-8")
+    (tmp_path / "stsb-en-test.csv").write_text(
+        'A man walks.,"A man, walking.",4.5\nx,y,0\n', encoding="utf-8"
+    )
     data = read_stsb(tmp_path, ["eng"])
     assert data["en"].sentence2 == ["A man, walking.", "y"] and data["en"].scores == [4.5, 0.0]
     (tmp_path / "stsb-de-test.csv").write_text("a,b,high\n", encoding="utf-8")
@@ -158,7 +176,9 @@ def test_trec_and_beir(tmp_path):
     beir = tmp_path / "beir"
     (beir / "qrels").mkdir(parents=True)
     (beir / "corpus.jsonl").write_text(
-        '{"_id": "d1", "title": "T", "text": "body", "lang": "de"}\n{"_id": "d2", "text": "two"}\n', encoding="utf-8")
+        '{"_id": "d1", "title": "T", "text": "body", "lang": "de"}\n{"_id": "d2", "text": "two"}\n',
+        encoding="utf-8",
+    )
     (beir / "queries.jsonl").write_text('{"_id": "q1", "text": "query"}\n', encoding="utf-8")
     (beir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n", encoding="utf-8")
     b = read_beir(beir)

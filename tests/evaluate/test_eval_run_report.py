@@ -12,13 +12,28 @@ from interlingua.evaluate import embedding_settings, load_config, load_run, run_
 from interlingua.evaluate.report import write_report
 
 PAIRS = {
-    "deu": ["Ich trinke jeden Morgen Kaffee.", "Der Zug ist heute sehr spät.", "Meine Schwester wohnt in Berlin.",
-            "Kannst du mir bitte helfen?", "Es regnet seit drei Tagen."],
-    "jpn": ["私は毎朝コーヒーを飲みます。", "電車は今日とても遅れています。", "私の姉はベルリンに住んでいます。",
-            "手伝ってくれませんか。", "三日間ずっと雨が降っています。"],
+    "deu": [
+        "Ich trinke jeden Morgen Kaffee.",
+        "Der Zug ist heute sehr spät.",
+        "Meine Schwester wohnt in Berlin.",
+        "Kannst du mir bitte helfen?",
+        "Es regnet seit drei Tagen.",
+    ],
+    "jpn": [
+        "私は毎朝コーヒーを飲みます。",
+        "電車は今日とても遅れています。",
+        "私の姉はベルリンに住んでいます。",
+        "手伝ってくれませんか。",
+        "三日間ずっと雨が降っています。",
+    ],
 }
-ENG = ["I drink coffee every morning.", "The train is very late today.", "My sister lives in Berlin.",
-       "Can you help me, please?", "It has been raining for three days."]
+ENG = [
+    "I drink coffee every morning.",
+    "The train is very late today.",
+    "My sister lives in Berlin.",
+    "Can you help me, please?",
+    "It has been raining for three days.",
+]
 
 
 @pytest.fixture
@@ -33,18 +48,25 @@ def tatoeba(tmp_path):
 
 def test_run_from_config_record_cache_and_report(tatoeba, tmp_path):
     cfg_file = tmp_path / "run.toml"
-    cfg_file.write_text(f'task = "tatoeba"\ndata = "{tatoeba}"\nencoder = "e5-small"\nlanguages = ["de", "ja"]\n'
-                        "[options]\nk = 2\n", encoding="utf-8")
+    cfg_file.write_text(
+        f'task = "tatoeba"\ndata = "{tatoeba}"\nencoder = "e5-small"\nlanguages = ["de", "ja"]\n'
+        "[options]\nk = 2\n",
+        encoding="utf-8",
+    )
     cfg = load_config(cfg_file)
     with embedding_settings(cache_folder=tmp_path):
         first = run_eval(cfg)
         second = run_eval(load_config(cfg_file, scoring="cosine"))
-    assert first["embedding"]["encoded"] == 15 and first["embedding"]["cache_hits"] == 0  # 5 English shared by both
+    assert (
+        first["embedding"]["encoded"] == 15 and first["embedding"]["cache_hits"] == 0
+    )  # 5 English shared by both
     assert second["embedding"]["encoded"] == 0 and second["embedding"]["cache_hits"] == 15
     m = first["result"]["metrics"]
     assert m["acc_cosine"] == pytest.approx(100.0) and m["acc_margin"] == pytest.approx(100.0)
     assert first["config"]["languages"] == ["de", "ja"] and first["config"]["options"] == {"k": 2}
-    assert first["config"]["space"]["encoder"] == "e5-small" and first["space"]["identity"].startswith("e5-small|")
+    assert first["config"]["space"]["encoder"] == "e5-small" and first["space"]["identity"].startswith(
+        "e5-small|"
+    )
     assert first["encoder"]["name"] == "e5-small" and first["encoder"]["identity"].startswith("e5-small|")
     assert len(first["data"]["checksum"]) == 32 and first["versions"]["interlingua"]
     assert second["data"]["checksum"] == first["data"]["checksum"]
@@ -65,7 +87,11 @@ def test_config_paths_are_relative_to_the_file_and_the_task_must_match(tmp_path)
     cfg = tmp_path / "sub" / "run.json"
     cfg.write_text('{"task": "tatoeba", "data": "../tatoeba", "workers": 2}', encoding="utf-8")
     loaded = load_config(cfg, languages=["de"])
-    assert loaded.data == str(tmp_path / "sub" / "../tatoeba") and loaded.workers == 2 and loaded.languages == ("de",)
+    assert (
+        loaded.data == str(tmp_path / "sub" / "../tatoeba")
+        and loaded.workers == 2
+        and loaded.languages == ("de",)
+    )
     with pytest.raises(InputError, match="is for task 'tatoeba', not 'sts'"):
         load_config(cfg, task="sts")
     cfg.write_text('{"task": "tatoeba", "colour": "red"}', encoding="utf-8")
@@ -75,12 +101,24 @@ def test_config_paths_are_relative_to_the_file_and_the_task_must_match(tmp_path)
 
 def test_report_with_heatmaps_and_bad_inputs(tmp_path):
     def record(values):
-        return {"format": "interlingua-eval/1", "task": "sts", "encoder": {"name": "x", "identity": "x", "dim": 2},
-                "data": {"path": "/d", "checksum": "0" * 32}, "versions": {}, "seconds": 1,
-                "result": {"task": "sts", "primary_metric": "spearman", "metrics": {"spearman": values[0][0]},
-                           "per_language": {"en": {"spearman": values[0][0]}, "de": {"spearman": values[1][1]}},
-                           "matrices": {"rho": {"rows": ["en", "de"], "cols": ["en", "de"], "values": values}},
-                           "details": {}, "config": {}}}
+        return {
+            "format": "interlingua-eval/1",
+            "task": "sts",
+            "encoder": {"name": "x", "identity": "x", "dim": 2},
+            "data": {"path": "/d", "checksum": "0" * 32},
+            "versions": {},
+            "seconds": 1,
+            "result": {
+                "task": "sts",
+                "primary_metric": "spearman",
+                "metrics": {"spearman": values[0][0]},
+                "per_language": {"en": {"spearman": values[0][0]}, "de": {"spearman": values[1][1]}},
+                "matrices": {"rho": {"rows": ["en", "de"], "cols": ["en", "de"], "values": values}},
+                "details": {},
+                "config": {},
+            },
+        }
+
     save_run(record([[80.0, float("nan")], [55.0, 75.0]]), tmp_path / "nan.json")
     first = load_run(tmp_path / "nan.json")  # strict JSON: the undefined cell is null
     assert first["result"]["matrices"]["rho"]["values"][0][1] is None
@@ -96,15 +134,33 @@ def test_report_with_heatmaps_and_bad_inputs(tmp_path):
 
 
 def test_cli_runs_saves_and_reports(cli, tatoeba, tmp_path):
-    code, out, err = cli("eval", "tatoeba", "--data", tatoeba, "-l", "deu,de", "--scoring", "margin", "--set", "k=2",
-                         "--no-cache", "-q", "-o", tmp_path / "run.json")
+    code, out, err = cli(
+        "eval",
+        "tatoeba",
+        "--data",
+        tatoeba,
+        "-l",
+        "deu,de",
+        "--scoring",
+        "margin",
+        "--set",
+        "k=2",
+        "--no-cache",
+        "-q",
+        "-o",
+        tmp_path / "run.json",
+    )
     assert code == 0, err
     assert "acc_margin" in out and "<- primary" in out
     rec = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
     assert rec["result"]["per_language"]["deu"]["acc_margin"] == pytest.approx(100.0)
     assert rec["config"]["cache"] is False and rec["config"]["options"] == {"k": 2}
     code, out, err = cli("eval", "report", tmp_path / "run.json", "-o", tmp_path / "rep.html")
-    assert code == 0 and (tmp_path / "rep.html").is_file() and (tmp_path / "rep_files" / "tatoeba_bars.png").is_file()
+    assert (
+        code == 0
+        and (tmp_path / "rep.html").is_file()
+        and (tmp_path / "rep_files" / "tatoeba_bars.png").is_file()
+    )
     code, out, err = cli("eval", "list")
     assert code == 0 and "tatoeba" in out and "sib200" in out
 
@@ -112,12 +168,21 @@ def test_cli_runs_saves_and_reports(cli, tatoeba, tmp_path):
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (("eval", "tatoeba", "--data", "{tmp}"), "This is not a Tatoeba folder: expected files tatoeba.xxx-eng.xxx"),
+        (
+            ("eval", "tatoeba", "--data", "{tmp}"),
+            "This is not a Tatoeba folder: expected files tatoeba.xxx-eng.xxx",
+        ),
         (("eval", "tatoeba", "--data", "{tatoeba}", "-l", "fr"), "Languages there (2): deu, jpn"),
-        (("eval", "sib200", "--data", "{tatoeba}"), "This is not a SIB-200 folder: expected data/annotated/<lang>"),
+        (
+            ("eval", "sib200", "--data", "{tatoeba}"),
+            "This is not a SIB-200 folder: expected data/annotated/<lang>",
+        ),
         (("eval", "tatoeba", "--data", "{tmp}/missing"), "does not exist"),
         (("eval", "tatoeba", "--data", "{tatoeba}", "--set", "colour"), "--set' option takes key=value"),
-        (("eval", "tatoeba", "--data", "{tatoeba}", "--scoring", "dot"), "The 'scoring' parameter must be one of"),
+        (
+            ("eval", "tatoeba", "--data", "{tatoeba}", "--scoring", "dot"),
+            "The 'scoring' parameter must be one of",
+        ),
         (("eval", "report", "{tmp}/none.json"), "The run file does not exist"),
     ],
 )

@@ -31,8 +31,12 @@ class Space:
     def add(self, text: str, meaning: int, lang: str, cat: str = "sports") -> str:
         self.offsets.setdefault(lang, self.rng.normal(size=DIM))
         m = np.random.default_rng(1000 + meaning).normal(size=DIM)
-        self.vectors[text] = (self.centres[cat] * 1.2 + m + self.lang_weight * self.offsets[lang]
-                              + 0.05 * self.rng.normal(size=DIM))
+        self.vectors[text] = (
+            self.centres[cat] * 1.2
+            + m
+            + self.lang_weight * self.offsets[lang]
+            + 0.05 * self.rng.normal(size=DIM)
+        )
         return text
 
     def encoder(self):
@@ -61,9 +65,16 @@ def test_sib200_classification_and_matrix(tmp_path):
     assert res["metrics"]["acc_logreg"] > 90 and res["metrics"]["acc_knn"] > 90
     (m,) = res["matrices"].values()
     assert m["rows"] == sorted(LANGS) and np.allclose(m["values"], 100.0)
-    assert res["details"]["train_language"] == "eng_Latn" and res["details"]["logreg_c"] in (0.1, 1.0, 10.0, 100.0)
+    assert res["details"]["train_language"] == "eng_Latn" and res["details"]["logreg_c"] in (
+        0.1,
+        1.0,
+        10.0,
+        100.0,
+    )
     # languages chosen through any code form; the matrix follows
-    rec = run_eval(RunConfig(task="sib200", data=str(tmp_path), languages=["de", "fra"]), encoder=space.encoder())
+    rec = run_eval(
+        RunConfig(task="sib200", data=str(tmp_path), languages=["de", "fra"]), encoder=space.encoder()
+    )
     assert list(rec["result"]["per_language"]) == ["deu_Latn", "fra_Latn"]
     with pytest.raises(InputError, match="eng_Latn, fra_Latn"):
         run_eval(RunConfig(task="sib200", data=str(tmp_path), languages=["ja"]), encoder=space.encoder())
@@ -112,7 +123,9 @@ def test_sts_spearman_mono_and_cross(tmp_path):
             a = space.add(f"{lang} a{i}", i, lang)
             b = f"{lang} b{i}"
             # the second sentence drifts from the first as the gold score falls
-            space.vectors[b] = space.vectors[a] + (5 - g) * 0.8 * np.random.default_rng(50 + i).normal(size=DIM)
+            space.vectors[b] = space.vectors[a] + (5 - g) * 0.8 * np.random.default_rng(50 + i).normal(
+                size=DIM
+            )
             rows.append([a, b, f"{g:.3f}"])
         with (tmp_path / f"stsb-{lang}-test.csv").open("w", newline="", encoding="utf-8") as fh:
             csv.writer(fh).writerows(rows)
@@ -128,25 +141,45 @@ def test_retrieval_xquad_and_beir(tmp_path):
     xq = tmp_path / "xquad"
     xq.mkdir()
     for lang in ("en", "de"):
-        paras = [{"context": space.add(f"{lang} passage {p}", p, lang),
-                  "qas": [{"id": f"q{p}", "question": space.add(f"{lang} question {p}", p, lang)}]} for p in range(8)]
-        (xq / f"xquad.{lang}.json").write_text(json.dumps({"data": [{"paragraphs": paras}]}), encoding="utf-8")
+        paras = [
+            {
+                "context": space.add(f"{lang} passage {p}", p, lang),
+                "qas": [{"id": f"q{p}", "question": space.add(f"{lang} question {p}", p, lang)}],
+            }
+            for p in range(8)
+        ]
+        (xq / f"xquad.{lang}.json").write_text(
+            json.dumps({"data": [{"paragraphs": paras}]}), encoding="utf-8"
+        )
     res = run_eval(RunConfig(task="retrieval", data=str(xq)), encoder=space.encoder())["result"]
     assert res["metrics"]["MRR@10"] == pytest.approx(100.0)
     assert res["matrices"]["nDCG@10"]["cols"] == ["de", "en", "all"]
-    assert res["metrics"]["Recall@1 (mixed pool)"] == pytest.approx(50.0)  # two relevant passages, one retrieved at rank 1
+    assert res["metrics"]["Recall@1 (mixed pool)"] == pytest.approx(
+        50.0
+    )  # two relevant passages, one retrieved at rank 1
     beir = tmp_path / "beir"
     (beir / "qrels").mkdir(parents=True)
-    (beir / "corpus.jsonl").write_text("".join(json.dumps({"_id": f"d{i}", "text": f"en passage {i}"}) + "\n" for i in range(8)))
-    (beir / "queries.jsonl").write_text("".join(json.dumps({"_id": f"q{i}", "text": f"de question {i}"}) + "\n" for i in range(8)))
+    (beir / "corpus.jsonl").write_text(
+        "".join(json.dumps({"_id": f"d{i}", "text": f"en passage {i}"}) + "\n" for i in range(8))
+    )
+    (beir / "queries.jsonl").write_text(
+        "".join(json.dumps({"_id": f"q{i}", "text": f"de question {i}"}) + "\n" for i in range(8))
+    )
     # the gold for q0 is deliberately wrong: d1 (so q0's MRR is 1/2 if d1 ranks second, else less)
-    (beir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(f"q{i}\td{i if i else 1}\t1\n" for i in range(8)))
-    res = run_eval(RunConfig(task="retrieval", data=str(beir), options={"measures": ["MRR@10", "Recall@1"]}),
-                   encoder=space.encoder())["result"]
+    (beir / "qrels" / "test.tsv").write_text(
+        "query-id\tcorpus-id\tscore\n" + "".join(f"q{i}\td{i if i else 1}\t1\n" for i in range(8))
+    )
+    res = run_eval(
+        RunConfig(task="retrieval", data=str(beir), options={"measures": ["MRR@10", "Recall@1"]}),
+        encoder=space.encoder(),
+    )["result"]
     assert res["metrics"]["Recall@1"] == pytest.approx(100 * 7 / 8)
     assert res["metrics"]["MRR@10"] < 100
     with pytest.raises(InputError, match="Unknown retrieval measure 'MRR@x'"):
-        run_eval(RunConfig(task="retrieval", data=str(beir), options={"measures": ["MRR@x"]}), encoder=space.encoder())
+        run_eval(
+            RunConfig(task="retrieval", data=str(beir), options={"measures": ["MRR@x"]}),
+            encoder=space.encoder(),
+        )
 
 
 def test_unknown_task_option_lists_the_options(tmp_path):

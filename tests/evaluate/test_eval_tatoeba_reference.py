@@ -69,7 +69,9 @@ def test_tatoeba_task_with_injected_vectors(tmp_path):
     assert m["acc_cosine"] == pytest.approx((37.5 + 100) / 2)
     assert m["acc_margin"] == pytest.approx((50 + 100) / 2)
     assert rec["result"]["primary_metric"] == "acc_margin"
-    only_de = run_eval(RunConfig(task="tatoeba", data=str(tmp_path), languages=["de"], scoring="cosine",
-                                 options={"k": 2}), encoder=enc)
+    only_de = run_eval(
+        RunConfig(task="tatoeba", data=str(tmp_path), languages=["de"], scoring="cosine", options={"k": 2}),
+        encoder=enc,
+    )
     assert list(only_de["result"]["per_language"]) == ["deu"]
     assert "acc_margin" not in only_de["result"]["metrics"]

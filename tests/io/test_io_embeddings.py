@@ -13,8 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from interlingua.errors import InputError
-from interlingua.io import EmbeddingWriter, output_extensions, read_embeddings
-from interlingua.io import _sinks
+from interlingua.io import EmbeddingWriter, _sinks, output_extensions, read_embeddings
 from interlingua.io._sinks import npy_header
 
 FORMATS = ["npy", "parquet", "jsonl"]

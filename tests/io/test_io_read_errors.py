@@ -172,7 +172,9 @@ def test_jsonl_bad_id_type(tmp_path: Path) -> None:
 
 def test_line_longer_than_max_chars(tmp_path: Path) -> None:
     path = _file(tmp_path, "in.txt", "a\nb\n" + "x" * 1_048_577 + "\n")
-    _check(_error(path), path, 3, "is 1,048,577 characters long; the limit is 100,000 (max_chars, --max-chars)")
+    _check(
+        _error(path), path, 3, "is 1,048,577 characters long; the limit is 100,000 (max_chars, --max-chars)"
+    )
 
 
 def test_line_just_under_the_byte_limit_is_measured_in_characters(tmp_path: Path) -> None:
@@ -208,7 +210,10 @@ def test_unknown_extension_lists_supported(tmp_path: Path) -> None:
 
 def test_unknown_fmt_lists_supported(tmp_path: Path) -> None:
     path = _file(tmp_path, "in.txt", "a\n")
-    with pytest.raises(InputError, match="'format' parameter of read_records.. must be None or one of 'txt', 'tsv', 'jsonl', 'parquet'"):
+    with pytest.raises(
+        InputError,
+        match="'format' parameter of read_records.. must be None or one of 'txt', 'tsv', 'jsonl', 'parquet'",
+    ):
         read_records(path, fmt="csv")
 
 

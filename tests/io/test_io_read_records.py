@@ -11,8 +11,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from interlingua.errors import InputError
-from interlingua.io import INPUT_FORMATS, Record, count_records, input_extensions, read_records
-from interlingua.io import _parquet_records
+from interlingua.io import (
+    INPUT_FORMATS,
+    Record,
+    _parquet_records,
+    count_records,
+    input_extensions,
+    read_records,
+)
 
 
 def _write(path: Path, text: str) -> Path:

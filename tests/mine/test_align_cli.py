@@ -40,7 +40,12 @@ def test_sentence_alignment_tsv_with_text(cli, docs):
     assert out.startswith("# interlingua {")  # the provenance line
     rows = [line.split("\t") for line in out.splitlines() if not line.startswith("#")]
     assert [(r[0], r[1]) for r in rows] == [
-        ("[0]", "[0]"), ("[1]", "[1]"), ("[2]", "[]"), ("[3]", "[2]"), ("[4, 5]", "[3]"), ("[6]", "[4]"),
+        ("[0]", "[0]"),
+        ("[1]", "[1]"),
+        ("[2]", "[]"),
+        ("[3]", "[2]"),
+        ("[4, 5]", "[3]"),
+        ("[6]", "[4]"),
         ("[7]", "[5]"),
     ]
     assert rows[4][3] == EN[4] + " " + EN[5] and rows[4][4] == DE[3]
@@ -65,7 +70,10 @@ def test_split_raw_text(cli, tmp_path):
     code, out, err = cli("align", en, de, "--split", "-q", "--no-cache")
     assert code == 0, err
     assert [line.split("\t")[:2] for line in out.splitlines() if not line.startswith("#")] == [
-        ["[0]", "[0]"], ["[1]", "[1]"], ["[2]", "[]"], ["[3]", "[2]"],
+        ["[0]", "[0]"],
+        ["[1]", "[1]"],
+        ["[2]", "[]"],
+        ["[3]", "[2]"],
     ]
 
 

@@ -23,8 +23,11 @@ def brute_force(n, m, moves, cost):
     for i, j in itertools.product(range(n + 1), range(m + 1)):
         if (i, j) == (0, 0):
             continue
-        cands = [best[(i - a, j - b)] + cost(a, b, i - a, j - b, j - b + 1)[0]
-                 for a, b in moves if i >= a and j >= b]
+        cands = [
+            best[(i - a, j - b)] + cost(a, b, i - a, j - b, j - b + 1)[0]
+            for a, b in moves
+            if i >= a and j >= b
+        ]
         best[(i, j)] = min(cands)
     return best[(n, m)]
 
@@ -68,7 +71,9 @@ def test_hand_planted_merge_and_deletion():
 
     # source: 0 1 2 3 4 5 ; target: 0, (1+2), 3, 5 -> 0-0, [1,2]-1, 3-2, 4-(), 5-3
     src = np.stack([unit(common + meanings[i]) for i in range(6)])
-    tgt = np.stack([unit(common + v) for v in (meanings[0], meanings[1] + meanings[2], meanings[3], meanings[5])])
+    tgt = np.stack(
+        [unit(common + v) for v in (meanings[0], meanings[1] + meanings[2], meanings[3], meanings[5])]
+    )
 
     def windows(x):
         out = np.zeros((2, len(x), 384), dtype=np.float32)

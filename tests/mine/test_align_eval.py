@@ -9,13 +9,25 @@ from interlingua.evaluate.tasks.sentence_alignment import alignment_f1, perturb
 
 EN_DE = [
     ("The train to Hamburg leaves at noon.", "Der Zug nach Hamburg fährt um zwölf Uhr ab."),
-    ("My sister works as a nurse in a large hospital.", "Meine Schwester arbeitet als Krankenschwester in einem großen Krankenhaus."),
-    ("It rained all weekend, so we stayed at home.", "Es hat das ganze Wochenende geregnet, also sind wir zu Hause geblieben."),
+    (
+        "My sister works as a nurse in a large hospital.",
+        "Meine Schwester arbeitet als Krankenschwester in einem großen Krankenhaus.",
+    ),
+    (
+        "It rained all weekend, so we stayed at home.",
+        "Es hat das ganze Wochenende geregnet, also sind wir zu Hause geblieben.",
+    ),
     ("The library lends books, films and music.", "Die Bibliothek verleiht Bücher, Filme und Musik."),
     ("Our neighbours have three dogs and a cat.", "Unsere Nachbarn haben drei Hunde und eine Katze."),
-    ("The bakery on the corner sells fresh bread every morning.", "Die Bäckerei an der Ecke verkauft jeden Morgen frisches Brot."),
+    (
+        "The bakery on the corner sells fresh bread every morning.",
+        "Die Bäckerei an der Ecke verkauft jeden Morgen frisches Brot.",
+    ),
     ("He forgot his umbrella on the bus.", "Er hat seinen Regenschirm im Bus vergessen."),
-    ("The concert was cancelled because the singer was ill.", "Das Konzert wurde abgesagt, weil der Sänger krank war."),
+    (
+        "The concert was cancelled because the singer was ill.",
+        "Das Konzert wurde abgesagt, weil der Sänger krank war.",
+    ),
     ("Mountains cover most of the country.", "Berge bedecken den größten Teil des Landes."),
     ("She learned to swim when she was five.", "Sie hat mit fünf Jahren schwimmen gelernt."),
     ("The shop closes early on Saturdays.", "Das Geschäft schließt samstags früh."),

@@ -10,16 +10,31 @@ from interlingua.mine._wordalign import WordAlignment, align_words, links_from_s
 
 # (source, target, word pairs that must be linked)
 PAIRS = [
-    ("The cat sleeps on the warm windowsill.", "Die Katze schläft auf der warmen Fensterbank.",
-     [("cat", "Katze"), ("sleeps", "schläft"), ("warm", "warmen"), ("windowsill", "Fensterbank")]),
-    ("My brother bought a new car yesterday.", "Mein Bruder hat gestern ein neues Auto gekauft.",
-     [("brother", "Bruder"), ("car", "Auto"), ("yesterday", "gestern"), ("bought", "gekauft")]),
-    ("The children are playing in the garden.", "Les enfants jouent dans le jardin.",
-     [("children", "enfants"), ("playing", "jouent"), ("garden", "jardin")]),
-    ("I drink coffee every morning.", "Je bois du café chaque matin.",
-     [("coffee", "café"), ("morning", "matin"), ("every", "chaque")]),
-    ("The cat sleeps on the warm windowsill.", "猫在温暖的窗台上睡觉。",
-     [("cat", "猫"), ("warm", "温暖"), ("sleeps", "睡觉")]),
+    (
+        "The cat sleeps on the warm windowsill.",
+        "Die Katze schläft auf der warmen Fensterbank.",
+        [("cat", "Katze"), ("sleeps", "schläft"), ("warm", "warmen"), ("windowsill", "Fensterbank")],
+    ),
+    (
+        "My brother bought a new car yesterday.",
+        "Mein Bruder hat gestern ein neues Auto gekauft.",
+        [("brother", "Bruder"), ("car", "Auto"), ("yesterday", "gestern"), ("bought", "gekauft")],
+    ),
+    (
+        "The children are playing in the garden.",
+        "Les enfants jouent dans le jardin.",
+        [("children", "enfants"), ("playing", "jouent"), ("garden", "jardin")],
+    ),
+    (
+        "I drink coffee every morning.",
+        "Je bois du café chaque matin.",
+        [("coffee", "café"), ("morning", "matin"), ("every", "chaque")],
+    ),
+    (
+        "The cat sleeps on the warm windowsill.",
+        "猫在温暖的窗台上睡觉。",
+        [("cat", "猫"), ("warm", "温暖"), ("sleeps", "睡觉")],
+    ),
     ("I like to read books.", "我喜欢看书。", [("like", "喜欢"), ("books", "书")]),
 ]
 

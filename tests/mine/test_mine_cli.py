@@ -40,8 +40,20 @@ def files(tmp_path):
 
 def test_mine_finds_the_translations(cli, files, tmp_path):
     out = tmp_path / "pairs.jsonl"
-    code, _, err = cli("mine", *files, "-o", out, "--src-lang", "de", "--tgt-lang", "en", "--top", "5",
-                       "--quiet", "--no-cache")
+    code, _, err = cli(
+        "mine",
+        *files,
+        "-o",
+        out,
+        "--src-lang",
+        "de",
+        "--tgt-lang",
+        "en",
+        "--top",
+        "5",
+        "--quiet",
+        "--no-cache",
+    )
     assert code == 0, err
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert {(r["src_id"], r["tgt_id"]) for r in rows} == GOLD
@@ -67,37 +79,67 @@ def test_precomputed_embeddings_and_errors(cli, files, tmp_path, e5):
     for name, path in (("de", de), ("en", en)):
         code, _, err = cli("embed", path, "-o", tmp_path / f"{name}.npy", "--role", "query", "-q")
         assert code == 0, err
-    code, out, err = cli("mine", de, en, "--src-emb", tmp_path / "de.npy", "--tgt-emb", tmp_path / "en.npy",
-                         "--top", "5", "--quiet")
+    code, out, err = cli(
+        "mine",
+        de,
+        en,
+        "--src-emb",
+        tmp_path / "de.npy",
+        "--tgt-emb",
+        tmp_path / "en.npy",
+        "--top",
+        "5",
+        "--quiet",
+    )
     assert code == 0 and "warning" not in err, err
     assert {tuple(line.split("\t")[1:3]) for line in out.splitlines()[2:]} == GOLD
 
     # vectors of another space (int8 given as e5-small) or role are refused, saying which
-    code, _, err = cli("embed", en, "-o", tmp_path / "en8.npy", "--role", "query", "--model", "e5-small-int8", "-q")
+    code, _, err = cli(
+        "embed", en, "-o", tmp_path / "en8.npy", "--role", "query", "--model", "e5-small-int8", "-q"
+    )
     assert code == 0, err
-    code, _, err = cli("mine", de, en, "--src-emb", tmp_path / "de.npy", "--tgt-emb", tmp_path / "en8.npy", "-q")
+    code, _, err = cli(
+        "mine", de, en, "--src-emb", tmp_path / "de.npy", "--tgt-emb", tmp_path / "en8.npy", "-q"
+    )
     assert code == 2 and err.count("error: ") == 1 and "made by 'e5-small-int8'" in err and "--model" in err
     code, _, err = cli("embed", en, "-o", tmp_path / "enp.npy", "-q")  # role passage
-    code, _, err = cli("mine", de, en, "--src-emb", tmp_path / "de.npy", "--tgt-emb", tmp_path / "enp.npy", "-q")
+    code, _, err = cli(
+        "mine", de, en, "--src-emb", tmp_path / "de.npy", "--tgt-emb", tmp_path / "enp.npy", "-q"
+    )
     assert code == 2 and err.count("error: ") == 1 and "role 'passage'" in err and "--role query" in err
 
     # vectors from elsewhere (no provenance) are taken, with a warning
     for name, texts in (("xde", DE), ("xen", EN)):
         np.save(tmp_path / f"{name}.npy", e5.encode(texts, role="query"))
         (tmp_path / f"{name}.ids.txt").write_text("\n".join(map(str, range(1, len(texts) + 1))) + "\n")
-    code, out, err = cli("mine", de, en, "--src-emb", tmp_path / "xde.npy", "--tgt-emb", tmp_path / "xen.npy",
-                         "--top", "5", "--quiet")
+    code, out, err = cli(
+        "mine",
+        de,
+        en,
+        "--src-emb",
+        tmp_path / "xde.npy",
+        "--tgt-emb",
+        tmp_path / "xen.npy",
+        "--top",
+        "5",
+        "--quiet",
+    )
     assert code == 0 and err.count("warning: ") == 2 and "carries no provenance" in err
     assert {tuple(line.split("\t")[1:3]) for line in out.splitlines()[2:]} == GOLD
 
     # unequal counts: 7 German texts against 10 vectors
-    code, _, err = cli("mine", de, en, "--src-emb", tmp_path / "en.npy", "--tgt-emb", tmp_path / "en.npy", "--quiet")
+    code, _, err = cli(
+        "mine", de, en, "--src-emb", tmp_path / "en.npy", "--tgt-emb", tmp_path / "en.npy", "--quiet"
+    )
     assert code == 2 and err.count("error: ") == 1 and "10 embeddings" in err and "7 texts" in err
 
     # different dimensions
     np.save(tmp_path / "small.npy", np.eye(len(EN), 16, dtype=np.float32))
     (tmp_path / "small.ids.txt").write_text((tmp_path / "xen.ids.txt").read_text())
-    code, _, err = cli("mine", de, en, "--src-emb", tmp_path / "de.npy", "--tgt-emb", tmp_path / "small.npy", "--quiet")
+    code, _, err = cli(
+        "mine", de, en, "--src-emb", tmp_path / "de.npy", "--tgt-emb", tmp_path / "small.npy", "--quiet"
+    )
     assert code == 2 and "dimension 16, the other side has 384" in err
     assert err.count("error: ") == 1
 
@@ -121,8 +163,21 @@ def test_bad_input_is_one_line(cli, files, tmp_path):
 
 def test_same_language_warns(cli, files):
     de, _ = files
-    code, _, err = cli("mine", de, de, "--src-lang", "de", "--tgt-lang", "deu", "--quiet", "--no-cache",
-                       "--no-filter", "lang", "--top", "3")
+    code, _, err = cli(
+        "mine",
+        de,
+        de,
+        "--src-lang",
+        "de",
+        "--tgt-lang",
+        "deu",
+        "--quiet",
+        "--no-cache",
+        "--no-filter",
+        "lang",
+        "--top",
+        "3",
+    )
     assert code == 0
     assert "warning: Both sides are expected in the same language (de)" in err
     assert "0 pairs" in err and "noise 1, copy 6" in err  # each sentence matched itself: all copies

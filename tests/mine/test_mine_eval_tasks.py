@@ -10,10 +10,23 @@ from interlingua.evaluate import get_task
 from interlingua.evaluate.tasks._mining_common import best_f1
 from interlingua.evaluate.tasks.mining_pools import build_pools
 
-ZH = ["我的妹妹住在汉堡。", "狗在沙发上睡觉。", "图书馆九点开门。", "明天我们坐火车去柏林。", "股市周一大幅下跌。", "他喜欢在晚上弹吉他。"]
-EN = ["My sister lives in Hamburg.", "Penguins cannot fly but they swim well.", "The dog is sleeping on the sofa.",
-      "The library opens at nine o'clock.", "Tomorrow we are taking the train to Berlin.",
-      "The recipe needs two eggs and some flour.", "Volcanoes can be found on every continent."]
+ZH = [
+    "我的妹妹住在汉堡。",
+    "狗在沙发上睡觉。",
+    "图书馆九点开门。",
+    "明天我们坐火车去柏林。",
+    "股市周一大幅下跌。",
+    "他喜欢在晚上弹吉他。",
+]
+EN = [
+    "My sister lives in Hamburg.",
+    "Penguins cannot fly but they swim well.",
+    "The dog is sleeping on the sofa.",
+    "The library opens at nine o'clock.",
+    "Tomorrow we are taking the train to Berlin.",
+    "The recipe needs two eggs and some flour.",
+    "Volcanoes can be found on every continent.",
+]
 GOLD = [("zh-1", "en-1"), ("zh-2", "en-3"), ("zh-3", "en-4"), ("zh-4", "en-5")]
 
 
@@ -27,7 +40,8 @@ def test_best_f1_sweep():
 def test_bucc_task(tmp_path, e5):
     for lang, texts in (("zh", ZH), ("en", EN)):
         (tmp_path / f"zh-en.dev.{lang}").write_text(
-            "".join(f"{lang}-{i}\t{t}\n" for i, t in enumerate(texts, 1)), encoding="utf-8")
+            "".join(f"{lang}-{i}\t{t}\n" for i, t in enumerate(texts, 1)), encoding="utf-8"
+        )
     (tmp_path / "zh-en.dev.gold").write_text("".join(f"{a}\t{b}\n" for a, b in GOLD))
     result = get_task("bucc").run(e5, tmp_path)
     m = result.metrics
@@ -52,11 +66,21 @@ def _sib(folder, code, texts):
     (d / "train.tsv").write_text("index_id\tcategory\ttext\n" + rows, encoding="utf-8")
 
 
-DEU = [("Ich habe Hunger.", "I am hungry."), ("Wo ist der Bahnhof?", "Where is the station?"),
-       ("Es regnet seit Stunden.", "It has been raining for hours."), ("Das Buch ist rot.", "The book is red.")]
-FRA = [("Le chat dort.", "The cat is sleeping."), ("J'aime le thé.", "I like tea."),
-       ("Il fait froid.", "It is cold."), ("Nous sommes en retard.", "We are late.")]
-NLD = [(f"Zin nummer {i} gaat over iets anders.", f"Sentence {i} is about something else.") for i in range(12)]
+DEU = [
+    ("Ich habe Hunger.", "I am hungry."),
+    ("Wo ist der Bahnhof?", "Where is the station?"),
+    ("Es regnet seit Stunden.", "It has been raining for hours."),
+    ("Das Buch ist rot.", "The book is red."),
+]
+FRA = [
+    ("Le chat dort.", "The cat is sleeping."),
+    ("J'aime le thé.", "I like tea."),
+    ("Il fait froid.", "It is cold."),
+    ("Nous sommes en retard.", "We are late."),
+]
+NLD = [
+    (f"Zin nummer {i} gaat over iets anders.", f"Sentence {i} is about something else.") for i in range(12)
+]
 NLD += [("Ik heb honger.", "I am hungry!")]  # the English of a German gold pair: never a distractor
 SIB_DEU = ["Die Sonne ist ein Stern.", "Vulkane entstehen an Plattengrenzen."]
 SIB_NLD = ["De zon is een ster.", "Vulkanen ontstaan aan plaatgrenzen.", "Het heelal is oud."]

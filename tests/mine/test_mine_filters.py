@@ -2,7 +2,7 @@
 
 import pytest
 
-from interlingua.errors import InputError, UnknownNameError
+from interlingua.errors import UnknownNameError
 from interlingua.mine import FILTERS, apply_filters
 from interlingua.mine._filters import is_copy, is_noise, text_length
 
@@ -32,12 +32,16 @@ def test_copy():
 
 def test_length_ratio_counts_cjk_wide():
     assert text_length("我喜欢猫") == 12  # four Han characters, weighted 3 each
-    keep, r = run([GOOD, ("Ja.", "Yes, I think that this is certainly the case for most of the people here.")])
+    keep, r = run(
+        [GOOD, ("Ja.", "Yes, I think that this is certainly the case for most of the people here.")]
+    )
     assert keep == [True, False] and r.removed["length"] == 1
     keep, _ = run([("我喜欢猫。", "I like cats.")])
     assert keep == [True]
-    keep, _ = run([GOOD, ("Ja.", "Yes, I think that this is certainly the case for most of the people here.")],
-                  max_length_ratio=30.0)
+    keep, _ = run(
+        [GOOD, ("Ja.", "Yes, I think that this is certainly the case for most of the people here.")],
+        max_length_ratio=30.0,
+    )
     assert keep == [True, True]
 
 

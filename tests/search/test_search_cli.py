@@ -27,8 +27,13 @@ def built(tmp_path_factory, e5):
     """A collection of the same three documents, built once and copied by each test."""
     c = tmp_path_factory.mktemp("built") / "coll"
     with Collection.create(c, encoder=e5) as col:
-        col.add([{"id": "a", "text": "The cat sleeps on the warm windowsill."}, {"id": "b", "text": "Die Katze."},
-                 {"id": "c", "text": "股市今天大幅下跌。"}])
+        col.add(
+            [
+                {"id": "a", "text": "The cat sleeps on the warm windowsill."},
+                {"id": "b", "text": "Die Katze."},
+                {"id": "c", "text": "股市今天大幅下跌。"},
+            ]
+        )
     return c
 
 
@@ -55,16 +60,19 @@ def test_create_add_search_info_check_delete(cli, tmp_path, corpus):
     assert cli("index", "check", c, "--rebuild", "--json")[0] == 0
 
 
-@pytest.mark.parametrize("argv,fragment", [
-    (["search", "{c}", ""], "The query is empty"),
-    (["search", "{c}", "x" * 100_000], "the limit is 10,000"),
-    (["search", "{c}", "cat", "--filter", "colour=red"], "Unknown filter field 'colour'"),
-    (["search", "{c}", "cat", "--mode", "fuzzy"], "'search.mode' parameter of search must be one of"),
-    (["search", "{missing}", "cat"], "No collection at"),
-    (["index", "add", "{c}", "{corpus}", "--id-field", "id"], "'a' is already in the collection"),
-    (["index", "add", "{c}", "{empty}", "--id-field", "id"], "has no text"),
-    (["index", "create", "{c}"], "already holds a collection"),
-])
+@pytest.mark.parametrize(
+    "argv,fragment",
+    [
+        (["search", "{c}", ""], "The query is empty"),
+        (["search", "{c}", "x" * 100_000], "the limit is 10,000"),
+        (["search", "{c}", "cat", "--filter", "colour=red"], "Unknown filter field 'colour'"),
+        (["search", "{c}", "cat", "--mode", "fuzzy"], "'search.mode' parameter of search must be one of"),
+        (["search", "{missing}", "cat"], "No collection at"),
+        (["index", "add", "{c}", "{corpus}", "--id-field", "id"], "'a' is already in the collection"),
+        (["index", "add", "{c}", "{empty}", "--id-field", "id"], "has no text"),
+        (["index", "create", "{c}"], "already holds a collection"),
+    ],
+)
 def test_bad_input_is_one_line_and_harms_nothing(cli, tmp_path, corpus, built, argv, fragment):
     c = tmp_path / "coll"
     shutil.copytree(built, c)
@@ -88,16 +96,26 @@ def test_a_second_writer_is_told_the_collection_is_locked(cli, tmp_path, corpus)
 
 def test_long_documents_through_the_cli(cli, tmp_path):
     docs = tmp_path / "long.jsonl"
-    rows = [{"id": "cats", "text": "Cats are small mammals. " * 6 + "A house cat sleeps sixteen hours a day. "
-             + "Cats were domesticated long ago. " * 6},
-            {"id": "bank", "text": "Die Zentralbank erhöhte die Zinsen erneut. " * 10}]
+    rows = [
+        {
+            "id": "cats",
+            "text": "Cats are small mammals. " * 6
+            + "A house cat sleeps sixteen hours a day. "
+            + "Cats were domesticated long ago. " * 6,
+        },
+        {"id": "bank", "text": "Die Zentralbank erhöhte die Zinsen erneut. " * 10},
+    ]
     docs.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     c = tmp_path / "coll"
     Collection.create(c, encoder="e5-small").close()
-    code, out, err = cli("index", "add", c, docs, "--id-field", "id", "--passages", "--budget", "24", "--json")
+    code, out, err = cli(
+        "index", "add", c, docs, "--id-field", "id", "--passages", "--budget", "24", "--json"
+    )
     assert code == 0, err
     assert json.loads(out)["added"] == 2 and json.loads(out)["passages"] > 2
-    code, out, _ = cli("search", c, "How long does a cat sleep?", "--documents", "--coarse", "-k", "1", "--json")
+    code, out, _ = cli(
+        "search", c, "How long does a cat sleep?", "--documents", "--coarse", "-k", "1", "--json"
+    )
     hit = json.loads(out)["documents"][0]
     assert code == 0 and hit["id"] == "cats" and "sixteen hours" in hit["passages"][0]["text"]
     assert cli("index", "check", c)[0] == 0

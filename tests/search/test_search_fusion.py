@@ -42,12 +42,15 @@ def test_unknown_fusion_lists_the_known_ones():
         fuse("combmnz", [{}])
 
 
-@pytest.mark.parametrize("expr,cond", [
-    ("year>=2020", Condition("year", ">=", 2020)),
-    ("src = news", Condition("src", "=", "news")),
-    ("flag=true", Condition("flag", "=", True)),
-    ("src!=a|b", Condition("src", "!=", ["a", "b"])),
-])
+@pytest.mark.parametrize(
+    "expr,cond",
+    [
+        ("year>=2020", Condition("year", ">=", 2020)),
+        ("src = news", Condition("src", "=", "news")),
+        ("flag=true", Condition("flag", "=", True)),
+        ("src!=a|b", Condition("src", "!=", ["a", "b"])),
+    ],
+)
 def test_parse_filter(expr, cond):
     assert parse_filter(expr) == cond
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 
 from interlingua.search import search_documents
-from interlingua.store import add_long_documents, split_passages
-from interlingua.store import Collection
+from interlingua.store import Collection, add_long_documents, split_passages
 
-TEXT = ("Alpha one two three. Beta four five six. Gamma seven eight nine. "
-        "Delta ten eleven twelve. Epsilon thirteen fourteen fifteen.")
+TEXT = (
+    "Alpha one two three. Beta four five six. Gamma seven eight nine. "
+    "Delta ten eleven twelve. Epsilon thirteen fourteen fifteen."
+)
 
 
 def test_sentences_are_packed_to_the_budget_with_overlap():
@@ -18,7 +19,7 @@ def test_sentences_are_packed_to_the_budget_with_overlap():
     assert [p.text.split()[0] for p in ps] == ["Alpha", "Beta", "Gamma", "Delta"]
     assert ps[0].text == "Alpha one two three. Beta four five six."
     assert ps[1].text.startswith("Beta")  # the overlap sentence starts the next passage
-    assert all(TEXT[p.start:p.end] == p.text for p in ps)
+    assert all(TEXT[p.start : p.end] == p.text for p in ps)
     assert [p.text for p in split_passages(TEXT, budget=100)] == [TEXT]
     no_overlap = split_passages(TEXT, budget=8, overlap=0)
     assert [p.text.split()[0] for p in no_overlap] == ["Alpha", "Gamma", "Epsilon"]
@@ -37,13 +38,25 @@ def test_tokens_are_counted_with_the_encoder(e5):
 
 
 DOCS = [
-    {"id": "cats", "lang": "en", "text": "Cats are small carnivorous mammals. " * 3
-     + "The domestic cat often sleeps sixteen hours a day on a warm windowsill. "
-     + "Cats were domesticated in the Near East. " * 3},
-    {"id": "bank", "lang": "de", "text": "Die Zentralbank erhöhte die Zinsen. " * 3
-     + "Die Inflation lag im Frühjahr bei fünf Prozent. " * 3},
-    {"id": "rail", "lang": "fr", "text": "Le train est arrivé en retard à Paris. " * 3
-     + "La gare était pleine de voyageurs fatigués. " * 3},
+    {
+        "id": "cats",
+        "lang": "en",
+        "text": "Cats are small carnivorous mammals. " * 3
+        + "The domestic cat often sleeps sixteen hours a day on a warm windowsill. "
+        + "Cats were domesticated in the Near East. " * 3,
+    },
+    {
+        "id": "bank",
+        "lang": "de",
+        "text": "Die Zentralbank erhöhte die Zinsen. " * 3
+        + "Die Inflation lag im Frühjahr bei fünf Prozent. " * 3,
+    },
+    {
+        "id": "rail",
+        "lang": "fr",
+        "text": "Le train est arrivé en retard à Paris. " * 3
+        + "La gare était pleine de voyageurs fatigués. " * 3,
+    },
 ]
 
 
@@ -57,7 +70,9 @@ def col(tmp_path_factory, e5):
 
 @pytest.mark.parametrize("coarse", [False, True])
 def test_documents_come_back_with_their_best_passage(col, coarse):
-    hits = search_documents(col, "Wie lange schläft eine Hauskatze?", k=2, coarse=coarse, coarse_k=2, mode="dense")
+    hits = search_documents(
+        col, "Wie lange schläft eine Hauskatze?", k=2, coarse=coarse, coarse_k=2, mode="dense"
+    )
     assert hits[0].id == "cats" and hits[0].rank == 1
     best = hits[0].passages[0]
     assert "sixteen hours" in best.text and best.meta["doc_id"] == "cats" and best.meta["level"] == "passage"

@@ -30,8 +30,10 @@ LANGS = {"en": "en", "de": "de", "zh": "zh", "ru": "ru", "th": "th", "fr": "fr",
 def col(tmp_path_factory, e5):
     path = tmp_path_factory.mktemp("s") / "c"
     c = Collection.create(path, encoder=e5)
-    docs = [{"id": i, "text": t, "lang": LANGS[i.split("-")[1]], "meta": {"topic": i.split("-")[0], "n": n}}
-            for n, (i, t) in enumerate({**CATS, **OTHER}.items())]
+    docs = [
+        {"id": i, "text": t, "lang": LANGS[i.split("-")[1]], "meta": {"topic": i.split("-")[0], "n": n}}
+        for n, (i, t) in enumerate({**CATS, **OTHER}.items())
+    ]
     c.add(docs)
     yield c
     c.close()
@@ -84,16 +86,21 @@ def test_rerank_scores_by_maxsim_and_keeps_the_candidates(col):
     rr = s.search("Where does the cat sleep?", k=10, mode="dense", rerank=True, rerank_depth=10)
     assert rr.reranked and set(ids(rr)) == set(ids(plain))
     assert all("rerank" in h.scores for h in rr.hits)
-    assert [h.scores["rerank"] for h in rr.hits] == sorted((h.scores["rerank"] for h in rr.hits), reverse=True)
+    assert [h.scores["rerank"] for h in rr.hits] == sorted(
+        (h.scores["rerank"] for h in rr.hits), reverse=True
+    )
     assert rr.hits[0].id.startswith("cat-")
 
 
-@pytest.mark.parametrize("query,match", [
-    ("", "The query is empty"),
-    ("   \n", "The query is empty"),
-    ("x" * 100_000, "The query has 100,000 characters; the limit is 10,000"),
-    (None, "The query must be a string"),
-])
+@pytest.mark.parametrize(
+    "query,match",
+    [
+        ("", "The query is empty"),
+        ("   \n", "The query is empty"),
+        ("x" * 100_000, "The query has 100,000 characters; the limit is 10,000"),
+        (None, "The query must be a string"),
+    ],
+)
 def test_bad_queries_get_a_clear_message(col, query, match):
     with pytest.raises(InputError, match=match):
         search(col, query)

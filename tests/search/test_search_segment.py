@@ -25,13 +25,16 @@ def test_unspaced_scripts_give_characters_and_bigrams():
     assert mixed[:2] == ["iphone", "15"] and "買っ" in mixed
 
 
-@pytest.mark.parametrize("doc,query", [
-    ("東京大学は日本の国立大学です。", "国立大学"),
-    ("北京是中华人民共和国的首都。", "首都北京"),
-    ("ภาษาไทยเป็นภาษาราชการของประเทศไทย", "ประเทศไทย"),
-    ("今日はとても良い天気ですね。", "天気"),
-    ("Die Katze schläft auf der Fensterbank.", "fensterbank"),
-])
+@pytest.mark.parametrize(
+    "doc,query",
+    [
+        ("東京大学は日本の国立大学です。", "国立大学"),
+        ("北京是中华人民共和国的首都。", "首都北京"),
+        ("ภาษาไทยเป็นภาษาราชการของประเทศไทย", "ประเทศไทย"),
+        ("今日はとても良い天気ですね。", "天気"),
+        ("Die Katze schläft auf der Fensterbank.", "fensterbank"),
+    ],
+)
 def test_a_query_finds_its_words(tmp_path, doc, query):
     lex = TantivyLexical(tmp_path / "lex", writable=True)
     others = ["The stock market fell.", "Le chat dort.", "株価が下がった。", "ราคาหุ้นตก", "上海是一个城市。"]

@@ -12,23 +12,44 @@ from interlingua.evaluate import get_task
 from interlingua.evaluate._embed import embedding_settings
 
 PARAS = {
-    "en": [("The Eiffel Tower was finished in 1889 in Paris.", "When was the Eiffel Tower finished?"),
-           ("Photosynthesis turns light into chemical energy in plants.", "What does photosynthesis turn light into?"),
-           ("The Nile is the longest river in Africa.", "Which is the longest river in Africa?")],
-    "de": [("Der Eiffelturm wurde 1889 in Paris fertiggestellt.", "Wann wurde der Eiffelturm fertiggestellt?"),
-           ("Die Photosynthese wandelt Licht in chemische Energie in Pflanzen um.", "Was macht die Photosynthese aus Licht?"),
-           ("Der Nil ist der längste Fluss Afrikas.", "Welcher ist der längste Fluss Afrikas?")],
-    "zh": [("埃菲尔铁塔于1889年在巴黎建成。", "埃菲尔铁塔是什么时候建成的？"),
-           ("光合作用在植物中把光转化为化学能。", "光合作用把光转化为什么？"),
-           ("尼罗河是非洲最长的河流。", "非洲最长的河流是哪条？")],
+    "en": [
+        ("The Eiffel Tower was finished in 1889 in Paris.", "When was the Eiffel Tower finished?"),
+        (
+            "Photosynthesis turns light into chemical energy in plants.",
+            "What does photosynthesis turn light into?",
+        ),
+        ("The Nile is the longest river in Africa.", "Which is the longest river in Africa?"),
+    ],
+    "de": [
+        ("Der Eiffelturm wurde 1889 in Paris fertiggestellt.", "Wann wurde der Eiffelturm fertiggestellt?"),
+        (
+            "Die Photosynthese wandelt Licht in chemische Energie in Pflanzen um.",
+            "Was macht die Photosynthese aus Licht?",
+        ),
+        ("Der Nil ist der längste Fluss Afrikas.", "Welcher ist der längste Fluss Afrikas?"),
+    ],
+    "zh": [
+        ("埃菲尔铁塔于1889年在巴黎建成。", "埃菲尔铁塔是什么时候建成的？"),
+        ("光合作用在植物中把光转化为化学能。", "光合作用把光转化为什么？"),
+        ("尼罗河是非洲最长的河流。", "非洲最长的河流是哪条？"),
+    ],
 }
 
 
 @pytest.fixture
 def xquad_dir(tmp_path):
     for lang, items in PARAS.items():
-        data = {"data": [{"title": "t", "paragraphs": [
-            {"context": ctx, "qas": [{"id": f"q{j}", "question": q, "answers": []}]} for j, (ctx, q) in enumerate(items)]}]}
+        data = {
+            "data": [
+                {
+                    "title": "t",
+                    "paragraphs": [
+                        {"context": ctx, "qas": [{"id": f"q{j}", "question": q, "answers": []}]}
+                        for j, (ctx, q) in enumerate(items)
+                    ],
+                }
+            ]
+        }
         (tmp_path / f"xquad.{lang}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return tmp_path
 

@@ -27,8 +27,15 @@ def unit(n, d=384, seed=0):
 
 
 def docs(n, start=0):
-    return [{"id": f"d{i}", "text": f"word{i} shared text", "lang": "en" if i % 2 else "fr",
-             "meta": {"year": 2000 + i % 4, "src": "a" if i % 3 else "b"}} for i in range(start, start + n)]
+    return [
+        {
+            "id": f"d{i}",
+            "text": f"word{i} shared text",
+            "lang": "en" if i % 2 else "fr",
+            "meta": {"year": 2000 + i % 4, "src": "a" if i % 3 else "b"},
+        }
+        for i in range(start, start + n)
+    ]
 
 
 @pytest.fixture
@@ -96,7 +103,9 @@ def test_rebuild_gives_the_same_answers(col):
 
 
 def test_auto_switches_to_hnsw_past_the_threshold(tmp_path):
-    with Collection.create(tmp_path / "h", encoder=E5, hnsw_threshold=50, small="SQfp16", large="HNSW32,SQfp16") as c:
+    with Collection.create(
+        tmp_path / "h", encoder=E5, hnsw_threshold=50, small="SQfp16", large="HNSW32,SQfp16"
+    ) as c:
         c.add(docs(40), vectors=unit(40))
         c.flush()
         assert c.dense.kind == "SQfp16"
@@ -159,14 +168,20 @@ def test_second_writer_gets_a_locked_error_readers_still_read(col):
 
 def test_texts_are_encoded_with_the_recorded_encoder(tmp_path, e5):
     with Collection.create(tmp_path / "real", encoder=e5) as c:
-        c.add([{"id": "cat", "text": "The cat sleeps on the warm windowsill."},
-               {"id": "bank", "text": "Die Bank erhöht die Zinsen."}])
+        c.add(
+            [
+                {"id": "cat", "text": "The cat sleeps on the warm windowsill."},
+                {"id": "bank", "text": "Die Bank erhöht die Zinsen."},
+            ]
+        )
         assert {d.id: d.lang for d in c.get(["cat", "bank"])} == {"cat": "en", "bank": "de"}
         q = e5.encode(["Кошка спит на подоконнике."], role="query")
         _, keys = c.dense_search(q, 1)
         assert c.documents(keys[0])[keys[0][0]].id == "cat"
         stored = c.catalog.vectors(keys[0])
-        assert np.allclose(stored, e5.encode(["The cat sleeps on the warm windowsill."], role="passage"), atol=1e-5)
+        assert np.allclose(
+            stored, e5.encode(["The cat sleeps on the warm windowsill."], role="passage"), atol=1e-5
+        )
 
 
 def test_lost_or_damaged_index_files_are_rebuilt_from_the_catalog(tmp_path, col):

@@ -41,8 +41,12 @@ WRITER = textwrap.dedent(
 
 
 def _run_and_kill(path, kill_after: int, flush_every: int) -> int:
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(N), str(BATCH), str(flush_every)],
-                            stdout=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), str(N), str(BATCH), str(flush_every)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     acked = 0
     try:
         for line in proc.stdout:
@@ -57,8 +61,11 @@ def _run_and_kill(path, kill_after: int, flush_every: int) -> int:
     return acked
 
 
-@pytest.mark.parametrize("kill_after,flush_every", [(3000, 100_000), (7000, 2000), (12_000, 3000)],
-                         ids=["before-any-save", "around-saves", "later"])
+@pytest.mark.parametrize(
+    "kill_after,flush_every",
+    [(3000, 100_000), (7000, 2000), (12_000, 3000)],
+    ids=["before-any-save", "around-saves", "later"],
+)
 def test_kill_9_loses_no_acknowledged_batch(tmp_path, kill_after, flush_every):
     path = tmp_path / "c"
     Collection.create(path, encoder="e5-small").close()
@@ -82,8 +89,12 @@ def test_two_writer_processes_one_is_refused_or_they_serialize(tmp_path):
 
     path = tmp_path / "c"
     Collection.create(path, encoder="e5-small").close()
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path), "12000", "300", "3000"],
-                            stdout=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), "12000", "300", "3000"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     try:
         for line in proc.stdout:
             if line.startswith("ACK "):
@@ -92,7 +103,9 @@ def test_two_writer_processes_one_is_refused_or_they_serialize(tmp_path):
             Collection.open(path)
         with Collection.open(path, lock_timeout=120) as col:  # waits for the first writer, then writes
             assert len(col) == 12_000  # all of the first writer's documents, nothing half-written
-            col.add([{"id": "second", "text": "the second writer", "lang": "en"}], vectors=[[0.0] * 383 + [1.0]])
+            col.add(
+                [{"id": "second", "text": "the second writer", "lang": "en"}], vectors=[[0.0] * 383 + [1.0]]
+            )
         proc.stdout.read()
     finally:
         proc.wait(timeout=120)

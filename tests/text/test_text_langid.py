@@ -128,7 +128,9 @@ def test_restricting_candidates_does_not_change_the_shared_model():
 
 
 def test_unknown_backend_lists_the_known_ones():
-    with pytest.raises(UnknownNameError, match="Unknown language ID backend 'cld3'; known: fasttext, py3langid"):
+    with pytest.raises(
+        UnknownNameError, match="Unknown language ID backend 'cld3'; known: fasttext, py3langid"
+    ):
         detect_language("Hello", backend="cld3")
 
 

@@ -10,7 +10,9 @@ import typer
 
 from ..encoders import DEFAULT_ENCODER
 
-ModelOpt = typer.Option(DEFAULT_ENCODER, "--model", "-m", help="Encoder name (see `interlingua models`) or a model path.")
+ModelOpt = typer.Option(
+    DEFAULT_ENCODER, "--model", "-m", help="Encoder name (see `interlingua models`) or a model path."
+)
 QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress bars.")
 JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON.")
 

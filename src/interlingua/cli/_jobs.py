@@ -18,16 +18,24 @@ from ..errors import SpecError
 
 S = TypeVar("S", bound=Spec)
 
-ConfigOpt = typer.Option(None, "--config", "-c", help="Job file (TOML or JSON, e.g. from --print-config); flags override it.")
-SetOpt = typer.Option(None, "--set", help="Override any job option: --set knn.k=8 (repeatable; see --print-config).")
-PrintConfigOpt = typer.Option(False, "--print-config", help="Print the filled job as TOML and exit (rerun it with --config).")
+ConfigOpt = typer.Option(
+    None, "--config", "-c", help="Job file (TOML or JSON, e.g. from --print-config); flags override it."
+)
+SetOpt = typer.Option(
+    None, "--set", help="Override any job option: --set knn.k=8 (repeatable; see --print-config)."
+)
+PrintConfigOpt = typer.Option(
+    False, "--print-config", help="Print the filled job as TOML and exit (rerun it with --config)."
+)
 
 
 def spec_option(cls: type[Spec], dotted: str, *names: str, help: str | None = None, **kwargs: Any) -> Any:
     """A typer option filling ``dotted`` of ``cls``, its help and default taken from the spec."""
     text, default = cls.field_help(dotted)
     shown = "" if default in (None, (), "") else f" [default: {_show(default)}]"
-    return typer.Option(None, *names, help=(help or text[:1].upper() + text[1:]) + shown, show_default=False, **kwargs)
+    return typer.Option(
+        None, *names, help=(help or text[:1].upper() + text[1:]) + shown, show_default=False, **kwargs
+    )
 
 
 def _show(value: Any) -> str:
@@ -63,8 +71,11 @@ def build_job(cls: type[S], config: Path | None, sets: list[str] | None, values:
 def _required(cls: type[Spec]) -> list[str]:
     import dataclasses
 
-    return [f.name for f in dataclasses.fields(cls)
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    return [
+        f.name
+        for f in dataclasses.fields(cls)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
 
 
 def _plain(value: Any) -> Any:

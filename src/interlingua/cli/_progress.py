@@ -32,8 +32,9 @@ class Drawer:
             from tqdm.auto import tqdm
 
             # disable=None: no bar when stderr is not a terminal
-            self._bars[event.task] = tqdm(total=event.total, unit=event.unit, desc=event.task, disable=None,
-                                          file=sys.stderr)
+            self._bars[event.task] = tqdm(
+                total=event.total, unit=event.unit, desc=event.task, disable=None, file=sys.stderr
+            )
         elif event.kind == "advance" and event.task in self._bars:
             self._bars[event.task].update(event.n)
         elif event.kind == "end" and event.task in self._bars:

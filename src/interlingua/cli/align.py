@@ -18,7 +18,9 @@ J = AlignJob
 def align(
     src: Path = typer.Argument(None, help="Source document: one sentence a line (or raw text with --split)."),
     tgt: Path = typer.Argument(None, help="Target document, same form as SRC."),
-    words: bool = typer.Option(False, "--words", help="Word alignment of parallel lines (Pharaoh i-j output)."),
+    words: bool = typer.Option(
+        False, "--words", help="Word alignment of parallel lines (Pharaoh i-j output)."
+    ),
     split: bool = spec_option(J, "sentences.split", "--split"),
     blank_lines: str = spec_option(J, "sentences.blank_lines", "--blank-lines"),
     src_lang: str = spec_option(J, "src_lang", "--src-lang"),
@@ -44,13 +46,32 @@ def align(
     """Align SRC and TGT: sentence links (1-1, 1-2, 2-1, 1-0, 0-1, ...) or, with --words, word links.
 
     Both documents are embedded with role 'query'."""
-    job = build_job(J, config, set_, {
-        "src": src, "tgt": tgt, "mode": "words" if words else None, "sentences.split": split or None,
-        "sentences.blank_lines": blank_lines, "src_lang": src_lang, "tgt_lang": tgt_lang, "output": output,
-        "output_format": fmt, "with_text": text or None, "sentences.max_size": max_size, "words.method": method,
-        "sentences.del_penalty": del_penalty, "sentences.search": search, "src_emb": src_emb, "tgt_emb": tgt_emb,
-        "space.encoder": model, "workers": workers, "cache": False if no_cache else None,
-    })
+    job = build_job(
+        J,
+        config,
+        set_,
+        {
+            "src": src,
+            "tgt": tgt,
+            "mode": "words" if words else None,
+            "sentences.split": split or None,
+            "sentences.blank_lines": blank_lines,
+            "src_lang": src_lang,
+            "tgt_lang": tgt_lang,
+            "output": output,
+            "output_format": fmt,
+            "with_text": text or None,
+            "sentences.max_size": max_size,
+            "words.method": method,
+            "sentences.del_penalty": del_penalty,
+            "sentences.search": search,
+            "src_emb": src_emb,
+            "tgt_emb": tgt_emb,
+            "space.encoder": model,
+            "workers": workers,
+            "cache": False if no_cache else None,
+        },
+    )
     if show:
         print_config(job)
         return
@@ -67,7 +88,10 @@ def align(
             if report.mode == "sentences"
             else f"{report.align_seconds:.1f} s"
         )
-        print(f"{report.src_items:,} x {report.tgt_items:,} {unit} -> {report.links:,} links ({timing})", file=sys.stderr)
+        print(
+            f"{report.src_items:,} x {report.tgt_items:,} {unit} -> {report.links:,} links ({timing})",
+            file=sys.stderr,
+        )
 
 
 def register(app: typer.Typer) -> None:

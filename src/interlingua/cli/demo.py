@@ -11,7 +11,9 @@ from ._common import JsonOpt, ModelOpt
 
 def demo(
     model: str = ModelOpt,
-    query: list[str] = typer.Option(None, "--query", help="Your own query (repeatable) instead of the sample's."),
+    query: list[str] = typer.Option(
+        None, "--query", help="Your own query (repeatable) instead of the sample's."
+    ),
     k: int = typer.Option(8, "-k", help="Hits shown per query."),
     as_json: bool = JsonOpt,
 ) -> None:

@@ -13,9 +13,15 @@ from ._common import JsonOpt, print_json
 def detect(
     input: Path = typer.Argument(None, help="A .txt/.tsv/.jsonl/.parquet file; omit and use --text."),
     text: list[str] = typer.Option(None, "--text", "-t", help="Text to identify (repeatable)."),
-    backend: str = typer.Option("fasttext", "--backend", help="fasttext (lid.176, the default on every install) or py3langid."),
-    text_field: str = typer.Option("text", "--text-field", help="Column holding the text (tsv/jsonl/parquet)."),
-    candidates: str = typer.Option(None, "--candidates", help="Comma-separated language codes to choose from."),
+    backend: str = typer.Option(
+        "fasttext", "--backend", help="fasttext (lid.176, the default on every install) or py3langid."
+    ),
+    text_field: str = typer.Option(
+        "text", "--text-field", help="Column holding the text (tsv/jsonl/parquet)."
+    ),
+    candidates: str = typer.Option(
+        None, "--candidates", help="Comma-separated language codes to choose from."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Print line, language (BCP 47), confidence and script for each text."""
@@ -35,8 +41,12 @@ def detect(
     cands = [c.strip() for c in candidates.split(",") if c.strip()] if candidates else None
     guesses = detect_language([t for _, t in rows], backend=backend, candidates=cands)
     if as_json:
-        print_json([{"line": int(ln), "lang": g.lang, "score": round(g.score, 4), "script": g.script}
-                    for (ln, _), g in zip(rows, guesses)])
+        print_json(
+            [
+                {"line": int(ln), "lang": g.lang, "score": round(g.score, 4), "script": g.script}
+                for (ln, _), g in zip(rows, guesses)
+            ]
+        )
         return
     print("line\tlang\tscore\tscript\ttext")
     for (ln, t), g in zip(rows, guesses):

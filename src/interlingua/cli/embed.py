@@ -16,7 +16,9 @@ J = EmbedJob
 
 
 def embed(
-    source: Path = typer.Argument(None, help="Texts: .txt (one a line), .tsv (with header), .jsonl or .parquet."),
+    source: Path = typer.Argument(
+        None, help="Texts: .txt (one a line), .tsv (with header), .jsonl or .parquet."
+    ),
     output: Path = spec_option(J, "output", "--output", "-o"),
     model: str = spec_option(J, "space.encoder", "--model", "-m"),
     role: str = spec_option(J, "role", "--role"),
@@ -40,13 +42,30 @@ def embed(
     as_json: bool = JsonOpt,
 ) -> None:
     """Encode every text of SOURCE and write the vectors to --output, in input order."""
-    job = build_job(J, config, set_, {
-        "source": source, "output": output, "space.encoder": model, "role": role, "input.format": input_format,
-        "input.text_field": text_field, "input.id_field": id_field, "input.lang_field": lang_field,
-        "input.columns": comma_list(columns), "input.skip_empty": skip_empty or None, "input.max_chars": max_chars,
-        "input.on_invalid": on_invalid, "output_format": output_format, "with_text": with_text or None,
-        "workers": workers, "batch_size": batch_size, "cache": False if no_cache else None,
-    })
+    job = build_job(
+        J,
+        config,
+        set_,
+        {
+            "source": source,
+            "output": output,
+            "space.encoder": model,
+            "role": role,
+            "input.format": input_format,
+            "input.text_field": text_field,
+            "input.id_field": id_field,
+            "input.lang_field": lang_field,
+            "input.columns": comma_list(columns),
+            "input.skip_empty": skip_empty or None,
+            "input.max_chars": max_chars,
+            "input.on_invalid": on_invalid,
+            "output_format": output_format,
+            "with_text": with_text or None,
+            "workers": workers,
+            "batch_size": batch_size,
+            "cache": False if no_cache else None,
+        },
+    )
     if show:
         print_config(job)
         return
@@ -59,7 +78,8 @@ def embed(
         f"{report.records:,} texts -> {job.output} with {job.space.encoder} ({job.role}) in {report.seconds:.1f} s "
         f"({report.per_second:,.0f}/s; {report.cache_hits:,} from cache, {report.truncated:,} truncated"
         + (f", {report.skipped_empty:,} empty skipped" if report.skipped_empty else "")
-        + (f", {report.replaced:,} with invalid text replaced" if report.replaced else "") + ")",
+        + (f", {report.replaced:,} with invalid text replaced" if report.replaced else "")
+        + ")",
         highlight=False,
     )
 

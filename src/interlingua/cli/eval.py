@@ -30,8 +30,10 @@ from ._common import JsonOpt, QuietOpt, print_json
 from ._jobs import PrintConfigOpt, comma_list, print_config
 from ._progress import Drawer
 
-eval_app = typer.Typer(help="Evaluate encoders on multilingual benchmarks; write JSON results and HTML reports.",
-                       no_args_is_help=True)
+eval_app = typer.Typer(
+    help="Evaluate encoders on multilingual benchmarks; write JSON results and HTML reports.",
+    no_args_is_help=True,
+)
 
 
 def _sets(items: list[str] | None) -> list[str]:
@@ -49,12 +51,27 @@ def _sets(items: list[str] | None) -> list[str]:
 def _make_command(task_name: str):
     def command(
         data: Path = typer.Option(None, "--data", "-d", help="Dataset path (folder or file)."),
-        model: str = typer.Option(None, "--model", "-m", help="Encoder name or model path (default e5-small)."),
-        lang: list[str] = typer.Option(None, "--lang", "-l", help="Languages to evaluate: repeat or comma-separate; any code form (de, deu, deu_Latn). Default: all."),
-        scoring: str = typer.Option(None, "--scoring", help="cosine, margin or both (tasks that score pairs)."),
-        config: Path = typer.Option(None, "--config", "-c", help="Run config, TOML or JSON; flags override it."),
+        model: str = typer.Option(
+            None, "--model", "-m", help="Encoder name or model path (default e5-small)."
+        ),
+        lang: list[str] = typer.Option(
+            None,
+            "--lang",
+            "-l",
+            help="Languages to evaluate: repeat or comma-separate; any code form (de, deu, deu_Latn). Default: all.",
+        ),
+        scoring: str = typer.Option(
+            None, "--scoring", help="cosine, margin or both (tasks that score pairs)."
+        ),
+        config: Path = typer.Option(
+            None, "--config", "-c", help="Run config, TOML or JSON; flags override it."
+        ),
         output: Path = typer.Option(None, "--output", "-o", help="Write the run record (JSON) here."),
-        set_: list[str] = typer.Option(None, "--set", help="Run option a.b=value, or task option key=value (value parsed as JSON when it can be)."),
+        set_: list[str] = typer.Option(
+            None,
+            "--set",
+            help="Run option a.b=value, or task option key=value (value parsed as JSON when it can be).",
+        ),
         workers: int = typer.Option(None, "--workers", "-w", help="Encoder processes, one thread each."),
         no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
         show: bool = PrintConfigOpt,
@@ -65,8 +82,12 @@ def _make_command(task_name: str):
 
         base = load_config(config, task=task_name).to_dict() if config is not None else {"task": task_name}
         flags = {
-            "data": str(data) if data else None, "space.encoder": model, "scoring": scoring,
-            "languages": comma_list(lang), "workers": workers, "cache": False if no_cache else None,
+            "data": str(data) if data else None,
+            "space.encoder": model,
+            "scoring": scoring,
+            "languages": comma_list(lang),
+            "workers": workers,
+            "cache": False if no_cache else None,
         }
         job = EvalRun.from_dict(EvalRun.apply_overrides(_merge(base, flags), _sets(set_)))
         if show:
@@ -105,8 +126,10 @@ def _print_summary(record: dict, output: Path | None) -> None:
     res = record["result"]
     console = Console()
     primary = res["primary_metric"]
-    console.print(f"[bold]{res['task']}[/bold] with {record['encoder']['name']} in {record['seconds']:.1f} s "
-                  f"({record['embedding']['encoded']:,} encoded, {record['embedding']['cache_hits']:,} from cache)")
+    console.print(
+        f"[bold]{res['task']}[/bold] with {record['encoder']['name']} in {record['seconds']:.1f} s "
+        f"({record['embedding']['encoded']:,} encoded, {record['embedding']['cache_hits']:,} from cache)"
+    )
     for key, value in res["metrics"].items():
         mark = "  <- primary" if key == primary else ""
         console.print(f"  {key:<28} {value:10.4f}{mark}")
@@ -116,7 +139,9 @@ def _print_summary(record: dict, output: Path | None) -> None:
 
 def report(
     runs: list[Path] = typer.Argument(..., help="Run records (JSON) written by `interlingua eval TASK -o`."),
-    output: Path = typer.Option(Path("report.html"), "--output", "-o", help="HTML file; PNGs go in <name>_files/."),
+    output: Path = typer.Option(
+        Path("report.html"), "--output", "-o", help="HTML file; PNGs go in <name>_files/."
+    ),
 ) -> None:
     """Write an HTML report with PNG figures for one run, or comparing several."""
     from ..evaluate.report import write_report
@@ -129,7 +154,9 @@ def list_tasks(as_json: bool = JsonOpt) -> None:
     """List the evaluation tasks."""
     from ..evaluate import task_specs
 
-    rows = [{"task": s.name, "default_data": s.default_data, "description": s.description} for s in task_specs()]
+    rows = [
+        {"task": s.name, "default_data": s.default_data, "description": s.description} for s in task_specs()
+    ]
     if as_json:
         print_json(rows)
         return

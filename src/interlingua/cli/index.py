@@ -13,30 +13,44 @@ from ._common import JsonOpt, QuietOpt, print_json
 from ._jobs import ConfigOpt, PrintConfigOpt, SetOpt, build_job, comma_list, print_config, spec_option
 from ._progress import Drawer
 
-index_app = typer.Typer(help="Create and maintain a collection (catalog + dense + BM25 indexes) in a folder.",
-                        no_args_is_help=True)
-LockOpt = typer.Option(0.0, "--wait", help="Seconds to wait for another writer to finish (default: fail at once).")
+index_app = typer.Typer(
+    help="Create and maintain a collection (catalog + dense + BM25 indexes) in a folder.",
+    no_args_is_help=True,
+)
+LockOpt = typer.Option(
+    0.0, "--wait", help="Seconds to wait for another writer to finish (default: fail at once)."
+)
 _STORAGE = {"fp32": "Flat", "fp16": "SQfp16", "sq8": "SQ8"}
 
 
 def dense_factories(dense: str | None, storage: str | None) -> dict[str, str | None]:
     """``--dense auto|flat|hnsw|FACTORY`` and ``--storage fp32|fp16|sq8`` as factory strings."""
     if storage is not None and storage not in _STORAGE:
-        raise InputError(f"The '--storage' option must be one of {', '.join(_STORAGE)}. Got {storage!r} instead.")
+        raise InputError(
+            f"The '--storage' option must be one of {', '.join(_STORAGE)}. Got {storage!r} instead."
+        )
     if dense is None and storage is None:
         return {}
     flat = _STORAGE[storage or "fp32"]
     hnsw = "HNSW32," + flat
     factory = {"auto": "auto", "flat": flat, "hnsw": hnsw, None: "auto"}.get(dense, dense)
-    return {"dense.factory": factory, "dense.small": flat if storage else None, "dense.large": hnsw if storage else None}
+    return {
+        "dense.factory": factory,
+        "dense.small": flat if storage else None,
+        "dense.large": hnsw if storage else None,
+    }
 
 
 @index_app.command("create")
 def create(
     path: Path = typer.Argument(None, help="Folder for the new collection."),
     model: str = spec_option(IndexSpec, "space.encoder", "--model", "-m"),
-    dense: str = typer.Option(None, "--dense", help="auto (exact up to --hnsw-threshold documents, HNSW above), flat, hnsw, "
-                              "or a faiss factory string such as 'HNSW32,SQ8'."),
+    dense: str = typer.Option(
+        None,
+        "--dense",
+        help="auto (exact up to --hnsw-threshold documents, HNSW above), flat, hnsw, "
+        "or a faiss factory string such as 'HNSW32,SQ8'.",
+    ),
     storage: str = typer.Option(None, "--storage", help="Vector storage: fp32, fp16 or sq8 (8-bit)."),
     hnsw_threshold: int = spec_option(IndexSpec, "dense.hnsw_threshold", "--hnsw-threshold"),
     ef_search: int = spec_option(IndexSpec, "dense.ef_search", "--ef-search"),
@@ -48,10 +62,20 @@ def create(
     as_json: bool = JsonOpt,
 ) -> None:
     """Make an empty collection that records the space its vectors come from."""
-    job = build_job(IndexSpec, config, set_, {
-        "uri": path, "space.encoder": model, **dense_factories(dense, storage), "dense.hnsw_threshold": hnsw_threshold,
-        "dense.ef_search": ef_search, "lexical.segmenter": segmenter, "langid": langid,
-    })
+    job = build_job(
+        IndexSpec,
+        config,
+        set_,
+        {
+            "uri": path,
+            "space.encoder": model,
+            **dense_factories(dense, storage),
+            "dense.hnsw_threshold": hnsw_threshold,
+            "dense.ef_search": ef_search,
+            "lexical.segmenter": segmenter,
+            "langid": langid,
+        },
+    )
     if show:
         print_config(job)
         return
@@ -82,13 +106,28 @@ def add(
     as_json: bool = JsonOpt,
 ) -> None:
     """Add (or with --upsert replace) the documents of a file; every other field becomes metadata."""
-    job = build_job(AddJob, config, set_, {
-        "collection": path, "source": source, "input.format": input_format, "input.text_field": text_field,
-        "input.id_field": id_field, "input.lang_field": lang_field, "input.columns": comma_list(columns),
-        "input.on_invalid": on_invalid, "upsert": upsert or None, "skip_existing": skip_existing or None,
-        "batch_size": batch_size, "passages.enabled": passages or None, "passages.budget": budget,
-        "passages.overlap": overlap, "lock_timeout": wait,
-    })
+    job = build_job(
+        AddJob,
+        config,
+        set_,
+        {
+            "collection": path,
+            "source": source,
+            "input.format": input_format,
+            "input.text_field": text_field,
+            "input.id_field": id_field,
+            "input.lang_field": lang_field,
+            "input.columns": comma_list(columns),
+            "input.on_invalid": on_invalid,
+            "upsert": upsert or None,
+            "skip_existing": skip_existing or None,
+            "batch_size": batch_size,
+            "passages.enabled": passages or None,
+            "passages.budget": budget,
+            "passages.overlap": overlap,
+            "lock_timeout": wait,
+        },
+    )
     if show:
         print_config(job)
         return
@@ -139,7 +178,9 @@ def info(path: Path = typer.Argument(..., help="The collection folder."), as_jso
 def check(
     path: Path = typer.Argument(..., help="The collection folder."),
     rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild both indexes from the catalog first."),
-    force: bool = typer.Option(False, "--force", help="With --rebuild: even when an index holds documents the catalog lacks."),
+    force: bool = typer.Option(
+        False, "--force", help="With --rebuild: even when an index holds documents the catalog lacks."
+    ),
     wait: float = LockOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -151,7 +192,10 @@ def check(
     if as_json:
         print_json(report.to_dict())
     else:
-        typer.echo(f"{report.path}: {report.documents} documents: " + ("ok" if report.ok else "; ".join(report.problems)))
+        typer.echo(
+            f"{report.path}: {report.documents} documents: "
+            + ("ok" if report.ok else "; ".join(report.problems))
+        )
     if not report.ok:
         raise typer.Exit(1)
 
@@ -163,11 +207,13 @@ def _print_info(info: dict, as_json: bool) -> None:
     m = info["manifest"]
     langs = ", ".join(f"{k} {v}" for k, v in list(info["languages"].items())[:12]) or "-"
     langid = m.get("langid") or {}
-    typer.echo(f"collection   {info['path']}\ndocuments    {info['documents']}\nlanguages    {langs}\n"
-               f"fields       {', '.join(info['metadata_fields']) or '-'}\nspace        {m['encoder']} (dim {m['dim']})\n"
-               f"dense        {info['dense_kind']} ({m['dense'].get('factory', 'auto')}), {info['dense_vectors']} vectors\n"
-               f"lexical      tantivy BM25, {info['lexical_documents']} documents, segmenter {m['lexical']['segmenter']}\n"
-               f"language ID  {langid.get('backend', '-')} {langid.get('model', '')}".rstrip())
+    typer.echo(
+        f"collection   {info['path']}\ndocuments    {info['documents']}\nlanguages    {langs}\n"
+        f"fields       {', '.join(info['metadata_fields']) or '-'}\nspace        {m['encoder']} (dim {m['dim']})\n"
+        f"dense        {info['dense_kind']} ({m['dense'].get('factory', 'auto')}), {info['dense_vectors']} vectors\n"
+        f"lexical      tantivy BM25, {info['lexical_documents']} documents, segmenter {m['lexical']['segmenter']}\n"
+        f"language ID  {langid.get('backend', '-')} {langid.get('model', '')}".rstrip()
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -16,9 +16,13 @@ J = MineJob
 
 
 def mine(
-    src: Path = typer.Argument(None, help="Source texts: .txt (one a line), .tsv (with header), .jsonl or .parquet."),
+    src: Path = typer.Argument(
+        None, help="Source texts: .txt (one a line), .tsv (with header), .jsonl or .parquet."
+    ),
     tgt: Path = typer.Argument(None, help="Target texts, same formats."),
-    output: Path = spec_option(J, "output", "--output", "-o", help="Pairs as .tsv or .jsonl (default: TSV on stdout)"),
+    output: Path = spec_option(
+        J, "output", "--output", "-o", help="Pairs as .tsv or .jsonl (default: TSV on stdout)"
+    ),
     model: str = spec_option(J, "space.encoder", "--model", "-m"),
     src_emb: Path = spec_option(J, "src_emb", "--src-emb"),
     tgt_emb: Path = spec_option(J, "tgt_emb", "--tgt-emb"),
@@ -28,7 +32,9 @@ def mine(
     knn: str = spec_option(J, "knn.backend", "--knn"),
     threshold: float = spec_option(J, "margin.threshold", "--threshold", "-t"),
     top: int = spec_option(J, "margin.top", "--top"),
-    no_filter: list[str] = typer.Option(None, "--no-filter", help=f"Switch a filter off: {', '.join(FILTERS)} (repeatable)."),
+    no_filter: list[str] = typer.Option(
+        None, "--no-filter", help=f"Switch a filter off: {', '.join(FILTERS)} (repeatable)."
+    ),
     src_lang: str = spec_option(J, "src_lang", "--src-lang"),
     tgt_lang: str = spec_option(J, "tgt_lang", "--tgt-lang"),
     max_length_ratio: float = spec_option(J, "filters.max_length_ratio", "--max-length-ratio"),
@@ -57,15 +63,39 @@ def mine(
 
         for name in off:
             MINE_FILTERS.entry(name)
-    job = build_job(J, config, set_, {
-        "src": src, "tgt": tgt, "output": output, "space.encoder": model, "src_emb": src_emb, "tgt_emb": tgt_emb,
-        "knn.k": k, "margin.kind": margin, "margin.mode": mode, "knn.backend": knn, "margin.threshold": threshold,
-        "margin.top": top, "filters.enabled": [f for f in FILTERS if f not in off] if off else None,
-        "src_lang": src_lang, "tgt_lang": tgt_lang, "filters.max_length_ratio": max_length_ratio,
-        "input.format": input_format, "input.text_field": text_field, "input.id_field": id_field,
-        "input.columns": comma_list(columns), "output_format": fmt, "work_dir": work_dir, "knn.block_size": block_size,
-        "knn.nprobe": nprobe, "workers": workers, "cache": False if no_cache else None,
-    })
+    job = build_job(
+        J,
+        config,
+        set_,
+        {
+            "src": src,
+            "tgt": tgt,
+            "output": output,
+            "space.encoder": model,
+            "src_emb": src_emb,
+            "tgt_emb": tgt_emb,
+            "knn.k": k,
+            "margin.kind": margin,
+            "margin.mode": mode,
+            "knn.backend": knn,
+            "margin.threshold": threshold,
+            "margin.top": top,
+            "filters.enabled": [f for f in FILTERS if f not in off] if off else None,
+            "src_lang": src_lang,
+            "tgt_lang": tgt_lang,
+            "filters.max_length_ratio": max_length_ratio,
+            "input.format": input_format,
+            "input.text_field": text_field,
+            "input.id_field": id_field,
+            "input.columns": comma_list(columns),
+            "output_format": fmt,
+            "work_dir": work_dir,
+            "knn.block_size": block_size,
+            "knn.nprobe": nprobe,
+            "workers": workers,
+            "cache": False if no_cache else None,
+        },
+    )
     if show:
         print_config(job)
         return
@@ -79,7 +109,9 @@ def mine(
     if as_json:
         print_json(report.to_dict())
         return
-    removed = ", ".join(f"{n} {c:,}" if c is not None else f"{n} off" for n, c in report.filters.removed.items())
+    removed = ", ".join(
+        f"{n} {c:,}" if c is not None else f"{n} off" for n, c in report.filters.removed.items()
+    )
     cut = f"threshold {report.threshold:g}" if report.threshold is not None else "no threshold"
     typer.echo(
         f"{report.pairs:,} pairs ({report.candidates:,} candidates over {cut}; removed: {removed}) from "

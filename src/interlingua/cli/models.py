@@ -16,8 +16,14 @@ def models(as_json: bool = JsonOpt) -> None:
     for spec in encoder_specs():
         ok, where = spec.available()
         rows.append(
-            {"name": spec.name, "dim": spec.dim, "languages": spec.languages, "offline": ok,
-             "description": spec.description, "source": where}
+            {
+                "name": spec.name,
+                "dim": spec.dim,
+                "languages": spec.languages,
+                "offline": ok,
+                "description": spec.description,
+                "source": where,
+            }
         )
     if as_json:
         print_json(rows)
@@ -26,8 +32,13 @@ def models(as_json: bool = JsonOpt) -> None:
     for col in ("name", "dim", "languages", "offline", "description"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["name"], str(r["dim"] or "?"), r["languages"], "yes" if r["offline"] else f"no: {r['source']}",
-                      r["description"])
+        table.add_row(
+            r["name"],
+            str(r["dim"] or "?"),
+            r["languages"],
+            "yes" if r["offline"] else f"no: {r['source']}",
+            r["description"],
+        )
     console = Console()
     console.print(table)
     console.print(

@@ -24,7 +24,12 @@ def search(
     fmt: str = spec_option(J, "output_format", "--format"),
     mode: str = spec_option(J, "search.mode", "--mode"),
     k: int = spec_option(J, "search.k", "-k", "--top-k"),
-    lang: list[str] = spec_option(J, "search.lang", "--lang", help="Only documents in these languages (repeatable or 'de,fr'; '-en' excludes)"),
+    lang: list[str] = spec_option(
+        J,
+        "search.lang",
+        "--lang",
+        help="Only documents in these languages (repeatable or 'de,fr'; '-en' excludes)",
+    ),
     filters: list[str] = spec_option(J, "search.filters", "--filter"),
     fusion: str = spec_option(J, "search.fusion", "--fusion"),
     weights: str = typer.Option(None, "--weights", help="Dense,lexical weights, e.g. 0.7,0.3."),
@@ -48,14 +53,34 @@ def search(
         try:
             w = [float(x) for x in weights.split(",")]
         except ValueError:
-            raise InputError(f"The '--weights' option takes two numbers like 0.7,0.3. Got {weights!r}.") from None
-    job = build_job(J, config, set_, {
-        "collection": path, "query": query, "queries": queries, "output": output, "output_format": fmt,
-        "search.mode": mode, "search.k": k, "search.lang": comma_list(lang), "search.filters": filters,
-        "search.fusion": fusion, "search.weights": w, "search.depth": depth, "search.rerank": rerank or None,
-        "search.documents": documents or None, "search.coarse": coarse or None, "input.text_field": text_field,
-        "input.id_field": id_field, "run_tag": run_tag,
-    })
+            raise InputError(
+                f"The '--weights' option takes two numbers like 0.7,0.3. Got {weights!r}."
+            ) from None
+    job = build_job(
+        J,
+        config,
+        set_,
+        {
+            "collection": path,
+            "query": query,
+            "queries": queries,
+            "output": output,
+            "output_format": fmt,
+            "search.mode": mode,
+            "search.k": k,
+            "search.lang": comma_list(lang),
+            "search.filters": filters,
+            "search.fusion": fusion,
+            "search.weights": w,
+            "search.depth": depth,
+            "search.rerank": rerank or None,
+            "search.documents": documents or None,
+            "search.coarse": coarse or None,
+            "input.text_field": text_field,
+            "input.id_field": id_field,
+            "run_tag": run_tag,
+        },
+    )
     if show:
         print_config(job)
         return
@@ -65,8 +90,10 @@ def search(
         if report.results:
             sys.stdout.writelines(result_lines(report.results, job.output_format or "jsonl", job.run_tag))
         if not quiet:
-            typer.echo(f"{report.queries:,} queries, {report.hits:,} hits in {report.seconds:.1f} s -> {report.output}",
-                       err=True)
+            typer.echo(
+                f"{report.queries:,} queries, {report.hits:,} hits in {report.seconds:.1f} s -> {report.output}",
+                err=True,
+            )
         return
     result = report.results[0]
     if as_json:
@@ -76,8 +103,11 @@ def search(
         _print_documents(result.documents)
         return
     r = result.result
-    typer.echo(f"query language: {r.query_lang} ({r.query_lang_score:.2f}); mode {r.mode}"
-               + (f", fusion {r.fusion}" if r.fusion else "") + (", reranked" if r.reranked else ""))
+    typer.echo(
+        f"query language: {r.query_lang} ({r.query_lang_score:.2f}); mode {r.mode}"
+        + (f", fusion {r.fusion}" if r.fusion else "")
+        + (", reranked" if r.reranked else "")
+    )
     for h in r.hits:
         text = " ".join(h.text.split())
         text = text if len(text) <= 80 else text[:77] + "..."

@@ -30,12 +30,18 @@ class EmbedJob(Spec):
     """Encode every record of ``source`` and write the vectors to ``output``, in input order."""
 
     caller = "embed()"
-    source: str = param(REQUIRED, Text(nonempty=True), help="texts: .txt (one a line), .tsv, .jsonl or .parquet")
+    source: str = param(
+        REQUIRED, Text(nonempty=True), help="texts: .txt (one a line), .tsv, .jsonl or .parquet"
+    )
     output: str = param(REQUIRED, Text(nonempty=True), help="vectors: .npy (+ .ids.txt), .parquet or .jsonl")
-    output_format: str | None = param(None, NoneOr(Options(("npy", "parquet", "jsonl"))), help="when the extension does not tell")
+    output_format: str | None = param(
+        None, NoneOr(Options(("npy", "parquet", "jsonl"))), help="when the extension does not tell"
+    )
     input: InputOptions = group(InputOptions, help="how to read the source")
     space: SpaceSpec = group(SpaceSpec, help="the model (and adapters) that make the vectors")
-    role: str = param("passage", Options(ROLES), help=f"query or passage (e5's prefixes); mining uses {MINING_ROLE!r}")
+    role: str = param(
+        "passage", Options(ROLES), help=f"query or passage (e5's prefixes); mining uses {MINING_ROLE!r}"
+    )
     with_text: bool = param(False, help="store each text beside its vector")
     batch_size: int | None = param(None, NoneOr(Interval(int, 1, None)), help="texts per forward pass")
     chunk_size: int = param(4096, Interval(int, 1, None), help="texts read, encoded and written at a time")
@@ -66,10 +72,14 @@ class EmbedReport:
         return self.records / self.seconds if self.seconds else 0.0
 
     def __add__(self, other: EmbedReport) -> EmbedReport:
-        summed = {f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)
-                  if f.name not in ("space", "output", "encoder")}
-        return EmbedReport(self.space or other.space, self.output or other.output, self.encoder or other.encoder,
-                           **summed)
+        summed = {
+            f.name: getattr(self, f.name) + getattr(other, f.name)
+            for f in fields(self)
+            if f.name not in ("space", "output", "encoder")
+        }
+        return EmbedReport(
+            self.space or other.space, self.output or other.output, self.encoder or other.encoder, **summed
+        )
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -77,7 +87,9 @@ class EmbedReport:
         return out
 
 
-def run(job: EmbedJob, *, progress: ProgressFn | None = None, executor: str | Executor | None = None) -> EmbedReport:
+def run(
+    job: EmbedJob, *, progress: ProgressFn | None = None, executor: str | Executor | None = None
+) -> EmbedReport:
     """Run an :class:`EmbedJob`. Everything that can be checked before a model loads is checked first."""
     job.validate()
     out_format = check_output_path(job.output, fmt=job.output_format, protect=(job.source,))
@@ -85,13 +97,22 @@ def run(job: EmbedJob, *, progress: ProgressFn | None = None, executor: str | Ex
     records = read_records(job.source, job.input)
     notes = list(records.notes)
     if job.role != MINING_ROLE:
-        notes.append(f"vectors of role {job.role!r}; mine and align compare role {MINING_ROLE!r} vectors "
-                     f"(--role {MINING_ROLE} to make ones they take)")
+        notes.append(
+            f"vectors of role {job.role!r}; mine and align compare role {MINING_ROLE!r} vectors "
+            f"(--role {MINING_ROLE} to make ones they take)"
+        )
     for line in notes:
         note(progress, line, "embed")
     space = cached_space(job.space)
-    stamp = provenance("embeddings", space, role=job.role, job=job, source=job.source,
-                       source_stat=_stat(job.source), fingerprint=job.fingerprint())
+    stamp = provenance(
+        "embeddings",
+        space,
+        role=job.role,
+        job=job,
+        source=job.source,
+        source_stat=_stat(job.source),
+        fingerprint=job.fingerprint(),
+    )
     cache = open_cache(space) if job.cache else None
     pending: list = []
 
@@ -103,14 +124,26 @@ def run(job: EmbedJob, *, progress: ProgressFn | None = None, executor: str | Ex
     start = time.perf_counter()
     counts = None
     try:
-        with EmbeddingWriter(job.output, space.dim, fmt=out_format, with_text=job.with_text, provenance=stamp) as writer:
+        with EmbeddingWriter(
+            job.output, space.dim, fmt=out_format, with_text=job.with_text, provenance=stamp
+        ) as writer:
             for chunk in encode_corpus(
-                texts(), space, role=job.role, batch_size=job.batch_size, chunk_size=job.chunk_size,
-                workers=job.workers, executor=executor, cache=cache, progress=progress, total=total,
+                texts(),
+                space,
+                role=job.role,
+                batch_size=job.batch_size,
+                chunk_size=job.chunk_size,
+                workers=job.workers,
+                executor=executor,
+                cache=cache,
+                progress=progress,
+                total=total,
                 desc=f"embed {space.name}",
             ):
                 batch, pending[:] = pending[: len(chunk.vectors)], pending[len(chunk.vectors) :]
-                writer.write([r.id for r in batch], chunk.vectors, [r.text for r in batch] if job.with_text else None)
+                writer.write(
+                    [r.id for r in batch], chunk.vectors, [r.text for r in batch] if job.with_text else None
+                )
                 counts = chunk.stats if counts is None else counts + chunk.stats
     finally:
         records.close()
@@ -118,14 +151,27 @@ def run(job: EmbedJob, *, progress: ProgressFn | None = None, executor: str | Ex
             cache.close()
     warned: list[str] = []
     if counts is not None and counts.truncated:
-        warned.append(f"{counts.truncated} text(s) exceeded {space.info.max_tokens} tokens and were truncated.")
+        warned.append(
+            f"{counts.truncated} text(s) exceeded {space.info.max_tokens} tokens and were truncated."
+        )
         _warn(warned[-1])
     if records.stats.replaced:
         warned.append(f"{records.stats.replaced} text(s) held invalid code points, replaced by U+FFFD.")
     c = counts or CorpusStats()
     return EmbedReport(
-        space.identity, str(job.output), space.name, records.stats.records, c.encoded, c.cache_hits, c.tokens, c.truncated,
-        records.stats.skipped_empty, records.stats.replaced, time.perf_counter() - start, tuple(warned), tuple(notes),
+        space.identity,
+        str(job.output),
+        space.name,
+        records.stats.records,
+        c.encoded,
+        c.cache_hits,
+        c.tokens,
+        c.truncated,
+        records.stats.skipped_empty,
+        records.stats.replaced,
+        time.perf_counter() - start,
+        tuple(warned),
+        tuple(notes),
     )
 
 
@@ -142,13 +188,24 @@ def _warn(message: str) -> None:
     warnings.warn(message, TruncationWarning, stacklevel=3)
 
 
-def embed_file(source: Any, output: Any, *, model: str = "e5-small", role: str = "passage", progress: ProgressFn | None = None,
-               **options: Any) -> EmbedReport:
+def embed_file(
+    source: Any,
+    output: Any,
+    *,
+    model: str = "e5-small",
+    role: str = "passage",
+    progress: ProgressFn | None = None,
+    **options: Any,
+) -> EmbedReport:
     """Keyword face of :class:`EmbedJob` for Python users: ``embed_file("in.tsv", "out.npy", model=...,
     text_field=..., workers=2)``; ``options`` are EmbedJob / InputOptions fields by name."""
     job = EmbedJob(source=str(source), output=str(output), space=SpaceSpec(encoder=model), role=role)
-    return run(job.with_flat(options, aliases={"use_cache": "cache", "fmt": "output_format",
-                                               "model_options": "space.options"}), progress=progress)
+    return run(
+        job.with_flat(
+            options, aliases={"use_cache": "cache", "fmt": "output_format", "model_options": "space.options"}
+        ),
+        progress=progress,
+    )
 
 
 __all__ = ["MINING_ROLE", "EmbedJob", "EmbedReport", "embed_file", "run"]

@@ -51,7 +51,9 @@ class EncodeStats:
         self.truncated += other.truncated
 
     def __add__(self, other: EncodeStats) -> EncodeStats:
-        return EncodeStats(self.texts + other.texts, self.tokens + other.tokens, self.truncated + other.truncated)
+        return EncodeStats(
+            self.texts + other.texts, self.tokens + other.tokens, self.truncated + other.truncated
+        )
 
 
 @dataclass
@@ -149,8 +151,9 @@ class Encoder(ABC):
         at the model's token limit raise one :class:`~interlingua.errors.TruncationWarning`.
         """
         single = isinstance(texts, str)
-        out, stats = self.encode_counted([texts] if single else texts, role=role, batch_size=batch_size,
-                                         normalize=normalize)
+        out, stats = self.encode_counted(
+            [texts] if single else texts, role=role, batch_size=batch_size, normalize=normalize
+        )
         if stats.truncated:
             warnings.warn(
                 f"{stats.truncated} text(s) were longer than {self.info.max_tokens} tokens and "
@@ -161,7 +164,12 @@ class Encoder(ABC):
         return out[0] if single else out
 
     def encode_counted(
-        self, texts: Sequence[str], *, role: Role = "passage", batch_size: int | None = None, normalize: bool = True
+        self,
+        texts: Sequence[str],
+        *,
+        role: Role = "passage",
+        batch_size: int | None = None,
+        normalize: bool = True,
     ) -> tuple[np.ndarray, EncodeStats]:
         """Vectors and the counts of this call alone (texts, tokens, truncated); warns about nothing."""
         items = check_texts(texts, "texts")

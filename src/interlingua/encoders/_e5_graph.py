@@ -96,7 +96,11 @@ def build_e5_graph(f: E5File, *, layer_means: bool = False):
     def layer_norm(x: str, name: str) -> str:
         return node(
             "LayerNormalization",
-            [x, init(f"{name}.w", f.tensor(f"{name}.w", (H,))), init(f"{name}.b", f.tensor(f"{name}.b", (H,)))],
+            [
+                x,
+                init(f"{name}.w", f.tensor(f"{name}.w", (H,))),
+                init(f"{name}.b", f.tensor(f"{name}.b", (H,))),
+            ],
             axis=-1,
             epsilon=c.eps,
         )
@@ -120,7 +124,10 @@ def build_e5_graph(f: E5File, *, layer_means: bool = False):
             "Mul",
             [
                 node("Mul", [h, const(f"{p}.half", 0.5, np.float32)]),
-                node("Add", [node("Erf", [node("Div", [h, const(f"{p}.sqrt2", math.sqrt(2.0), np.float32)])]), "f1"]),
+                node(
+                    "Add",
+                    [node("Erf", [node("Div", [h, const(f"{p}.sqrt2", math.sqrt(2.0), np.float32)])]), "f1"],
+                ),
             ],
         )
         x = layer_norm(node("Add", [x, dense(gelu, f"{p}.fo", H, FF)]), f"{p}.oln")
@@ -133,15 +140,21 @@ def build_e5_graph(f: E5File, *, layer_means: bool = False):
     def masked_mean(h: str) -> str:
         return node("Div", [node("ReduceSum", [node("Mul", [h, m3]), "axis1"], keepdims=0), count])
 
-    nodes.append(helper.make_node("Identity", [masked_mean(x)], ["sentence_embedding"], name="sentence_embedding"))
+    nodes.append(
+        helper.make_node("Identity", [masked_mean(x)], ["sentence_embedding"], name="sentence_embedding")
+    )
     outputs = [
         helper.make_tensor_value_info("token_embeddings", TensorProto.FLOAT, ["batch", "tokens", H]),
         helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", H]),
     ]
     if layer_means:
-        means = [node("Unsqueeze", [masked_mean(h), const(f"axes0_{j}", [0])]) for j, h in enumerate(layer_outputs)]
+        means = [
+            node("Unsqueeze", [masked_mean(h), const(f"axes0_{j}", [0])]) for j, h in enumerate(layer_outputs)
+        ]
         nodes.append(helper.make_node("Concat", means, ["layer_means"], name="layer_means", axis=0))
-        outputs.append(helper.make_tensor_value_info("layer_means", TensorProto.FLOAT, [c.layers + 1, "batch", H]))
+        outputs.append(
+            helper.make_tensor_value_info("layer_means", TensorProto.FLOAT, [c.layers + 1, "batch", H])
+        )
 
     graph = helper.make_graph(
         nodes,

@@ -10,7 +10,6 @@ import numpy as np
 POOLINGS: tuple[str, ...] = ("mean", "cls")
 
 
-
 def prefix_for(role: str, query_prefix: str, passage_prefix: str) -> str:
     return query_prefix if role == "query" else passage_prefix
 

@@ -53,9 +53,7 @@ class OnnxEncoder(Encoder):
         label = name or str(model_path)
 
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = (
-            check_int(threads, "threads", low=1) if threads is not None else 0
-        )
+        opts.intra_op_num_threads = check_int(threads, "threads", low=1) if threads is not None else 0
         opts.inter_op_num_threads = 1
         try:
             self._session = ort.InferenceSession(str(model_path), opts, providers=_providers(ort, device))

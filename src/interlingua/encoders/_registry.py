@@ -57,7 +57,9 @@ def get_encoder(name: str, **options: Any) -> Encoder:
     if looks_like_model_reference(name):
         return _remember(load_model(name, **options), name, options)
     raise UnknownNameError(
-        "encoder", str(name), ENCODERS.names(),
+        "encoder",
+        str(name),
+        ENCODERS.names(),
         hint="Or give a model folder, a .onnx file or an org/name in the local Hugging Face cache.",
     )
 

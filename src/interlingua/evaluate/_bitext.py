@@ -18,7 +18,9 @@ from ..mine import check_embeddings, knn, neighbourhood_mean, score_candidates
 SCORINGS = ("cosine", "margin")
 
 
-def bitext_scores(source: np.ndarray, target: np.ndarray, scoring: str = "cosine", *, k: int = 4) -> np.ndarray:
+def bitext_scores(
+    source: np.ndarray, target: np.ndarray, scoring: str = "cosine", *, k: int = 4
+) -> np.ndarray:
     """``(n_source, n_target)`` scores: cosine, or ratio margin over ``k`` neighbours each way."""
     check_choice(scoring, SCORINGS, "scoring")
     check_int(k, "k", low=1)
@@ -39,7 +41,9 @@ def top1_accuracy(scores: np.ndarray) -> float:
     return float(np.mean(np.argmax(scores, axis=1) == np.arange(scores.shape[0])))
 
 
-def bitext_retrieval(source: np.ndarray, target: np.ndarray, scoring: str = "cosine", *, k: int = 4) -> dict[str, float]:
+def bitext_retrieval(
+    source: np.ndarray, target: np.ndarray, scoring: str = "cosine", *, k: int = 4
+) -> dict[str, float]:
     """Accuracy in percent both ways and the xsim error rate (source -> target), in percent."""
     scores = bitext_scores(source, target, scoring, k=k)
     fwd, bwd = top1_accuracy(scores), top1_accuracy(scores.T)

@@ -64,16 +64,31 @@ def embedding_settings(**changes: Any) -> Iterator[EmbedSettings]:
         _SETTINGS.reset(token)
 
 
-def embed_texts(encoder: Any, texts: Sequence[str], role: Role = "query", *, desc: str = "embed",
-                langs: Sequence[str | None] | None = None) -> np.ndarray:
+def embed_texts(
+    encoder: Any,
+    texts: Sequence[str],
+    role: Role = "query",
+    *,
+    desc: str = "embed",
+    langs: Sequence[str | None] | None = None,
+) -> np.ndarray:
     """``(len(texts), dim)`` float32 vectors of the run's space, L2-normalized; each distinct text is
     encoded once, through the cache (``encoder`` is a Space, an Encoder or a name)."""
     s = _current()
     space = Space.of(encoder)
     items = list(texts)
     workers = s.workers if len(set(items)) > 2000 and space.portable else 1
-    vecs, stats = encode_texts(items, space, role=role, langs=langs, cache=s.cache, workers=workers,
-                               progress=s.progress, desc=desc, cache_folder=s.cache_folder)
+    vecs, stats = encode_texts(
+        items,
+        space,
+        role=role,
+        langs=langs,
+        cache=s.cache,
+        workers=workers,
+        progress=s.progress,
+        desc=desc,
+        cache_folder=s.cache_folder,
+    )
     s.calls.append(stats)
     return vecs
 
@@ -99,7 +114,9 @@ class PrecomputedEncoder(Encoder):
 
     @property
     def info(self) -> EncoderInfo:
-        return EncoderInfo(self._name, self._dim, None, None, "vectors given in advance", f"precomputed:{self._hash}")
+        return EncoderInfo(
+            self._name, self._dim, None, None, "vectors given in advance", f"precomputed:{self._hash}"
+        )
 
     def _encode_batch(self, texts: list[str], role: Role) -> tuple[np.ndarray, EncodeStats]:
         missing = [t for t in texts if t not in self._vectors]

@@ -30,8 +30,9 @@ def dataset_kind(path: str | Path) -> str:
     raise InputError(f"This is not a parallel dataset folder: expected {EXPECTED}.", path=str(p))
 
 
-def parallel_pairs(path: str | Path, languages, pivot: str, *, split: str = "dev", limit: int | None = None
-                   ) -> tuple[dict[str, tuple[list[str], list[str]]], str]:
+def parallel_pairs(
+    path: str | Path, languages, pivot: str, *, split: str = "dev", limit: int | None = None
+) -> tuple[dict[str, tuple[list[str], list[str]]], str]:
     """``({lang: (texts, pivot texts)}, pivot code)``: row i of one translates row i of the other."""
     kind = dataset_kind(path)
     if kind == "tatoeba":
@@ -51,15 +52,18 @@ def parallel_pairs(path: str | Path, languages, pivot: str, *, split: str = "dev
     return out, piv
 
 
-def parallel_texts(path: str | Path, languages, *, split: str = "dev", limit: int | None = None, extra=()
-                   ) -> dict[str, dict]:
+def parallel_texts(
+    path: str | Path, languages, *, split: str = "dev", limit: int | None = None, extra=()
+) -> dict[str, dict]:
     """``{lang: {row key: text}}`` for SIB-200 (key: index_id) or UDHR (key: article number)."""
     kind = dataset_kind(path)
     if kind == "sib200":
         from .readers import sib200_languages
 
         codes = select_languages(sib200_languages(path), languages, "SIB-200", path=Path(path))
-        codes += [c for c in select_languages(sib200_languages(path), list(extra), "SIB-200") if c not in codes]
+        codes += [
+            c for c in select_languages(sib200_languages(path), list(extra), "SIB-200") if c not in codes
+        ]
         data = read_sib200(path, codes, splits=(split,))
         return {c: {e.index_id: e.text for e in data[c][split][:limit]} for c in codes}
     if kind == "udhr":
@@ -67,5 +71,7 @@ def parallel_texts(path: str | Path, languages, *, split: str = "dev", limit: in
         codes = select_languages(list(data), languages, "UDHR", path=Path(path))
         codes += [c for c in select_languages(list(data), list(extra), "UDHR") if c not in codes]
         return {c: dict(list(data[c].items())[:limit]) for c in codes}
-    raise InputError(f"Expected a SIB-200 or UDHR folder (texts aligned across languages); got a {kind} folder.",
-                     path=str(path))
+    raise InputError(
+        f"Expected a SIB-200 or UDHR folder (texts aligned across languages); got a {kind} folder.",
+        path=str(path),
+    )

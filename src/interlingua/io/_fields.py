@@ -34,12 +34,18 @@ def resolve_fields(path: Path, fmt: str, opts: InputOptions) -> tuple[Fields, li
     if opts.id_field is None and names is not None:
         id_field = next((n for n in AUTO_ID_FIELDS if n in names and n != opts.text_field), None)
         if id_field:
-            notes.append(f"ids from the {id_field!r} field ({LINE_IDS!r} as --id-field numbers lines instead)")
+            notes.append(
+                f"ids from the {id_field!r} field ({LINE_IDS!r} as --id-field numbers lines instead)"
+            )
     lang_field = opts.lang_field if explicit_lang else None
     if opts.lang_field is None and names is not None:
-        lang_field = next((n for n in AUTO_LANG_FIELDS if n in names and n not in (opts.text_field, id_field)), None)
+        lang_field = next(
+            (n for n in AUTO_LANG_FIELDS if n in names and n not in (opts.text_field, id_field)), None
+        )
         if lang_field:
-            notes.append(f"languages from the {lang_field!r} field ({DETECT_LANG!r} as --lang-field detects instead)")
+            notes.append(
+                f"languages from the {lang_field!r} field ({DETECT_LANG!r} as --lang-field detects instead)"
+            )
     auto_lang = opts.lang_field is None and lang_field is not None
     return Fields(opts.text_field, id_field, lang_field, tuple(opts.columns), auto_lang), notes
 

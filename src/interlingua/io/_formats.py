@@ -17,8 +17,12 @@ from ._parsers import parse_jsonl, parse_tsv, parse_txt
 
 INPUT_FORMATS: Registry[Any] = Registry("input-formats", kind="input format")
 INPUT_FORMATS.register("txt", parse_txt, description="one text a line", extensions=(".txt",))
-INPUT_FORMATS.register("tsv", parse_tsv, description="tab-separated, header row (or --columns)", extensions=(".tsv",))
-INPUT_FORMATS.register("jsonl", parse_jsonl, description="one JSON object a line", extensions=(".jsonl", ".ndjson"))
+INPUT_FORMATS.register(
+    "tsv", parse_tsv, description="tab-separated, header row (or --columns)", extensions=(".tsv",)
+)
+INPUT_FORMATS.register(
+    "jsonl", parse_jsonl, description="one JSON object a line", extensions=(".jsonl", ".ndjson")
+)
 INPUT_FORMATS.register("parquet", parse_parquet, description="Parquet columns", extensions=(".parquet",))
 
 #: filled by ``_sinks`` (the sinks import this module)
@@ -41,7 +45,9 @@ def resolve_format(path: Path, fmt: str | None, registry: Registry[Any], what: s
     """The format named by ``fmt``, else the one the extension of ``path`` implies."""
     if fmt is not None:
         if fmt not in registry:
-            raise InputError(f"unknown {what} format {fmt!r}; known: {', '.join(registry.names())}", path=str(path))
+            raise InputError(
+                f"unknown {what} format {fmt!r}; known: {', '.join(registry.names())}", path=str(path)
+            )
         return fmt
     table = _extensions(registry)
     suffix = path.suffix.lower()

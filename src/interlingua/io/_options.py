@@ -24,16 +24,19 @@ class InputOptions(Spec):
 
     caller = "read_records()"
     format: str | None = param(
-        None, NoneOr(Options(INPUT_FORMAT_NAMES)),
+        None,
+        NoneOr(Options(INPUT_FORMAT_NAMES)),
         help="txt, tsv, jsonl or parquet, when the extension does not tell (vecalign's overlaps.de)",
     )
     text_field: str = param("text", Text(nonempty=True), help="field / column holding the text")
     id_field: str | None = param(
-        None, NoneOr(Text(nonempty=True)),
+        None,
+        NoneOr(Text(nonempty=True)),
         help=f"field holding the id (default: 'id' when the input has one, else line numbers; {LINE_IDS!r}: line numbers)",
     )
     lang_field: str | None = param(
-        None, NoneOr(Text(nonempty=True)),
+        None,
+        NoneOr(Text(nonempty=True)),
         help=f"field holding the language (default: 'lang' or 'language' when present; {DETECT_LANG!r}: detect)",
     )
     columns: tuple[str, ...] = param(
@@ -42,7 +45,8 @@ class InputOptions(Spec):
     skip_empty: bool = param(False, help="skip lines without text instead of failing")
     max_chars: int = param(100_000, Interval(int, 1, None), help="refuse texts longer than this")
     on_invalid: str = param(
-        "error", Options(ON_INVALID),
+        "error",
+        Options(ON_INVALID),
         help="text that cannot be encoded (lone surrogates): 'error' names file, line and column; 'replace' "
         "puts U+FFFD and counts it",
     )

@@ -60,7 +60,14 @@ def parse_tsv(path: Path, fields: Fields, max_chars: int) -> Iterator[RawRow]:
             _require(path, fields, header, "column", "columns", "as given by --columns")
         else:
             header = _tsv_header(path, next(lines, None))
-            _require(path, fields, header, "column", "columns", "line 1 is the header row; --columns names headerless TSV")
+            _require(
+                path,
+                fields,
+                header,
+                "column",
+                "columns",
+                "line 1 is the header row; --columns names headerless TSV",
+            )
         position = {name: i for i, name in enumerate(header)}
         rest = [name for name in header if name not in (fields.text, fields.id, fields.lang)]
         for number, text in lines:
@@ -71,7 +78,11 @@ def parse_tsv(path: Path, fields: Fields, max_chars: int) -> Iterator[RawRow]:
             if len(values) != len(header):
                 raise InputError(
                     f"the line has {len(values)} tab-separated fields but "
-                    + (f"--columns names {len(header)}" if fields.columns else f"the header has {len(header)} columns")
+                    + (
+                        f"--columns names {len(header)}"
+                        if fields.columns
+                        else f"the header has {len(header)} columns"
+                    )
                     + f" ({', '.join(header)})",
                     path=str(path),
                     line=number,

@@ -46,8 +46,10 @@ def input_options(options: InputOptions | None = None, **overrides: Any) -> Inpu
         changes["columns"] = tuple(changes["columns"])
     unknown = sorted(set(changes) - set(InputOptions.__dataclass_fields__))
     if unknown:
-        raise InputError(f"Unknown reading option(s) {', '.join(map(repr, unknown))}; "
-                         f"known: {', '.join(InputOptions.__dataclass_fields__)}.")
+        raise InputError(
+            f"Unknown reading option(s) {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(InputOptions.__dataclass_fields__)}."
+        )
     return opts.replace(**changes).validate() if changes else opts.validate()
 
 
@@ -58,7 +60,9 @@ class RecordReader(Iterator[Record]):
     reading to the end.
     """
 
-    def __init__(self, path: str | os.PathLike[str], options: InputOptions | None = None, **overrides: Any) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], options: InputOptions | None = None, **overrides: Any
+    ) -> None:
         self.path = Path(path)
         self.options = opts = input_options(options, **overrides)
         self.format = input_format(self.path, opts.format)
@@ -106,10 +110,14 @@ class RecordReader(Iterator[Record]):
             else:
                 ident = self._valid(raw.id, raw.line, self.fields.id)
                 if not ident.strip():
-                    raise self._error(raw.line, f"the {unit} has an empty id in {self._field(self.fields.id)}")
+                    raise self._error(
+                        raw.line, f"the {unit} has an empty id in {self._field(self.fields.id)}"
+                    )
                 first = seen.setdefault(ident, raw.line)
                 if first != raw.line:
-                    raise self._error(raw.line, f"id {ident!r} was already used on {unit} {first}; ids must be unique")
+                    raise self._error(
+                        raw.line, f"id {ident!r} was already used on {unit} {first}; ids must be unique"
+                    )
             lang = self._lang(raw) if raw.lang else None
             self.stats.records += 1
             yield Record(ident, text, lang, raw.line, raw.meta)
@@ -143,9 +151,12 @@ class RecordReader(Iterator[Record]):
 
             try:
                 tag = canonical_lang(code)
-            except LanguageCodeError as exc:
-                raise self._error(raw.line, f"{self._field(self.fields.lang)} holds {code!r}, which is not a language "
-                                  "code; fix it, or pass --lang-field @detect to detect languages instead") from None
+            except LanguageCodeError:
+                raise self._error(
+                    raw.line,
+                    f"{self._field(self.fields.lang)} holds {code!r}, which is not a language "
+                    "code; fix it, or pass --lang-field @detect to detect languages instead",
+                ) from None
             self._lang_cache[code] = tag
         return tag
 
@@ -169,7 +180,9 @@ class RecordReader(Iterator[Record]):
         return InputError(message, path=str(self.path), line=line)
 
 
-def read_records(path: str | os.PathLike[str], options: InputOptions | None = None, **overrides: Any) -> RecordReader:
+def read_records(
+    path: str | os.PathLike[str], options: InputOptions | None = None, **overrides: Any
+) -> RecordReader:
     """Stream :class:`Record` objects from a ``.txt``, ``.tsv``, ``.jsonl`` or ``.parquet`` file.
 
     ``options`` (an :class:`InputOptions`) or keyword overrides of its fields (``text_field``,

@@ -166,7 +166,6 @@ class EmbeddingWriter:
         return vectors
 
 
-
 def output_files(path: str | os.PathLike[str], fmt: str | None = None) -> list[Path]:
     """Every file an embedding output writes: the file and, for .npy, its sidecars."""
     path = Path(path)

@@ -40,7 +40,9 @@ from ._sentalign import (
 from ._wordalign import WordAlignment, align_words, links_from_similarity, word_spans
 
 
-def run(job: MineJob | AlignJob, *, progress: ProgressFn | None = None, executor: str | Executor | None = None) -> Any:
+def run(
+    job: MineJob | AlignJob, *, progress: ProgressFn | None = None, executor: str | Executor | None = None
+) -> Any:
     """The stage's one entry: a :class:`MineJob` gives a :class:`MineReport`, an :class:`AlignJob` an
     :class:`AlignReport`."""
     if isinstance(job, AlignJob):

@@ -65,8 +65,9 @@ def read_lines(path: str) -> list[str]:
     return lines
 
 
-def read_document(path: str, *, split: bool = False, lang: str | None = None, blank_lines: str = "skip"
-                  ) -> tuple[list[str], list[int]]:
+def read_document(
+    path: str, *, split: bool = False, lang: str | None = None, blank_lines: str = "skip"
+) -> tuple[list[str], list[int]]:
     """The sentences of a document file and, for each, the index it is reported under (its position
     among sentences, or its 0-based line with ``blank_lines="keep"``); refuses a file without any."""
     lines = read_lines(path)
@@ -84,7 +85,9 @@ def read_document(path: str, *, split: bool = False, lang: str | None = None, bl
     return sents, index
 
 
-def run(job: AlignJob, *, progress: ProgressFn | None = None, executor: str | Executor | None = None) -> AlignReport:
+def run(
+    job: AlignJob, *, progress: ProgressFn | None = None, executor: str | Executor | None = None
+) -> AlignReport:
     """Run an :class:`AlignJob`; the output is written atomically, or returned as ``lines``."""
     job.validate()
     to_file = job.output is not None and job.output != "-"
@@ -103,20 +106,46 @@ def run(job: AlignJob, *, progress: ProgressFn | None = None, executor: str | Ex
     tgt_w = _windows("tgt", tgt, job.tgt_emb, job, space, progress)
     t1 = time.perf_counter()
     links = align_window_embeddings(
-        src_w, tgt_w, del_factor=o.del_factor, del_penalty=o.del_penalty, samples=o.samples, search=o.search,
-        width=o.width, full_cells=o.full_cells, seed=o.seed,
+        src_w,
+        tgt_w,
+        del_factor=o.del_factor,
+        del_penalty=o.del_penalty,
+        samples=o.samples,
+        search=o.search,
+        width=o.width,
+        full_cells=o.full_cells,
+        seed=o.seed,
     )
     t2 = time.perf_counter()
     stamp = provenance("sentence-alignment", space, role=ROLE, job=job)
-    lines = alignment_lines(links, fmt, src=src if job.with_text else None, tgt=tgt if job.with_text else None,
-                            src_index=src_index, tgt_index=tgt_index,
-                            provenance=stamp if fmt == "tsv" else None)
+    lines = alignment_lines(
+        links,
+        fmt,
+        src=src if job.with_text else None,
+        tgt=tgt if job.with_text else None,
+        src_index=src_index,
+        tgt_index=tgt_index,
+        provenance=stamp if fmt == "tsv" else None,
+    )
     out_lines = _emit(job, to_file, lines, stamp if fmt != "tsv" else None)
-    return AlignReport("sentences", len(src), len(tgt), len(links), t1 - t0, t2 - t1, space.identity, ROLE,
-                       job.output if to_file else "-", (), out_lines)
+    return AlignReport(
+        "sentences",
+        len(src),
+        len(tgt),
+        len(links),
+        t1 - t0,
+        t2 - t1,
+        space.identity,
+        ROLE,
+        job.output if to_file else "-",
+        (),
+        out_lines,
+    )
 
 
-def _emit(job: AlignJob, to_file: bool, lines: Iterator[str], sidecar: dict[str, Any] | None) -> tuple[str, ...]:
+def _emit(
+    job: AlignJob, to_file: bool, lines: Iterator[str], sidecar: dict[str, Any] | None
+) -> tuple[str, ...]:
     if to_file:
         write_text_output(job.output, lines, sidecar)
         return ()
@@ -127,15 +156,23 @@ def _emb_files(path: str | None) -> list[str]:
     return [str(p) for p in output_files(path)] if path else []
 
 
-def _windows(side: str, sents: list[str], emb: str | None, job: AlignJob, space: Space,
-             progress: ProgressFn | None) -> np.ndarray:
+def _windows(
+    side: str, sents: list[str], emb: str | None, job: AlignJob, space: Space, progress: ProgressFn | None
+) -> np.ndarray:
     """Window vectors ``(max_size, n, d)``: encoded (through the cache), or looked up in ``emb``."""
     max_size = job.sentences.max_size
     windows = window_texts(sents, max_size)
     flat = list(dict.fromkeys(t for w in windows for t in w))
     if emb is None:
-        vecs, _ = encode_texts(flat, space, role=ROLE, cache=job.cache, workers=job.workers, progress=progress,
-                               desc=f"embed {side}")
+        vecs, _ = encode_texts(
+            flat,
+            space,
+            role=ROLE,
+            cache=job.cache,
+            workers=job.workers,
+            progress=progress,
+            desc=f"embed {side}",
+        )
         where = {t: r for r, t in enumerate(flat)}
     else:
         vecs, where = _given_windows(side, sents, flat, emb, space, max_size)
@@ -146,8 +183,9 @@ def _windows(side: str, sents: list[str], emb: str | None, job: AlignJob, space:
     return out
 
 
-def _given_windows(side: str, sents: list[str], flat: list[str], emb: str, space: Space, max_size: int
-                   ) -> tuple[np.ndarray, dict[str, int]]:
+def _given_windows(
+    side: str, sents: list[str], flat: list[str], emb: str, space: Space, max_size: int
+) -> tuple[np.ndarray, dict[str, int]]:
     check_provenance(read_provenance(emb), space, ROLE, what=f"--{side}-emb {emb}")
     _, vecs = read_embeddings(emb)
     texts = read_embedding_texts(emb)
@@ -203,8 +241,14 @@ def alignment_lines(
             yield "\t".join(fields) + "\n"
 
 
-def write_alignments(links: Sequence[Alignment], out: Any, *, fmt: str = "tsv", src: Sequence[str] | None = None,
-                     tgt: Sequence[str] | None = None) -> None:
+def write_alignments(
+    links: Sequence[Alignment],
+    out: Any,
+    *,
+    fmt: str = "tsv",
+    src: Sequence[str] | None = None,
+    tgt: Sequence[str] | None = None,
+) -> None:
     """Write links to an open text stream (see :func:`alignment_lines` for the formats)."""
     out.writelines(alignment_lines(links, fmt, src=src, tgt=tgt))
 
@@ -220,15 +264,28 @@ def _align_word_files(job: AlignJob, to_file: bool, progress: ProgressFn | None)
     fmt = job.output_format or "pharaoh"
     t0 = time.perf_counter()
     w = job.words
-    result = align_words(src, tgt, encoder=space, method=w.method, center=w.center, pretokenized=w.pretokenized)
+    result = align_words(
+        src, tgt, encoder=space, method=w.method, center=w.center, pretokenized=w.pretokenized
+    )
     seconds = time.perf_counter() - t0
     assert isinstance(result, list)
     stamp = provenance("word-alignment", space, role="passage", job=job)
     lines = (_word_line(wa, fmt, job.with_text) + "\n" for wa in result)
     out_lines = _emit(job, to_file, lines, stamp)
     links = sum(len(wa.links) for wa in result)
-    return AlignReport("words", len(src), len(tgt), links, 0.0, seconds, space.identity, "passage",
-                       job.output if to_file else "-", (), out_lines)
+    return AlignReport(
+        "words",
+        len(src),
+        len(tgt),
+        links,
+        0.0,
+        seconds,
+        space.identity,
+        "passage",
+        job.output if to_file else "-",
+        (),
+        out_lines,
+    )
 
 
 def _word_line(wa: WordAlignment, fmt: str, with_text: bool) -> str:
@@ -244,8 +301,9 @@ def _one_field(text: str) -> str:
     return " ".join(text.replace("\t", " ").splitlines())
 
 
-def align_files(src_path: Any, tgt_path: Any, output: Any = None, *, progress: ProgressFn | None = None,
-                **options: Any) -> AlignReport:
+def align_files(
+    src_path: Any, tgt_path: Any, output: Any = None, *, progress: ProgressFn | None = None, **options: Any
+) -> AlignReport:
     """Keyword face of :class:`AlignJob`: ``align_files("en.txt", "de.txt", "links.tsv", words=False, max_size=3)``."""
     from ._align_options import ALIGN_ALIASES
 
@@ -256,4 +314,12 @@ def align_files(src_path: Any, tgt_path: Any, output: Any = None, *, progress: P
     return run(job.with_flat(options, aliases=ALIGN_ALIASES), progress=progress)
 
 
-__all__ = ["AlignReport", "align_files", "alignment_lines", "read_document", "read_lines", "run", "write_alignments"]
+__all__ = [
+    "AlignReport",
+    "align_files",
+    "alignment_lines",
+    "read_document",
+    "read_lines",
+    "run",
+    "write_alignments",
+]

@@ -19,30 +19,46 @@ WORD_FORMATS = ("pharaoh", "jsonl")
 @dataclass(frozen=True, kw_only=True)
 class SentenceOptions(Spec):
     max_size: int = param(
-        3, Interval(int, 1, 8),
+        3,
+        Interval(int, 1, 8),
         help="most sentences on one side of a link: 3 allows 1-1, 1-2, 2-1, 1-3, 3-1 and 2-2. vecalign's "
         "-a (--alignment_max_size) counts both sides: vecalign -a 4 is --max-size 3 here",
     )
     split: bool = param(False, help="the inputs are raw text: cut them into sentences")
     blank_lines: str = param(
-        "skip", Options(BLANK_LINES),
+        "skip",
+        Options(BLANK_LINES),
         help="skip: blank lines are dropped and indices count sentences; keep: indices count lines (0-based), a "
         "blank line is never linked",
     )
-    del_factor: float = param(1.2, Interval(float, 0.0, None), help="deletion cost as a multiple of the median best link")
-    del_penalty: float | None = param(None, NoneOr(Interval(float, 0.0, None)), help="fixed 1-0/0-1 cost (overrides del_factor)")
-    samples: int = param(32, Interval(int, 1, None), help="random sentences that normalize each window's cost")
+    del_factor: float = param(
+        1.2, Interval(float, 0.0, None), help="deletion cost as a multiple of the median best link"
+    )
+    del_penalty: float | None = param(
+        None, NoneOr(Interval(float, 0.0, None)), help="fixed 1-0/0-1 cost (overrides del_factor)"
+    )
+    samples: int = param(
+        32, Interval(int, 1, None), help="random sentences that normalize each window's cost"
+    )
     search: str = param("auto", Options(SEARCHES), help="auto, full (exact DP) or banded (coarse to fine)")
-    width: int = param(8, Interval(int, 3, None), help="banded search: sentences either side of the coarse path")
-    full_cells: int = param(1_000_000, Interval(int, 0, None), help="auto: exact DP up to this many grid cells")
+    width: int = param(
+        8, Interval(int, 3, None), help="banded search: sentences either side of the coarse path"
+    )
+    full_cells: int = param(
+        1_000_000, Interval(int, 0, None), help="auto: exact DP up to this many grid cells"
+    )
     seed: int = param(0, Interval(int, 0, None), help="seed of the random samples")
 
 
 @dataclass(frozen=True, kw_only=True)
 class WordOptions(Spec):
-    method: str = param("intersection", Options(WORD_METHODS), help="intersection, forward, backward or itermax")
+    method: str = param(
+        "intersection", Options(WORD_METHODS), help="intersection, forward, backward or itermax"
+    )
     center: bool = param(True, help="subtract each sentence's mean word vector first")
-    pretokenized: bool = param(False, help="words are the whitespace-separated tokens (match a gold tokenization)")
+    pretokenized: bool = param(
+        False, help="words are the whitespace-separated tokens (match a gold tokenization)"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,37 +66,58 @@ class AlignJob(Spec):
     """Align ``src`` with ``tgt``: sentence links of two documents, or word links of parallel lines."""
 
     caller = "align()"
-    src: str = param(REQUIRED, Text(nonempty=True), help="source document: one sentence a line (raw text with split)")
+    src: str = param(
+        REQUIRED, Text(nonempty=True), help="source document: one sentence a line (raw text with split)"
+    )
     tgt: str = param(REQUIRED, Text(nonempty=True), help="target document, same form")
-    output: str | None = param(None, NoneOr(Text(nonempty=True)), help="where to write the links (None: returned / stdout)")
+    output: str | None = param(
+        None, NoneOr(Text(nonempty=True)), help="where to write the links (None: returned / stdout)"
+    )
     output_format: str | None = param(
-        None, NoneOr(Options(SENTENCE_FORMATS + WORD_FORMATS[:1])),
+        None,
+        NoneOr(Options(SENTENCE_FORMATS + WORD_FORMATS[:1])),
         help="sentences: tsv (default), jsonl, vecalign; words: pharaoh (default), jsonl",
     )
     mode: str = param("sentences", Options(("sentences", "words")), help="sentences or words")
-    src_lang: str | None = param(None, NoneOr(Text(nonempty=True)), help="language of src (the splitter's abbreviations)")
+    src_lang: str | None = param(
+        None, NoneOr(Text(nonempty=True)), help="language of src (the splitter's abbreviations)"
+    )
     tgt_lang: str | None = param(None, NoneOr(Text(nonempty=True)), help="language of tgt")
     with_text: bool = param(False, help="include the sentences (or words) in the output")
     src_emb: str | None = param(
-        None, NoneOr(Text(nonempty=True)),
+        None,
+        NoneOr(Text(nonempty=True)),
         help="precomputed vectors (role query) of src's windows, with their texts (embed --with-text), or one per "
         "sentence with max_size 1",
     )
-    tgt_emb: str | None = param(None, NoneOr(Text(nonempty=True)), help="precomputed vectors of tgt's windows")
+    tgt_emb: str | None = param(
+        None, NoneOr(Text(nonempty=True)), help="precomputed vectors of tgt's windows"
+    )
     space: SpaceSpec = group(SpaceSpec, help="the model (and adapters) that embed both sides")
     sentences: SentenceOptions = group(SentenceOptions)
     words: WordOptions = group(WordOptions)
     cache: bool = param(True, help="read and write the embedding cache")
-    workers: int = param(1, Interval(int, 1, None), transient=True, help="embedding processes, one thread each")
+    workers: int = param(
+        1, Interval(int, 1, None), transient=True, help="embedding processes, one thread each"
+    )
 
     def check_fields(self, caller: str, prefix: str) -> None:
         allowed = SENTENCE_FORMATS if self.mode == "sentences" else WORD_FORMATS
         if self.output_format is not None and self.output_format not in allowed:
-            raise self.fail("output_format", f"must be one of {', '.join(allowed)} in {self.mode} mode", caller, prefix)
+            raise self.fail(
+                "output_format", f"must be one of {', '.join(allowed)} in {self.mode} mode", caller, prefix
+            )
         if self.mode == "words" and (self.src_emb or self.tgt_emb):
-            raise self.fail("src_emb", "applies to sentence alignment (word alignment needs token states)", caller, prefix)
+            raise self.fail(
+                "src_emb", "applies to sentence alignment (word alignment needs token states)", caller, prefix
+            )
 
 
-ALIGN_ALIASES = {"model": "space.encoder", "fmt": "output_format", "use_cache": "cache", "method": "words.method"}
+ALIGN_ALIASES = {
+    "model": "space.encoder",
+    "fmt": "output_format",
+    "use_cache": "cache",
+    "method": "words.method",
+}
 
 __all__ = ["ALIGN_ALIASES", "AlignJob", "SentenceOptions", "WordOptions"]

@@ -17,7 +17,13 @@ LINK_MIX = {(1, 1): 0.84, (1, 0): 0.04, (0, 1): 0.04, (2, 1): 0.04, (1, 2): 0.04
 
 
 def synthetic_pair(
-    units: int, *, dim: int = 384, max_size: int = 3, noise: float = 0.35, seed: int = 0, mix: dict | None = None
+    units: int,
+    *,
+    dim: int = 384,
+    max_size: int = 3,
+    noise: float = 0.35,
+    seed: int = 0,
+    mix: dict | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[Alignment]]:
     """``(src_windows, tgt_windows, gold)`` with ``units`` links drawn from ``mix``.
 
@@ -40,7 +46,9 @@ def synthetic_pair(
         whole = _unit(sum(parts))
         s_vecs = parts if a > 1 else ([whole] if a == 1 else [])
         t_vecs = parts if b > 1 else ([whole] if b == 1 else [])
-        gold.append(Alignment(tuple(range(len(src), len(src) + a)), tuple(range(len(tgt), len(tgt) + b)), 0.0))
+        gold.append(
+            Alignment(tuple(range(len(src), len(src) + a)), tuple(range(len(tgt), len(tgt) + b)), 0.0)
+        )
         src += [_view(v, common, noise, rng) for v in s_vecs]
         tgt += [_view(v, common, noise, rng) for v in t_vecs]
     return _windows(np.array(src), max_size), _windows(np.array(tgt), max_size), gold

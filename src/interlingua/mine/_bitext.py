@@ -119,19 +119,32 @@ def neighbours(
     backend = resolve_backend(opts.backend, src.shape[0], tgt.shape[0])
     wd = Path(work_dir) if work_dir is not None else None
     if wd is not None:
-        open_work_dir(wd, {
-            "src": {"rows": src.shape[0], "fingerprint": fingerprint(src)},
-            "tgt": {"rows": tgt.shape[0], "fingerprint": fingerprint(tgt)},
-            "dim": src.shape[1], "k": opts.k, "backend": backend, "block_size": opts.block_size,
-            "nprobe": opts.nprobe if "IVF" in (factory_of(backend) or "") else None,
-        })
+        open_work_dir(
+            wd,
+            {
+                "src": {"rows": src.shape[0], "fingerprint": fingerprint(src)},
+                "tgt": {"rows": tgt.shape[0], "fingerprint": fingerprint(tgt)},
+                "dim": src.shape[1],
+                "k": opts.k,
+                "backend": backend,
+                "block_size": opts.block_size,
+                "nprobe": opts.nprobe if "IVF" in (factory_of(backend) or "") else None,
+            },
+        )
     out = []
     blocks = BlockStats()
     for tag, q, db in (("fwd", src, tgt), ("bwd", tgt, src)):
         kk = min(opts.k, db.shape[0])
         with task(progress, f"k-NN {tag}", q.shape[0], "vec") as bar:
             scores, idx, st = blockwise_knn(
-                q, db, kk, backend=backend, block_size=opts.block_size, work_dir=wd, tag=tag, nprobe=opts.nprobe,
+                q,
+                db,
+                kk,
+                backend=backend,
+                block_size=opts.block_size,
+                work_dir=wd,
+                tag=tag,
+                nprobe=opts.nprobe,
                 progress=bar.advance,
             )
         out.append((scores, idx))
@@ -155,7 +168,9 @@ def select_pairs(
     """Score every candidate with ``margin`` and select pairs by ``mode``; best score first."""
     MARGINS.entry(margin)
     if mode not in MODES:
-        raise InputError(f"The 'mode' parameter must be one of {', '.join(map(repr, MODES))}. Got {mode!r} instead.")
+        raise InputError(
+            f"The 'mode' parameter must be one of {', '.join(map(repr, MODES))}. Got {mode!r} instead."
+        )
     (xs, xi), (ys, yi) = fwd, bwd
     x_mean, y_mean = _means(xs), _means(ys)
     f_scores = score_candidates(xs, x_mean, y_mean[np.maximum(xi, 0)], margin)
@@ -201,20 +216,34 @@ def cut(c: Candidates, *, threshold: float | None = None, top: int | None = None
 
 
 def mine_vectors(
-    src: np.ndarray, tgt: np.ndarray, options: MineOptions, *, work_dir: str | Path | None = None,
-    progress: ProgressFn | None = None, top: bool = True,
+    src: np.ndarray,
+    tgt: np.ndarray,
+    options: MineOptions,
+    *,
+    work_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+    top: bool = True,
 ) -> Mined:
     """Mine two embedded corpora (arrays or memmaps): pairs best first, cut by threshold and (with
     ``top``) to ``options.margin.top``; jobs that filter pairs afterwards cut to top after filtering."""
     n = neighbours(src, tgt, options.knn, work_dir=work_dir, progress=progress)
     m = options.margin
-    cands = cut(select_pairs(n.fwd, n.bwd, margin=m.kind, mode=m.mode), threshold=m.threshold,
-                top=m.top if top else None)
+    cands = cut(
+        select_pairs(n.fwd, n.bwd, margin=m.kind, mode=m.mode),
+        threshold=m.threshold,
+        top=m.top if top else None,
+    )
     return Mined(cands, n.backend, n.blocks)
 
 
-def mine_embeddings(src: np.ndarray, tgt: np.ndarray, *, work_dir: str | Path | None = None,
-                    progress: ProgressFn | None = None, **options: Any) -> Candidates:
+def mine_embeddings(
+    src: np.ndarray,
+    tgt: np.ndarray,
+    *,
+    work_dir: str | Path | None = None,
+    progress: ProgressFn | None = None,
+    **options: Any,
+) -> Candidates:
     """Keyword face of :func:`mine_vectors`: ``mine_embeddings(src, tgt, k=4, margin="ratio",
     mode="max", knn="auto", threshold=None, top=None, block_size=..., nprobe=...)``."""
     opts = MineOptions().with_flat(options, aliases=ALIASES).validate("mine_embeddings()")

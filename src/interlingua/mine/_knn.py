@@ -43,7 +43,9 @@ KNN_BACKENDS: Registry[str | None] = Registry("knn-backends", kind="k-NN backend
 KNN_BACKENDS.register("exact", None, description="numpy, block-wise, exact; the database may stay on disk")
 KNN_BACKENDS.register("faiss", "Flat", description="faiss IndexFlatIP: exact, whole side in memory")
 KNN_BACKENDS.register("hnsw", "HNSW32,Flat", description="faiss HNSW graph: approximate")
-KNN_BACKENDS.register("ivf", "IVFauto,Flat", description="faiss inverted file: approximate, for millions of rows")
+KNN_BACKENDS.register(
+    "ivf", "IVFauto,Flat", description="faiss inverted file: approximate, for millions of rows"
+)
 BACKENDS = tuple(KNN_BACKENDS.names())
 
 

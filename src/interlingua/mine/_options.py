@@ -25,27 +25,46 @@ PAIR_FORMATS = ("tsv", "jsonl")
 
 @dataclass(frozen=True, kw_only=True)
 class KnnOptions(Spec):
-    k: int = param(4, Interval(int, 1, None), help="neighbours each sentence is compared with (the margin's k)")
+    k: int = param(
+        4, Interval(int, 1, None), help="neighbours each sentence is compared with (the margin's k)"
+    )
     backend: str = param(
         "auto",
-        Named(KNN_BACKENDS, extra=("auto",), accept=is_factory, accept_hint="or a faiss factory string such as 'IVF4096,Flat'"),
+        Named(
+            KNN_BACKENDS,
+            extra=("auto",),
+            accept=is_factory,
+            accept_hint="or a faiss factory string such as 'IVF4096,Flat'",
+        ),
         help="exact (numpy, streamed), faiss (flat), hnsw, ivf, a faiss factory string, or auto (flat when small, ivf when large)",
     )
-    block_size: int = param(16384, Interval(int, 1, None), help="queries per k-NN block (a block is the unit a rerun resumes)")
-    nprobe: int | None = param(None, NoneOr(Interval(int, 1, None)), help="IVF cells searched per query (default 16)")
+    block_size: int = param(
+        16384, Interval(int, 1, None), help="queries per k-NN block (a block is the unit a rerun resumes)"
+    )
+    nprobe: int | None = param(
+        None, NoneOr(Interval(int, 1, None)), help="IVF cells searched per query (default 16)"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
 class MarginOptions(Spec):
     kind: str = param("ratio", Named(MARGINS), help="ratio (LASER), distance, or absolute (plain cosine)")
-    mode: str = param("max", Options(MODES), help="forward, backward, intersection or max (LASER's selection modes)")
-    threshold: float | None = param(None, NoneOr(Interval(float)), help="minimum score (default: calibrated for the space)")
-    top: int | None = param(None, NoneOr(Interval(int, 1, None)), help="keep the N best pairs (no default threshold then)")
+    mode: str = param(
+        "max", Options(MODES), help="forward, backward, intersection or max (LASER's selection modes)"
+    )
+    threshold: float | None = param(
+        None, NoneOr(Interval(float)), help="minimum score (default: calibrated for the space)"
+    )
+    top: int | None = param(
+        None, NoneOr(Interval(int, 1, None)), help="keep the N best pairs (no default threshold then)"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
 class FilterOptions(Spec):
-    enabled: tuple[str, ...] = param(FILTERS, Each(Named(MINE_FILTERS)), help=f"filters applied to mined pairs ({', '.join(FILTERS)})")
+    enabled: tuple[str, ...] = param(
+        FILTERS, Each(Named(MINE_FILTERS)), help=f"filters applied to mined pairs ({', '.join(FILTERS)})"
+    )
     max_length_ratio: float = param(3.0, Interval(float, 1.0, None), help="the length filter's bound")
 
 
@@ -58,10 +77,14 @@ class MineOptions(Spec):
     knn: KnnOptions = group(KnnOptions)
     margin: MarginOptions = group(MarginOptions)
     filters: FilterOptions = group(FilterOptions)
-    src_lang: str | None = param(None, NoneOr(Text(nonempty=True)), help="expected source language (enables the lang filter)")
+    src_lang: str | None = param(
+        None, NoneOr(Text(nonempty=True)), help="expected source language (enables the lang filter)"
+    )
     tgt_lang: str | None = param(None, NoneOr(Text(nonempty=True)), help="expected target language")
     cache: bool = param(True, help="read and write the embedding cache")
-    workers: int = param(1, Interval(int, 1, None), transient=True, help="embedding processes, one thread each")
+    workers: int = param(
+        1, Interval(int, 1, None), transient=True, help="embedding processes, one thread each"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,12 +93,20 @@ class MineJob(MineOptions):
 
     src: str = param(REQUIRED, Text(nonempty=True), help="source texts: .txt, .tsv, .jsonl or .parquet")
     tgt: str = param(REQUIRED, Text(nonempty=True), help="target texts, same formats")
-    output: str | None = param(None, NoneOr(Text(nonempty=True)), help="pairs as .tsv or .jsonl (None or '-': standard output)")
-    output_format: str | None = param(None, NoneOr(Options(PAIR_FORMATS)), help="tsv or jsonl (default: from the extension)")
-    src_emb: str | None = param(None, NoneOr(Text(nonempty=True)), help="precomputed source vectors (role query), one per text")
+    output: str | None = param(
+        None, NoneOr(Text(nonempty=True)), help="pairs as .tsv or .jsonl (None or '-': standard output)"
+    )
+    output_format: str | None = param(
+        None, NoneOr(Options(PAIR_FORMATS)), help="tsv or jsonl (default: from the extension)"
+    )
+    src_emb: str | None = param(
+        None, NoneOr(Text(nonempty=True)), help="precomputed source vectors (role query), one per text"
+    )
     tgt_emb: str | None = param(None, NoneOr(Text(nonempty=True)), help="precomputed target vectors")
     input: InputOptions = group(InputOptions, help="how both files are read")
-    work_dir: str | None = param(None, NoneOr(Text(nonempty=True)), help="keep embeddings and k-NN blocks here; a rerun resumes")
+    work_dir: str | None = param(
+        None, NoneOr(Text(nonempty=True)), help="keep embeddings and k-NN blocks here; a rerun resumes"
+    )
 
 
 # shorthand keyword names of the Python wrappers -> dotted spec paths
@@ -90,4 +121,13 @@ ALIASES = {
     "id_field": "input.id_field",
 }
 
-__all__ = ["ALIASES", "MODES", "PAIR_FORMATS", "FilterOptions", "KnnOptions", "MarginOptions", "MineJob", "MineOptions"]
+__all__ = [
+    "ALIASES",
+    "MODES",
+    "PAIR_FORMATS",
+    "FilterOptions",
+    "KnnOptions",
+    "MarginOptions",
+    "MineJob",
+    "MineOptions",
+]

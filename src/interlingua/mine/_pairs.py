@@ -25,7 +25,9 @@ def pair_format(output: str | None, fmt: str | None) -> str:
         return "tsv"
     ext = Path(output).suffix.lower().lstrip(".")
     if ext not in PAIR_FORMATS:
-        raise InputError("the output must end in .tsv or .jsonl (or pass --format tsv|jsonl)", path=str(output))
+        raise InputError(
+            "the output must end in .tsv or .jsonl (or pass --format tsv|jsonl)", path=str(output)
+        )
     return ext
 
 
@@ -34,7 +36,9 @@ def provenance_comment(record: dict[str, Any] | None) -> str:
     return "" if not record else "# interlingua " + json.dumps(record, ensure_ascii=False, default=str) + "\n"
 
 
-def pair_lines(pairs: Iterable[BitextPair], fmt: str, provenance: dict[str, Any] | None = None) -> Iterator[str]:
+def pair_lines(
+    pairs: Iterable[BitextPair], fmt: str, provenance: dict[str, Any] | None = None
+) -> Iterator[str]:
     if fmt == "tsv":
         yield provenance_comment(provenance)
         yield TSV_HEADER
@@ -43,14 +47,24 @@ def pair_lines(pairs: Iterable[BitextPair], fmt: str, provenance: dict[str, Any]
             st, tt = (_one_field(t) for t in (p.src_text, p.tgt_text))
             yield f"{p.score:.6f}\t{p.src_id}\t{p.tgt_id}\t{st}\t{tt}\t{p.cosine:.6f}\n"
         else:
-            yield json.dumps({**asdict(p), "score": round(p.score, 6), "cosine": round(p.cosine, 6)},
-                             ensure_ascii=False) + "\n"
+            yield (
+                json.dumps(
+                    {**asdict(p), "score": round(p.score, 6), "cosine": round(p.cosine, 6)},
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
 
 
-def write_pairs(pairs: Iterable[BitextPair], output: str, fmt: str, provenance: dict[str, Any] | None) -> None:
+def write_pairs(
+    pairs: Iterable[BitextPair], output: str, fmt: str, provenance: dict[str, Any] | None
+) -> None:
     """Write to ``output`` atomically (TSV with its provenance line; JSONL with a sidecar)."""
-    write_text_output(output, pair_lines(pairs, fmt, provenance if fmt == "tsv" else None),
-                      provenance if fmt != "tsv" else None)
+    write_text_output(
+        output,
+        pair_lines(pairs, fmt, provenance if fmt == "tsv" else None),
+        provenance if fmt != "tsv" else None,
+    )
 
 
 def write_text_output(output: str, lines: Iterable[str], sidecar: dict[str, Any] | None) -> None:
@@ -79,5 +93,12 @@ def _one_field(text: str) -> str:
     return " ".join(text.replace("\t", " ").splitlines())
 
 
-__all__ = ["META_SUFFIX", "PAIR_FORMATS", "pair_format", "pair_lines", "provenance_comment", "write_pairs",
-           "write_text_output"]
+__all__ = [
+    "META_SUFFIX",
+    "PAIR_FORMATS",
+    "pair_format",
+    "pair_lines",
+    "provenance_comment",
+    "write_pairs",
+    "write_text_output",
+]

@@ -82,13 +82,19 @@ class MineReport:
         from dataclasses import replace
 
         return replace(
-            self, src_rows=self.src_rows + other.src_rows, tgt_rows=self.tgt_rows + other.tgt_rows,
-            candidates=self.candidates + other.candidates, pairs=self.pairs + other.pairs,
-            filters=self.filters + other.filters, blocks_computed=self.blocks_computed + other.blocks_computed,
+            self,
+            src_rows=self.src_rows + other.src_rows,
+            tgt_rows=self.tgt_rows + other.tgt_rows,
+            candidates=self.candidates + other.candidates,
+            pairs=self.pairs + other.pairs,
+            filters=self.filters + other.filters,
+            blocks_computed=self.blocks_computed + other.blocks_computed,
             blocks_reused=self.blocks_reused + other.blocks_reused,
             embeddings_reused=self.embeddings_reused + other.embeddings_reused,
-            seconds=self.seconds + other.seconds, warnings=self.warnings + other.warnings,
-            notes=self.notes + other.notes, results=self.results + other.results,
+            seconds=self.seconds + other.seconds,
+            warnings=self.warnings + other.warnings,
+            notes=self.notes + other.notes,
+            results=self.results + other.results,
         )
 
 
@@ -100,15 +106,19 @@ def _threshold(options: MineOptions, space: Space) -> MineOptions:
     return options
 
 
-def _language_warnings(options: MineOptions, src_sample: Sequence[str], tgt_sample: Sequence[str]) -> list[str]:
+def _language_warnings(
+    options: MineOptions, src_sample: Sequence[str], tgt_sample: Sequence[str]
+) -> list[str]:
     """Both sides in one language: margin mining finds paraphrases there, not translations."""
     from ..text import canonical_lang, detect_language, same_language
 
     if options.src_lang and options.tgt_lang:
         a, b = canonical_lang(options.src_lang), canonical_lang(options.tgt_lang)
         if same_language(a, b):
-            return [f"Both sides are expected in the same language ({a}); margin mining finds paraphrases there, "
-                    "not translations."]
+            return [
+                f"Both sides are expected in the same language ({a}); margin mining finds paraphrases there, "
+                "not translations."
+            ]
         return []
     if options.src_lang or options.tgt_lang or not src_sample or not tgt_sample:
         return []
@@ -118,8 +128,10 @@ def _language_warnings(options: MineOptions, src_sample: Sequence[str], tgt_samp
         lang, count = langs.most_common(1)[0] if langs else ("und", 0)
         found.append(lang if count >= 0.8 * len(sample) else None)
     if found[0] and found[0] == found[1]:
-        return [f"Both sides look like the same language ({found[0]}, detected on up to {LANG_SAMPLE} texts a side); "
-                "margin mining finds paraphrases there, not translations."]
+        return [
+            f"Both sides look like the same language ({found[0]}, detected on up to {LANG_SAMPLE} texts a side); "
+            "margin mining finds paraphrases there, not translations."
+        ]
     return []
 
 
@@ -128,16 +140,34 @@ def _warn_all(messages: list[str]) -> None:
         warnings.warn(m, SameLanguageWarning, stacklevel=3)
 
 
-def _pairs(cands: Candidates, src_ids: Sequence[str], tgt_ids: Sequence[str], src_texts: Sequence[str],
-           tgt_texts: Sequence[str], options: MineOptions) -> tuple[list[BitextPair], FilterReport]:
+def _pairs(
+    cands: Candidates,
+    src_ids: Sequence[str],
+    tgt_ids: Sequence[str],
+    src_texts: Sequence[str],
+    tgt_texts: Sequence[str],
+    options: MineOptions,
+) -> tuple[list[BitextPair], FilterReport]:
     """Filter (texts given for each candidate, in order) and cut to ``top``."""
     f = options.filters
-    keep, report = apply_filters(src_texts, tgt_texts, filters=f.enabled, src_lang=_lang(options.src_lang),
-                                 tgt_lang=_lang(options.tgt_lang), max_length_ratio=f.max_length_ratio)
+    keep, report = apply_filters(
+        src_texts,
+        tgt_texts,
+        filters=f.enabled,
+        src_lang=_lang(options.src_lang),
+        tgt_lang=_lang(options.tgt_lang),
+        max_length_ratio=f.max_length_ratio,
+    )
     rows = [i for i, ok in enumerate(keep) if ok][: options.margin.top]
     pairs = [
-        BitextPair(src_ids[int(cands.src[i])], tgt_ids[int(cands.tgt[i])], float(cands.score[i]), src_texts[i],
-                   tgt_texts[i], float(cands.cosine[i]))
+        BitextPair(
+            src_ids[int(cands.src[i])],
+            tgt_ids[int(cands.tgt[i])],
+            float(cands.score[i]),
+            src_texts[i],
+            tgt_texts[i],
+            float(cands.cosine[i]),
+        )
         for i in rows
     ]
     return pairs, report
@@ -180,20 +210,55 @@ def mine_texts(
     options = _threshold(options, sp)
     said = _language_warnings(options, src_texts[:LANG_SAMPLE], tgt_texts[:LANG_SAMPLE])
     _warn_all(said)
-    src, _ = encode_texts(src_texts, sp, role=ROLE, cache=options.cache, workers=options.workers,
-                          progress=progress, desc="embed src")
-    tgt, _ = encode_texts(tgt_texts, sp, role=ROLE, cache=options.cache, workers=options.workers,
-                          progress=progress, desc="embed tgt")
+    src, _ = encode_texts(
+        src_texts,
+        sp,
+        role=ROLE,
+        cache=options.cache,
+        workers=options.workers,
+        progress=progress,
+        desc="embed src",
+    )
+    tgt, _ = encode_texts(
+        tgt_texts,
+        sp,
+        role=ROLE,
+        cache=options.cache,
+        workers=options.workers,
+        progress=progress,
+        desc="embed tgt",
+    )
     mined = mine_vectors(src, tgt, options, progress=progress, top=False)
     c = mined.candidates
-    pairs, filt = _pairs(c, src_ids, tgt_ids, [src_texts[i] for i in c.src], [tgt_texts[i] for i in c.tgt], options)
-    return _report(options, sp, mined, len(src_texts), len(tgt_texts), pairs, filt, start, "", said, [],
-                   results=tuple(pairs))
+    pairs, filt = _pairs(
+        c, src_ids, tgt_ids, [src_texts[i] for i in c.src], [tgt_texts[i] for i in c.tgt], options
+    )
+    return _report(
+        options,
+        sp,
+        mined,
+        len(src_texts),
+        len(tgt_texts),
+        pairs,
+        filt,
+        start,
+        "",
+        said,
+        [],
+        results=tuple(pairs),
+    )
 
 
-def mine(src_texts: Sequence[str], tgt_texts: Sequence[str], *, src_ids: Sequence[str] | None = None,
-         tgt_ids: Sequence[str] | None = None, model: Any = None, progress: ProgressFn | None = None,
-         **options: Any) -> list[BitextPair]:
+def mine(
+    src_texts: Sequence[str],
+    tgt_texts: Sequence[str],
+    *,
+    src_ids: Sequence[str] | None = None,
+    tgt_ids: Sequence[str] | None = None,
+    model: Any = None,
+    progress: ProgressFn | None = None,
+    **options: Any,
+) -> list[BitextPair]:
     """Mine translation pairs from two lists of texts: best score first.
 
     ``model`` is an encoder name, an Encoder or a Space; ``options`` are MineOptions fields by name
@@ -203,23 +268,60 @@ def mine(src_texts: Sequence[str], tgt_texts: Sequence[str], *, src_ids: Sequenc
     opts = MineOptions().with_flat(options, aliases=ALIASES)
     if isinstance(model, str):
         opts, model = opts.with_values({"space.encoder": model}), None
-    return list(mine_texts(src_texts, tgt_texts, opts, src_ids=src_ids, tgt_ids=tgt_ids, space=model,
-                           progress=progress).results)
+    return list(
+        mine_texts(
+            src_texts, tgt_texts, opts, src_ids=src_ids, tgt_ids=tgt_ids, space=model, progress=progress
+        ).results
+    )
 
 
-def _report(options: MineOptions, space: Space, mined: Any, n_src: int, n_tgt: int, pairs: list[BitextPair],
-            filt: FilterReport, start: float, output: str, said: list[str], notes: list[str], *,
-            results: tuple[BitextPair, ...] = (), reused: int = 0) -> MineReport:
+def _report(
+    options: MineOptions,
+    space: Space,
+    mined: Any,
+    n_src: int,
+    n_tgt: int,
+    pairs: list[BitextPair],
+    filt: FilterReport,
+    start: float,
+    output: str,
+    said: list[str],
+    notes: list[str],
+    *,
+    results: tuple[BitextPair, ...] = (),
+    reused: int = 0,
+) -> MineReport:
     m = options.margin
     return MineReport(
-        n_src, n_tgt, space.identity, space.name, ROLE, options.knn.k, m.kind, m.mode, mined.backend, m.threshold,
-        m.top, len(mined.candidates), len(pairs), filt, mined.blocks.computed, mined.blocks.reused, reused,
-        time.perf_counter() - start, output, tuple(said), tuple(notes), results,
+        n_src,
+        n_tgt,
+        space.identity,
+        space.name,
+        ROLE,
+        options.knn.k,
+        m.kind,
+        m.mode,
+        mined.backend,
+        m.threshold,
+        m.top,
+        len(mined.candidates),
+        len(pairs),
+        filt,
+        mined.blocks.computed,
+        mined.blocks.reused,
+        reused,
+        time.perf_counter() - start,
+        output,
+        tuple(said),
+        tuple(notes),
+        results,
     )
 
 
 # -- files ---------------------------------------------------------------------------------------
-def run(job: MineJob, *, progress: ProgressFn | None = None, executor: str | Executor | None = None) -> MineReport:
+def run(
+    job: MineJob, *, progress: ProgressFn | None = None, executor: str | Executor | None = None
+) -> MineReport:
     """Run a :class:`MineJob`: everything that can be checked is checked before a model loads."""
     job.validate()
     start = time.perf_counter()
@@ -237,15 +339,27 @@ def run(job: MineJob, *, progress: ProgressFn | None = None, executor: str | Exe
     _warn_all(said)
     notes: list[str] = [f"both sides embedded with role {ROLE!r} by {space.name}"]
     with ExitStack() as stack:
-        wd = Path(job.work_dir) if job.work_dir is not None else Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        wd = (
+            Path(job.work_dir)
+            if job.work_dir is not None
+            else Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        )
         sides, reused = {}, 0
         for side, path, emb in (("src", job.src, job.src_emb), ("tgt", job.tgt, job.tgt_emb)):
-            ids, vecs, was_reused = _side_vectors(side, path, emb, counts[side], job, space, wd, progress, executor)
+            ids, vecs, was_reused = _side_vectors(
+                side, path, emb, counts[side], job, space, wd, progress, executor
+            )
             reused += was_reused
             sides[side] = (ids, vecs)
         (src_ids, src), (tgt_ids, tgt) = sides["src"], sides["tgt"]
-        mined = mine_vectors(src, tgt, options, work_dir=wd / "knn" if job.work_dir is not None else None,
-                             progress=progress, top=False)
+        mined = mine_vectors(
+            src,
+            tgt,
+            options,
+            work_dir=wd / "knn" if job.work_dir is not None else None,
+            progress=progress,
+            top=False,
+        )
         c = mined.candidates
         src_texts = _texts_at(job.src, c.src, src_ids, job, emb_given=job.src_emb is not None)
         tgt_texts = _texts_at(job.tgt, c.tgt, tgt_ids, job, emb_given=job.tgt_emb is not None)
@@ -257,12 +371,26 @@ def run(job: MineJob, *, progress: ProgressFn | None = None, executor: str | Exe
     stamp = provenance("mined-pairs", space, role=ROLE, job=options)
     if to_file:
         write_pairs(pairs, job.output, out_fmt, stamp)
-    return _report(options, space, mined, len(src_ids), len(tgt_ids), pairs, filt, start,
-                   job.output if to_file else "-", said, notes, results=() if to_file else tuple(pairs), reused=reused)
+    return _report(
+        options,
+        space,
+        mined,
+        len(src_ids),
+        len(tgt_ids),
+        pairs,
+        filt,
+        start,
+        job.output if to_file else "-",
+        said,
+        notes,
+        results=() if to_file else tuple(pairs),
+        reused=reused,
+    )
 
 
-def mine_files(src_path: Any, tgt_path: Any, output: Any = None, *, progress: ProgressFn | None = None,
-               **options: Any) -> MineReport:
+def mine_files(
+    src_path: Any, tgt_path: Any, output: Any = None, *, progress: ProgressFn | None = None, **options: Any
+) -> MineReport:
     """Keyword face of :class:`MineJob`: ``mine_files("zh.txt", "en.txt", "pairs.tsv", model=..., k=4, ...)``."""
     job = MineJob(src=str(src_path), tgt=str(tgt_path), output=str(output) if output is not None else None)
     for key in ("src_emb", "tgt_emb", "work_dir"):
@@ -281,8 +409,17 @@ def _head(path: str, job: MineJob) -> list[str]:
         return [rec.text for _, rec in zip(range(LANG_SAMPLE), records)]
 
 
-def _side_vectors(side: str, path: str, emb: str | None, count: int, job: MineJob, space: Space, wd: Path,
-                  progress: ProgressFn | None, executor: Any) -> tuple[list[str], np.ndarray, int]:
+def _side_vectors(
+    side: str,
+    path: str,
+    emb: str | None,
+    count: int,
+    job: MineJob,
+    space: Space,
+    wd: Path,
+    progress: ProgressFn | None,
+    executor: Any,
+) -> tuple[list[str], np.ndarray, int]:
     """The vectors of one side: given (their provenance checked), reused from the work folder, or made."""
     reused = 0
     if emb is not None:
@@ -293,8 +430,15 @@ def _side_vectors(side: str, path: str, emb: str | None, count: int, job: MineJo
         from ..embed import run as run_embed
 
         target = wd / f"{side}.npy"
-        embed = EmbedJob(source=path, output=str(target), input=job.input, space=job.space, role=ROLE,
-                         cache=job.cache, workers=job.workers)
+        embed = EmbedJob(
+            source=path,
+            output=str(target),
+            input=job.input,
+            space=job.space,
+            role=ROLE,
+            cache=job.cache,
+            workers=job.workers,
+        )
         if _reusable(target, embed):
             reused = 1
         else:
@@ -340,7 +484,8 @@ def _texts_at(path: str, rows: np.ndarray, ids: Sequence[str], job: MineJob, emb
                     raise InputError(
                         f"row {n + 1} has id {rec.id!r} but the embeddings give {ids[n]!r} there; "
                         "texts and embeddings must be in the same order",
-                        path=str(path), line=rec.line,
+                        path=str(path),
+                        line=rec.line,
                     )
                 found[n] = rec.text
                 pos += 1

@@ -196,7 +196,9 @@ class _WindowCost:
         self.r_src = np.clip(1.0 - src_w @ tgt_s.T, 0.0, None).mean(axis=-1).astype(np.float32)
         self.r_tgt = np.clip(1.0 - tgt_w @ src_s.T, 0.0, None).mean(axis=-1).astype(np.float32)
         if del_penalty is None:
-            del_penalty = _best_match_penalty(src_w[0], tgt_w[0], self.r_src[0], self.r_tgt[0], rng, del_factor)
+            del_penalty = _best_match_penalty(
+                src_w[0], tgt_w[0], self.r_src[0], self.r_tgt[0], rng, del_factor
+            )
         self.del_penalty = float(del_penalty)
 
     def __call__(self, a: int, b: int, i0: int, js: int, je: int) -> np.ndarray:
@@ -208,7 +210,12 @@ class _WindowCost:
 
 
 def _best_match_penalty(
-    src: np.ndarray, tgt: np.ndarray, r_src: np.ndarray, r_tgt: np.ndarray, rng: np.random.Generator, factor: float
+    src: np.ndarray,
+    tgt: np.ndarray,
+    r_src: np.ndarray,
+    r_tgt: np.ndarray,
+    rng: np.random.Generator,
+    factor: float,
 ) -> float:
     """``factor`` times the median cost of the best 1-1 link of (up to 256) sampled source sentences."""
     rows = rng.choice(len(src), size=min(256, len(src)), replace=False)

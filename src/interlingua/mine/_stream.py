@@ -52,7 +52,9 @@ def fingerprint(x: np.ndarray) -> str:
 def prepare_work_dir(work_dir: Path) -> None:
     """Create the folder (a file there is an error) and remove what a killed run left half-written."""
     if work_dir.exists() and not work_dir.is_dir():
-        raise InputError("the work folder is a file; give a folder (it is created when missing)", path=str(work_dir))
+        raise InputError(
+            "the work folder is a file; give a folder (it is created when missing)", path=str(work_dir)
+        )
     with storage_errors(work_dir):
         work_dir.mkdir(parents=True, exist_ok=True)
     for leftover in work_dir.glob(".*.tmp"):
@@ -68,7 +70,9 @@ def open_work_dir(work_dir: Path, job: dict[str, Any]) -> None:
         try:
             old = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise InputError(f"cannot read the work folder's manifest ({exc}); delete the work folder", path=str(path)) from None
+            raise InputError(
+                f"cannot read the work folder's manifest ({exc}); delete the work folder", path=str(path)
+            ) from None
         if old != job:
             diff = sorted(k for k in set(old) | set(job) if old.get(k) != job.get(k))
             raise InputError(

@@ -111,8 +111,13 @@ def encode_corpus(
 
 
 def _encode_chunk(
-    chunk: list[str], langs: list[str | None] | None, space: Space, role: Role, batch_size: int | None,
-    pool: Executor | None, cache: EmbeddingCache | None,
+    chunk: list[str],
+    langs: list[str | None] | None,
+    space: Space,
+    role: Role,
+    batch_size: int | None,
+    pool: Executor | None,
+    cache: EmbeddingCache | None,
 ) -> Chunk:
     raw = np.empty((len(chunk), space.dim), dtype=np.float32)
     keys = [text_key(t, role) for t in chunk] if cache is not None else []
@@ -147,7 +152,11 @@ def _encode_missing(
         return space.encoder.encode_counted(texts, role=role, batch_size=batch_size)
     step = -(-len(texts) // pool.workers)
     spec = space.spec.to_dict() if space.spec is not None else {}
-    parts = list(pool.map(_encode_piece, [(spec, role, batch_size, texts[i : i + step]) for i in range(0, len(texts), step)]))
+    parts = list(
+        pool.map(
+            _encode_piece, [(spec, role, batch_size, texts[i : i + step]) for i in range(0, len(texts), step)]
+        )
+    )
     total = EncodeStats()
     for _, st in parts:
         total.add(st)
@@ -184,8 +193,17 @@ def encode_texts(
     stats = CorpusStats()
     parts = []
     try:
-        for chunk in encode_corpus(uniq, space, role=role, langs=uniq_langs, workers=workers, cache=store,
-                                   progress=progress, total=len(uniq), desc=desc):
+        for chunk in encode_corpus(
+            uniq,
+            space,
+            role=role,
+            langs=uniq_langs,
+            workers=workers,
+            cache=store,
+            progress=progress,
+            total=len(uniq),
+            desc=desc,
+        ):
             parts.append(chunk.vectors)
             stats = stats + chunk.stats
     finally:

@@ -18,7 +18,9 @@ from ._space import Space
 FORMAT = "interlingua-provenance/1"
 
 
-def provenance(kind: str, space: Space, *, role: str | None = None, job: Any = None, **extra: Any) -> dict[str, Any]:
+def provenance(
+    kind: str, space: Space, *, role: str | None = None, job: Any = None, **extra: Any
+) -> dict[str, Any]:
     """The record a writer stamps: what kind of file, the space, the role and the filled job."""
     from .. import __version__
 

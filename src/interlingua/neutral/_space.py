@@ -54,7 +54,9 @@ ADAPTERS: Registry[Any] = Registry("adapters", kind="adapter")
 class AdapterRef(Spec):
     """An adapter in a space's chain: a registered method and the folder its fitted state is in."""
 
-    method: str = param(REQUIRED, Named(ADAPTERS), help="adapter method (see `interlingua neutral` once it exists)")
+    method: str = param(
+        REQUIRED, Named(ADAPTERS), help="adapter method (see `interlingua neutral` once it exists)"
+    )
     path: str = param("", Text(), help="folder holding the fitted adapter (.npz + JSON)")
 
 
@@ -70,13 +72,15 @@ class SpaceSpec(Spec):
         help="encoder name (see `interlingua models`) or a model path",
     )
     options: dict[str, Any] = param(
-        REQUIRED, Mapping(), factory=dict, help="encoder options (threads, max_tokens, query_prefix, passage_prefix, ...)"
+        REQUIRED,
+        Mapping(),
+        factory=dict,
+        help="encoder options (threads, max_tokens, query_prefix, passage_prefix, ...)",
     )
     adapters: tuple[AdapterRef, ...] = param((), help="adapter chain, applied in order")
 
     def build(self) -> Space:
         return Space.from_spec(self)
-
 
 
 class Space:
@@ -148,8 +152,12 @@ class Space:
 
     def describe(self) -> dict[str, Any]:
         """Provenance: the identity and, when there is one, the spec that rebuilds the space."""
-        return {"identity": self.identity, "encoder": self.name, "dim": self.dim,
-                "spec": self.spec.to_dict() if self.spec is not None else None}
+        return {
+            "identity": self.identity,
+            "encoder": self.name,
+            "dim": self.dim,
+            "spec": self.spec.to_dict() if self.spec is not None else None,
+        }
 
     # -- making vectors -----------------------------------------------------------------------
     def encode(
@@ -168,13 +176,19 @@ class Space:
         return out[0] if single else out
 
     def encode_counted(
-        self, texts: Sequence[str], *, role: Role = "passage", langs: Sequence[str | None] | None = None,
+        self,
+        texts: Sequence[str],
+        *,
+        role: Role = "passage",
+        langs: Sequence[str | None] | None = None,
         batch_size: int | None = None,
     ) -> tuple[np.ndarray, EncodeStats]:
         raw, stats = self.encoder.encode_counted(texts, role=role, batch_size=batch_size)
         return self.apply(raw, role=role, langs=_check_langs(langs, len(raw))), stats
 
-    def apply(self, vectors: np.ndarray, *, role: str, langs: Sequence[str | None] | None = None) -> np.ndarray:
+    def apply(
+        self, vectors: np.ndarray, *, role: str, langs: Sequence[str | None] | None = None
+    ) -> np.ndarray:
         """The adapter chain on raw (normalized) encoder vectors; a no-op without adapters."""
         if not self.adapters:
             return vectors
@@ -201,7 +215,9 @@ def _check_langs(langs: Sequence[str | None] | None, n: int) -> list[str | None]
         return None
     out = list(langs)
     if len(out) != n:
-        raise InputError(f"The 'langs' parameter must give one language per text: {n} texts, {len(out)} languages.")
+        raise InputError(
+            f"The 'langs' parameter must give one language per text: {n} texts, {len(out)} languages."
+        )
     return out
 
 

@@ -22,8 +22,10 @@ def parse_filter(expr: str) -> Condition:
     """
     m = _EXPR.match(expr)
     if not m:
-        raise InputError(f"Cannot read the filter {expr!r}; write field=value, field!=value or field>=number "
-                         "(a|b for any of several values).")
+        raise InputError(
+            f"Cannot read the filter {expr!r}; write field=value, field!=value or field>=number "
+            "(a|b for any of several values)."
+        )
     field, op, raw = m.groups()
     values = [_value(v) for v in raw.split("|")]
     if len(values) > 1:
@@ -38,13 +40,18 @@ def conditions_from(filters: Mapping[str, Any] | Iterable[str | Condition] | Non
     if filters is None:
         return []
     if isinstance(filters, Mapping):
-        return [Condition(str(k), "=", list(v) if isinstance(v, (list, tuple, set)) else v) for k, v in filters.items()]
+        return [
+            Condition(str(k), "=", list(v) if isinstance(v, (list, tuple, set)) else v)
+            for k, v in filters.items()
+        ]
     if isinstance(filters, str):
         return [parse_filter(filters)]
     return [f if isinstance(f, Condition) else parse_filter(f) for f in filters]
 
 
-def split_langs(lang: str | Iterable[str] | None, exclude: Iterable[str] | None = None) -> tuple[list[str] | None, list[str]]:
+def split_langs(
+    lang: str | Iterable[str] | None, exclude: Iterable[str] | None = None
+) -> tuple[list[str] | None, list[str]]:
     """Include and exclude lists of canonical language tags; ``-xx`` in ``lang`` excludes xx."""
     items = [lang] if isinstance(lang, str) else list(lang or [])
     parts = [p.strip() for item in items for p in item.split(",") if p.strip()]

@@ -15,8 +15,9 @@ from .._registry import Registry
 RRF_K = 60  # Cormack, Clarke & Buettcher (2009) found k = 60 near-optimal; we state it, never k = 0
 
 
-def reciprocal_rank_fusion(runs: Sequence[Mapping[int, float]], *, k: int = RRF_K,
-                           weights: Sequence[float] | None = None) -> dict[int, float]:
+def reciprocal_rank_fusion(
+    runs: Sequence[Mapping[int, float]], *, k: int = RRF_K, weights: Sequence[float] | None = None
+) -> dict[int, float]:
     """RRF (Cormack, Clarke & Buettcher, SIGIR 2009): ``sum_r w_r / (k + rank_r(d))``, rank from 1."""
     weights = weights or [1.0] * len(runs)
     out: dict[int, float] = {}
@@ -36,7 +37,9 @@ def minmax_normalize(run: Mapping[int, float]) -> dict[int, float]:
     return {key: (s - lo) / (hi - lo) for key, s in run.items()}
 
 
-def weighted_sum(runs: Sequence[Mapping[int, float]], *, weights: Sequence[float] | None = None) -> dict[int, float]:
+def weighted_sum(
+    runs: Sequence[Mapping[int, float]], *, weights: Sequence[float] | None = None
+) -> dict[int, float]:
     """Convex combination of min-max normalized scores (a document absent from a run scores 0
     there), the "CombSUM" family of Fox & Shaw (1994) with per-run weights."""
     weights = weights or [1.0 / len(runs)] * len(runs)
@@ -55,7 +58,9 @@ FUSIONS.register("weighted", weighted_sum, description="weighted sum of min-max 
 FUSIONS.register("rrf", reciprocal_rank_fusion, description=f"reciprocal rank fusion, k = {RRF_K}")
 
 
-def fuse(name: str, runs: Sequence[Mapping[int, float]], *, weights: Sequence[float] | None = None) -> dict[int, float]:
+def fuse(
+    name: str, runs: Sequence[Mapping[int, float]], *, weights: Sequence[float] | None = None
+) -> dict[int, float]:
     return FUSIONS.get(name)(runs, weights=weights)
 
 

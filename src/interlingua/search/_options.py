@@ -21,14 +21,22 @@ class SearchOptions(Spec):
     caller = "search()"
     mode: str = param("hybrid", Options(MODES), help="dense, lexical or hybrid (both, fused)")
     k: int = param(10, Interval(int, 1, 10_000), help="how many hits")
-    lang: tuple[str, ...] = param((), Each(Text(nonempty=True)), help="only documents in these languages ('-en' excludes)")
-    exclude_lang: tuple[str, ...] = param((), Each(Text(nonempty=True)), help="leave out documents in these languages")
+    lang: tuple[str, ...] = param(
+        (), Each(Text(nonempty=True)), help="only documents in these languages ('-en' excludes)"
+    )
+    exclude_lang: tuple[str, ...] = param(
+        (), Each(Text(nonempty=True)), help="leave out documents in these languages"
+    )
     filters: tuple[str, ...] = param(
         (), Each(Text(nonempty=True)), help="metadata filters: field=value, field!=value, field>=n, field=a|b"
     )
-    fusion: str = param("weighted", Named(FUSIONS), help="weighted (min-max normalized sum, default) or rrf (k=60)")
+    fusion: str = param(
+        "weighted", Named(FUSIONS), help="weighted (min-max normalized sum, default) or rrf (k=60)"
+    )
     weights: tuple[float, ...] | None = param(
-        None, NoneOr(Each(Interval(float, 0.0, None), size=2)), help="dense, lexical weights of the fusion (0.5, 0.5)"
+        None,
+        NoneOr(Each(Interval(float, 0.0, None), size=2)),
+        help="dense, lexical weights of the fusion (0.5, 0.5)",
     )
     depth: int = param(100, Interval(int, 1, 100_000), help="candidates from each retriever")
     rerank: bool = param(False, help="rerank the best rerank_depth by MaxSim over token states")
@@ -37,7 +45,9 @@ class SearchOptions(Spec):
     documents: bool = param(False, help="collections added with passages: documents with their best passages")
     coarse: bool = param(False, help="with documents: document vectors first, then their passages")
     coarse_k: int = param(50, Interval(int, 1, 10_000), help="with coarse: documents searched for passages")
-    passages_per_doc: int = param(3, Interval(int, 1, 1000), help="with documents: passages shown per document")
+    passages_per_doc: int = param(
+        3, Interval(int, 1, 1000), help="with documents: passages shown per document"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,10 +57,18 @@ class SearchJob(Spec):
     caller = "search"
     collection: str = param(REQUIRED, Text(nonempty=True), help="the collection folder (or URI)")
     query: str | None = param(None, NoneOr(Text()), help="one query, in any language")
-    queries: str | None = param(None, NoneOr(Text(nonempty=True)), help="a file of queries (txt, tsv, jsonl, parquet)")
-    input: InputOptions = group(InputOptions, help="how the queries file is read (its id field names each query)")
-    output: str | None = param(None, NoneOr(Text(nonempty=True)), help="write the results here (None: returned)")
-    output_format: str | None = param(None, NoneOr(Options(RESULT_FORMATS)), help="jsonl or trec (default: jsonl; .trec/.run: trec)")
+    queries: str | None = param(
+        None, NoneOr(Text(nonempty=True)), help="a file of queries (txt, tsv, jsonl, parquet)"
+    )
+    input: InputOptions = group(
+        InputOptions, help="how the queries file is read (its id field names each query)"
+    )
+    output: str | None = param(
+        None, NoneOr(Text(nonempty=True)), help="write the results here (None: returned)"
+    )
+    output_format: str | None = param(
+        None, NoneOr(Options(RESULT_FORMATS)), help="jsonl or trec (default: jsonl; .trec/.run: trec)"
+    )
     run_tag: str = param("interlingua", Text(nonempty=True), help="the TREC run's tag column")
     search: SearchOptions = group(SearchOptions)
 

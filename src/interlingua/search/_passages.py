@@ -32,9 +32,18 @@ class DocumentHit:
     passages: list[Hit]
 
 
-def search_documents(collection: CollectionBackend, query: str, *, k: int = 10, passages_per_doc: int = 3,
-                     coarse: bool = False, coarse_k: int = 50, mode: str = "hybrid", searcher: Searcher | None = None,
-                     **options: Any) -> list[DocumentHit]:
+def search_documents(
+    collection: CollectionBackend,
+    query: str,
+    *,
+    k: int = 10,
+    passages_per_doc: int = 3,
+    coarse: bool = False,
+    coarse_k: int = 50,
+    mode: str = "hybrid",
+    searcher: Searcher | None = None,
+    **options: Any,
+) -> list[DocumentHit]:
     """Documents for ``query``, each with its best passages (best first).
 
     ``coarse=False``: search passages (``k * 10`` of them) and group by document, a document
@@ -47,19 +56,28 @@ def search_documents(collection: CollectionBackend, query: str, *, k: int = 10, 
     s = searcher or Searcher(collection)
     filters = list(_as_list(options.pop("filters", None)))
     if coarse:
-        first = s.search(query, k=coarse_k, mode=mode, filters=[*filters, Condition("level", "=", "document")], **options)
+        first = s.search(
+            query, k=coarse_k, mode=mode, filters=[*filters, Condition("level", "=", "document")], **options
+        )
         chosen = [h.meta["doc_id"] for h in first.hits]
         if not chosen:
             return []
         filters.append(Condition("doc_id", "=", chosen))
-    hits = s.search(query, k=max(k * 10, passages_per_doc * k), mode=mode,
-                    filters=[*filters, Condition("level", "=", "passage")], **options).hits
+    hits = s.search(
+        query,
+        k=max(k * 10, passages_per_doc * k),
+        mode=mode,
+        filters=[*filters, Condition("level", "=", "passage")],
+        **options,
+    ).hits
     grouped: dict[str, list[Hit]] = {}
     for h in hits:
         grouped.setdefault(h.meta["doc_id"], []).append(h)
     ranked = sorted(grouped.items(), key=lambda kv: -kv[1][0].score)[:k]
-    return [DocumentHit(rank, doc_id, ps[0].score, ps[0].lang, ps[:passages_per_doc])
-            for rank, (doc_id, ps) in enumerate(ranked, start=1)]
+    return [
+        DocumentHit(rank, doc_id, ps[0].score, ps[0].lang, ps[:passages_per_doc])
+        for rank, (doc_id, ps) in enumerate(ranked, start=1)
+    ]
 
 
 def _as_list(filters: Any) -> Sequence[Any]:

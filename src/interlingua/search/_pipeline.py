@@ -59,18 +59,24 @@ def check_query(query: Any, max_chars: int = MAX_QUERY_CHARS) -> str:
     try:
         query.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise InputError(f"The query holds U+{ord(query[exc.start]):04X} at column {exc.start + 1}, a lone surrogate no "
-                         "UTF-8 text can hold (a broken escape or a mis-decoded argument); fix the query", field="query"
-                         ) from None
+        raise InputError(
+            f"The query holds U+{ord(query[exc.start]):04X} at column {exc.start + 1}, a lone surrogate no "
+            "UTF-8 text can hold (a broken escape or a mis-decoded argument); fix the query",
+            field="query",
+        ) from None
     if not query.strip():
         raise InputError("The query is empty; give some words to search for.")
     if len(query) > max_chars:
-        raise InputError(f"The query has {len(query):,} characters; the limit is {max_chars:,}. Shorten it, "
-                         "or index the long text as a document and search with a passage of it.")
+        raise InputError(
+            f"The query has {len(query):,} characters; the limit is {max_chars:,}. Shorten it, "
+            "or index the long text as a document and search with a passage of it."
+        )
     return query
 
 
-def search_options(options: SearchOptions | None = None, **flat: Any) -> tuple[SearchOptions, list[Condition]]:
+def search_options(
+    options: SearchOptions | None = None, **flat: Any
+) -> tuple[SearchOptions, list[Condition]]:
     """Options from a spec and/or keyword names (the old signature); ``filters`` given as a mapping or
     as Conditions stay outside the spec (they are not plain strings) and come back as conditions."""
     extra: list[Condition] = []
@@ -109,8 +115,16 @@ class Searcher:
             self._reranker = MaxSimReranker(self.collection.space)
         return self._reranker
 
-    def search(self, query: str, options: SearchOptions | None = None, *, query_vector: np.ndarray | None = None,
-               query_lang: str | None = None, allowed: np.ndarray | None = None, **flat: Any) -> SearchResult:
+    def search(
+        self,
+        query: str,
+        options: SearchOptions | None = None,
+        *,
+        query_vector: np.ndarray | None = None,
+        query_lang: str | None = None,
+        allowed: np.ndarray | None = None,
+        **flat: Any,
+    ) -> SearchResult:
         """Top ``k`` documents for ``query`` (``options``, or its fields as keywords).
 
         ``mode``: dense, lexical or hybrid (both, fused by ``fusion``: "weighted", the default,
@@ -129,8 +143,11 @@ class Searcher:
         col = self.collection
         if allowed is None:
             include, exclude = split_langs(list(o.lang), list(o.exclude_lang))
-            allowed = col.select(include_langs=include, exclude_langs=exclude,
-                                 conditions=[*conditions_from(list(o.filters)), *extra])
+            allowed = col.select(
+                include_langs=include,
+                exclude_langs=exclude,
+                conditions=[*conditions_from(list(o.filters)), *extra],
+            )
         if query_lang is None:
             from ..text import detect_language
 
@@ -139,10 +156,13 @@ class Searcher:
         else:
             lang_score = 1.0
         depth = max(o.depth, o.k, o.rerank_depth if o.rerank else 0)
-        runs = self.runs(query, mode=o.mode, depth=depth, allowed=allowed, query_vector=query_vector,
-                         query_lang=query_lang)
+        runs = self.runs(
+            query, mode=o.mode, depth=depth, allowed=allowed, query_vector=query_vector, query_lang=query_lang
+        )
         if o.mode == "hybrid":
-            final = fuse(o.fusion, [runs["dense"], runs["lexical"]], weights=list(o.weights) if o.weights else None)
+            final = fuse(
+                o.fusion, [runs["dense"], runs["lexical"]], weights=list(o.weights) if o.weights else None
+            )
         else:
             final = runs[o.mode]
         order = sorted(final, key=lambda key: (-final[key], key))
@@ -163,18 +183,36 @@ class Searcher:
                 per["rerank"] = rerank_scores[key]
             score = rerank_scores.get(key, final[key])
             hits.append(Hit(rank, d.id, score, d.text, d.lang, d.meta, found, per, key))
-        return SearchResult(query, query_lang, float(lang_score), o.mode, o.fusion if o.mode == "hybrid" else None,
-                            bool(o.rerank), hits)
+        return SearchResult(
+            query,
+            query_lang,
+            float(lang_score),
+            o.mode,
+            o.fusion if o.mode == "hybrid" else None,
+            bool(o.rerank),
+            hits,
+        )
 
-    def runs(self, query: str, *, mode: str = "hybrid", depth: int = 100, allowed: np.ndarray | None = None,
-             query_vector: np.ndarray | None = None, query_lang: str | None = None) -> dict[str, dict[int, float]]:
+    def runs(
+        self,
+        query: str,
+        *,
+        mode: str = "hybrid",
+        depth: int = 100,
+        allowed: np.ndarray | None = None,
+        query_vector: np.ndarray | None = None,
+        query_lang: str | None = None,
+    ) -> dict[str, dict[int, float]]:
         """Each retriever's own top ``depth`` as ``{"dense": {key: cosine}, "lexical": {key: bm25}}``
         (no checks, no fusion: the building block for :meth:`search` and for evaluations)."""
         col = self.collection
         runs: dict[str, dict[int, float]] = {}
         if mode in ("dense", "hybrid"):
-            qv = query_vector if query_vector is not None else col.space.encode(
-                [query], role="query", langs=[query_lang])[0]
+            qv = (
+                query_vector
+                if query_vector is not None
+                else col.space.encode([query], role="query", langs=[query_lang])[0]
+            )
             scores, keys = col.dense_search(np.asarray(qv, np.float32)[None, :], depth, allowed)
             runs["dense"] = {int(key): float(s) for s, key in zip(scores[0], keys[0]) if key >= 0}
         if mode in ("lexical", "hybrid"):
@@ -183,10 +221,21 @@ class Searcher:
         return runs
 
 
-def search(collection: CollectionBackend, query: str, options: SearchOptions | None = None, **flat: Any) -> SearchResult:
+def search(
+    collection: CollectionBackend, query: str, options: SearchOptions | None = None, **flat: Any
+) -> SearchResult:
     """One query against ``collection``; see :meth:`Searcher.search` for the options."""
     return Searcher(collection).search(query, options, **flat)
 
 
-__all__ = ["MAX_QUERY_CHARS", "MODES", "RRF_K", "Hit", "SearchResult", "Searcher", "check_query", "search",
-           "search_options"]
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "MODES",
+    "RRF_K",
+    "Hit",
+    "SearchResult",
+    "Searcher",
+    "check_query",
+    "search",
+    "search_options",
+]

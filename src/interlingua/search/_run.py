@@ -46,8 +46,14 @@ class SearchReport:
     results: tuple[QueryResult, ...] = ()
 
     def to_dict(self, *, results: bool = True) -> dict[str, Any]:
-        out = {"collection": self.collection, "queries": self.queries, "hits": self.hits,
-               "seconds": round(self.seconds, 3), "output": self.output, "notes": list(self.notes)}
+        out = {
+            "collection": self.collection,
+            "queries": self.queries,
+            "hits": self.hits,
+            "seconds": round(self.seconds, 3),
+            "output": self.output,
+            "notes": list(self.notes),
+        }
         if results:
             out["results"] = [r.to_dict() for r in self.results]
         return out
@@ -57,16 +63,30 @@ def answer(searcher: Searcher, query: str, options: SearchOptions, query_id: str
     """One query, as a plain search or, with ``options.documents``, documents with their passages."""
     if options.documents:
         docs = search_documents(
-            searcher.collection, query, k=options.k, passages_per_doc=options.passages_per_doc, coarse=options.coarse,
-            coarse_k=options.coarse_k, mode=options.mode, searcher=searcher, lang=options.lang,
-            exclude_lang=options.exclude_lang, filters=list(options.filters), fusion=options.fusion,
-            weights=options.weights, depth=options.depth, rerank=options.rerank, rerank_depth=options.rerank_depth,
+            searcher.collection,
+            query,
+            k=options.k,
+            passages_per_doc=options.passages_per_doc,
+            coarse=options.coarse,
+            coarse_k=options.coarse_k,
+            mode=options.mode,
+            searcher=searcher,
+            lang=options.lang,
+            exclude_lang=options.exclude_lang,
+            filters=list(options.filters),
+            fusion=options.fusion,
+            weights=options.weights,
+            depth=options.depth,
+            rerank=options.rerank,
+            rerank_depth=options.rerank_depth,
         )
         return QueryResult(query_id, None, tuple(docs))
     return QueryResult(query_id, searcher.search(query, options))
 
 
-def run(job: SearchJob, *, progress: ProgressFn | None = None, executor: str | Executor | None = None) -> SearchReport:
+def run(
+    job: SearchJob, *, progress: ProgressFn | None = None, executor: str | Executor | None = None
+) -> SearchReport:
     """Run a :class:`SearchJob`; with ``output`` the results go to a file (atomically), else they
     come back in the report."""
     job.validate()
@@ -102,8 +122,15 @@ def run(job: SearchJob, *, progress: ProgressFn | None = None, executor: str | E
 
         with atomic_open(job.output, "w", newline="\n") as fh:
             fh.writelines(result_lines(results, fmt, job.run_tag))
-    return SearchReport(str(job.collection), len(results), hits, time.perf_counter() - start,
-                        job.output if to_file else "-", tuple(notes), () if to_file else tuple(results))
+    return SearchReport(
+        str(job.collection),
+        len(results),
+        hits,
+        time.perf_counter() - start,
+        job.output if to_file else "-",
+        tuple(notes),
+        () if to_file else tuple(results),
+    )
 
 
 def result_format(output: str | None, fmt: str | None) -> str:
@@ -120,8 +147,11 @@ def result_lines(results: list[QueryResult] | tuple[QueryResult, ...], fmt: str,
         if fmt == "jsonl":
             yield json.dumps(r.to_dict(), ensure_ascii=False) + "\n"
             continue
-        rows = ([(h.id, h.rank, h.score) for h in r.result.hits] if r.result is not None
-                else [(d.id, d.rank, d.score) for d in r.documents])
+        rows = (
+            [(h.id, h.rank, h.score) for h in r.result.hits]
+            if r.result is not None
+            else [(d.id, d.rank, d.score) for d in r.documents]
+        )
         for doc_id, rank, score in rows:
             yield f"{_trec_token(r.query_id)} Q0 {_trec_token(doc_id)} {rank} {score:.6f} {tag}\n"
 
@@ -133,9 +163,22 @@ def _trec_token(value: str) -> str:
 
 
 def _doc_dict(d: DocumentHit) -> dict[str, Any]:
-    return {"rank": d.rank, "id": d.id, "score": d.score, "lang": d.lang,
-            "passages": [{"id": p.id, "score": p.score, "start": p.meta.get("start"), "end": p.meta.get("end"),
-                          "text": p.text} for p in d.passages]}
+    return {
+        "rank": d.rank,
+        "id": d.id,
+        "score": d.score,
+        "lang": d.lang,
+        "passages": [
+            {
+                "id": p.id,
+                "score": p.score,
+                "start": p.meta.get("start"),
+                "end": p.meta.get("end"),
+                "text": p.text,
+            }
+            for p in d.passages
+        ],
+    }
 
 
 __all__ = ["QueryResult", "SearchReport", "answer", "result_format", "result_lines", "run"]

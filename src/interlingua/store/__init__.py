@@ -35,7 +35,9 @@ from ._spec import AddJob, DenseOptions, IndexSpec, LexicalOptions, PassageOptio
 DENSE_INDEXES = ("auto", "flat", "hnsw")
 
 
-def run(job: IndexSpec | AddJob, *, progress: ProgressFn | None = None, executor: str | Executor | None = None) -> Any:
+def run(
+    job: IndexSpec | AddJob, *, progress: ProgressFn | None = None, executor: str | Executor | None = None
+) -> Any:
     """The stage's one entry: an :class:`IndexSpec` creates a collection (its info is returned), an
     :class:`AddJob` adds a file of documents (an :class:`AddReport`)."""
     if isinstance(job, AddJob):

@@ -32,27 +32,47 @@ class AddReport:
     notes: tuple[str, ...] = ()
 
     def __add__(self, other: AddReport) -> AddReport:
-        return AddReport(self.collection, self.added + other.added, self.skipped + other.skipped,
-                         self.passages + other.passages, max(self.documents, other.documents),
-                         self.seconds + other.seconds, self.notes + other.notes)
+        return AddReport(
+            self.collection,
+            self.added + other.added,
+            self.skipped + other.skipped,
+            self.passages + other.passages,
+            max(self.documents, other.documents),
+            self.seconds + other.seconds,
+            self.notes + other.notes,
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"collection": self.collection, "added": self.added, "skipped": self.skipped,
-                "passages": self.passages, "documents": self.documents, "seconds": round(self.seconds, 3),
-                "notes": list(self.notes)}
+        return {
+            "collection": self.collection,
+            "added": self.added,
+            "skipped": self.skipped,
+            "passages": self.passages,
+            "documents": self.documents,
+            "seconds": round(self.seconds, 3),
+            "notes": list(self.notes),
+        }
 
 
-def run(job: AddJob, *, progress: ProgressFn | None = None, executor: str | Executor | None = None) -> AddReport:
+def run(
+    job: AddJob, *, progress: ProgressFn | None = None, executor: str | Executor | None = None
+) -> AddReport:
     """Run an :class:`AddJob` (the file is checked before the collection is locked)."""
     job.validate()
     start = time.perf_counter()
     total = count_records(job.source, job.input)
-    with read_records(job.source, job.input) as records, open_collection(job.collection, lock_timeout=job.lock_timeout) as col:
+    with (
+        read_records(job.source, job.input) as records,
+        open_collection(job.collection, lock_timeout=job.lock_timeout) as col,
+    ):
         notes = list(records.notes)
         for line in notes:
             note(progress, line, "index add")
-        prefix = job.id_prefix if job.id_prefix is not None else (
-            "" if records.fields.id is not None else f"{Path(job.source).stem}:")
+        prefix = (
+            job.id_prefix
+            if job.id_prefix is not None
+            else ("" if records.fields.id is not None else f"{Path(job.source).stem}:")
+        )
         docs = ({"id": prefix + str(r.id), "text": r.text, "lang": r.lang, "meta": r.meta} for r in records)
         added = skipped = passages = 0
         with task(progress, "index add", total, "doc") as bar:
@@ -66,8 +86,13 @@ def run(job: AddJob, *, progress: ProgressFn | None = None, executor: str | Exec
                     if batch and job.passages.enabled:
                         from ._passages import add_long_documents
 
-                        passages += add_long_documents(col, batch, budget=job.passages.budget,
-                                                       overlap=job.passages.overlap, upsert=job.upsert)
+                        passages += add_long_documents(
+                            col,
+                            batch,
+                            budget=job.passages.budget,
+                            overlap=job.passages.overlap,
+                            upsert=job.upsert,
+                        )
                         added += len(batch)
                     elif batch:
                         added += col.commit(col.prepare(batch, start=added + skipped), upsert=job.upsert)
@@ -77,11 +102,15 @@ def run(job: AddJob, *, progress: ProgressFn | None = None, executor: str | Exec
                     raise PartialWriteError(
                         f"index add stopped after committing {added:,} document(s) of this run to {job.collection} "
                         "(they are kept); fix the problem below, then rerun the same command with --skip-existing "
-                        "to add the rest", committed=added, cause=exc,
+                        "to add the rest",
+                        committed=added,
+                        cause=exc,
                     ) from exc
                 raise
         documents = len(col)
-    return AddReport(str(job.collection), added, skipped, passages, documents, time.perf_counter() - start, tuple(notes))
+    return AddReport(
+        str(job.collection), added, skipped, passages, documents, time.perf_counter() - start, tuple(notes)
+    )
 
 
 __all__ = ["AddReport", "run"]

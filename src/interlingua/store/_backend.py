@@ -24,7 +24,9 @@ class DenseBackend(Protocol):
 
     def remove(self, keys: np.ndarray) -> None: ...
 
-    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(scores, keys), each ``(n_queries, k)``; missing places hold key -1."""
         ...
 
@@ -43,7 +45,9 @@ class LexicalBackend(Protocol):
 
     def commit(self) -> None: ...
 
-    def search(self, tokens: list[str], k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, tokens: list[str], k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(scores, keys) of the best ``k`` documents, best first (fewer when fewer match)."""
         ...
 

@@ -37,8 +37,14 @@ class CollectionBackend(Protocol):
 
     def segment(self, text: str) -> list[str]: ...
 
-    def prepare(self, docs: Iterable[Any], *, vectors: np.ndarray | None = None, identity: str | None = None,
-                start: int = 0) -> PreparedBatch: ...
+    def prepare(
+        self,
+        docs: Iterable[Any],
+        *,
+        vectors: np.ndarray | None = None,
+        identity: str | None = None,
+        start: int = 0,
+    ) -> PreparedBatch: ...
 
     def commit(self, batch: PreparedBatch, *, upsert: bool = False) -> int: ...
 
@@ -54,12 +60,17 @@ class CollectionBackend(Protocol):
 
     def all_keys(self) -> np.ndarray: ...
 
-    def select(self, *, include_langs: Any = None, exclude_langs: Any = None,
-               conditions: Iterable[Condition] = ()) -> np.ndarray | None: ...
+    def select(
+        self, *, include_langs: Any = None, exclude_langs: Any = None, conditions: Iterable[Condition] = ()
+    ) -> np.ndarray | None: ...
 
-    def dense_search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]: ...
+    def dense_search(
+        self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]: ...
 
-    def lexical_search(self, tokens: list[str], k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]: ...
+    def lexical_search(
+        self, tokens: list[str], k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]: ...
 
     def info(self) -> dict[str, Any]: ...
 
@@ -96,8 +107,10 @@ def backend_for(uri: Any) -> str:
     if not scheme:
         return "embedded"
     if scheme not in SCHEMES:
-        raise InputError(f"Unknown collection URI scheme {scheme!r} in {text!r}; give a folder path"
-                         + (f" or one of {', '.join(sorted(SCHEMES))}://..." if SCHEMES else ""))
+        raise InputError(
+            f"Unknown collection URI scheme {scheme!r} in {text!r}; give a folder path"
+            + (f" or one of {', '.join(sorted(SCHEMES))}://..." if SCHEMES else "")
+        )
     return SCHEMES[scheme]
 
 
@@ -123,4 +136,11 @@ def check_collection(uri: Any, *, repair: bool = True, lock_timeout: float = 0.0
         return col.check()
 
 
-__all__ = ["STORE_BACKENDS", "check_collection", "CollectionBackend", "backend_for", "create_collection", "open_collection"]
+__all__ = [
+    "STORE_BACKENDS",
+    "check_collection",
+    "CollectionBackend",
+    "backend_for",
+    "create_collection",
+    "open_collection",
+]

@@ -103,7 +103,9 @@ class Catalog:
                     f"{self.path}: the catalog {what}. It holds the documents and cannot be rebuilt from the indexes: "
                     "restore catalog.sqlite from a backup, or make a new collection and add the documents again"
                 )
-        uri = self.path.resolve().as_uri() + ("?mode=ro" if readonly else ("?mode=rwc" if create else "?mode=rw"))
+        uri = self.path.resolve().as_uri() + (
+            "?mode=ro" if readonly else ("?mode=rwc" if create else "?mode=rw")
+        )
         try:
             self.db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA busy_timeout=10000")
@@ -147,11 +149,14 @@ class Catalog:
                 if old is not None:
                     if not upsert:
                         raise DuplicateIdError(
-                            f"The document id {d.id!r} is already in the collection; use upsert to replace it.")
+                            f"The document id {d.id!r} is already in the collection; use upsert to replace it."
+                        )
                     cur.execute("DELETE FROM docs WHERE key = ?", old)
                     cur.execute("INSERT INTO changes(key) VALUES (?)", old)
-                cur.execute("INSERT INTO docs(id, text, lang, meta, vector) VALUES (?, ?, ?, ?, ?)",
-                            (d.id, d.text, d.lang, json.dumps(d.meta, ensure_ascii=False), vec.tobytes()))
+                cur.execute(
+                    "INSERT INTO docs(id, text, lang, meta, vector) VALUES (?, ?, ?, ?, ?)",
+                    (d.id, d.text, d.lang, json.dumps(d.meta, ensure_ascii=False), vec.tobytes()),
+                )
                 key = cur.lastrowid
                 keys.append(key)
                 cur.execute("INSERT INTO changes(key) VALUES (?)", (key,))
@@ -186,8 +191,10 @@ class Catalog:
         cur = self.db.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
-            cur.executemany("INSERT OR REPLACE INTO state(name, value) VALUES (?, ?)",
-                            [(k, json.dumps(v)) for k, v in values.items()])
+            cur.executemany(
+                "INSERT OR REPLACE INTO state(name, value) VALUES (?, ?)",
+                [(k, json.dumps(v)) for k, v in values.items()],
+            )
             if trim_upto is not None:
                 cur.execute("DELETE FROM changes WHERE seq <= ?", (trim_upto,))
             cur.execute("COMMIT")
@@ -203,8 +210,10 @@ class Catalog:
             try:
                 out[k] = json.loads(v)
             except (TypeError, ValueError):
-                raise CollectionError(f"{self.path}: the catalog's state {k!r} holds {str(v)[:80]!r}, which is not "
-                                      "JSON; the collection is damaged or crafted") from None
+                raise CollectionError(
+                    f"{self.path}: the catalog's state {k!r} holds {str(v)[:80]!r}, which is not "
+                    "JSON; the collection is damaged or crafted"
+                ) from None
         return out
 
     @_guarded
@@ -272,7 +281,9 @@ class Catalog:
             found.update(self.db.execute(q, chunk))
         return self._stack([found[k] for k in keys])
 
-    def iter_rows(self, batch: int = 10_000, keys: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, list[str], np.ndarray]]:
+    def iter_rows(
+        self, batch: int = 10_000, keys: np.ndarray | None = None
+    ) -> Iterator[tuple[np.ndarray, list[str], np.ndarray]]:
         """(keys, texts, vectors) in batches: of the whole catalog, or of ``keys``."""
         try:
             yield from self._iter_rows(batch, keys)
@@ -281,7 +292,9 @@ class Catalog:
                 raise
             raise _damaged(self.path, exc) from None
 
-    def _iter_rows(self, batch: int, keys: np.ndarray | None) -> Iterator[tuple[np.ndarray, list[str], np.ndarray]]:
+    def _iter_rows(
+        self, batch: int, keys: np.ndarray | None
+    ) -> Iterator[tuple[np.ndarray, list[str], np.ndarray]]:
         if keys is not None:
             for chunk in _chunks([int(k) for k in keys], 900):
                 q = f"SELECT key, text, vector FROM docs WHERE key IN ({','.join('?' * len(chunk))}) ORDER BY key"
@@ -289,16 +302,22 @@ class Catalog:
             return
         last = -1
         while True:
-            rows = self.db.execute("SELECT key, text, vector FROM docs WHERE key > ? ORDER BY key LIMIT ?",
-                                   (last, batch)).fetchall()
+            rows = self.db.execute(
+                "SELECT key, text, vector FROM docs WHERE key > ? ORDER BY key LIMIT ?", (last, batch)
+            ).fetchall()
             if not rows:
                 return
             last = rows[-1][0]
             yield self._unzip(rows)
 
     @_guarded
-    def select_keys(self, *, include_langs: Sequence[str] | None = None, exclude_langs: Sequence[str] | None = None,
-                    conditions: Sequence[Condition] = ()) -> np.ndarray:
+    def select_keys(
+        self,
+        *,
+        include_langs: Sequence[str] | None = None,
+        exclude_langs: Sequence[str] | None = None,
+        conditions: Sequence[Condition] = (),
+    ) -> np.ndarray:
         """Keys of the documents that pass a language and metadata filter."""
         where, args = [], []
         if include_langs is not None:
@@ -311,8 +330,10 @@ class Catalog:
         known = set(self.fields())
         for c in conditions:
             if c.field not in known or not _FIELD.match(c.field):
-                raise InputError(f"Unknown filter field {c.field!r}. The collection's metadata fields are: "
-                                 f"{', '.join(sorted(known)) or '(none)'}; also 'lang' via the language filter.")
+                raise InputError(
+                    f"Unknown filter field {c.field!r}. The collection's metadata fields are: "
+                    f"{', '.join(sorted(known)) or '(none)'}; also 'lang' via the language filter."
+                )
             path = f"json_extract(meta, '$.\"{c.field}\"')"
             if isinstance(c.value, (list, tuple)):
                 where.append(f"{path} {'NOT ' if c.op == '!=' else ''}IN ({','.join('?' * len(c.value))})")
@@ -328,7 +349,9 @@ class Catalog:
     @_guarded
     def integrity(self) -> list[str]:
         problems = [r for (r,) in self.db.execute("PRAGMA integrity_check") if r != "ok"]
-        bad = self.db.execute("SELECT COUNT(*) FROM docs WHERE length(vector) != ?", (4 * self.dim,)).fetchone()[0]
+        bad = self.db.execute(
+            "SELECT COUNT(*) FROM docs WHERE length(vector) != ?", (4 * self.dim,)
+        ).fetchone()[0]
         if bad:
             problems.append(f"{bad} vector(s) in the catalog do not have dimension {self.dim}")
         return problems
@@ -338,12 +361,18 @@ class Catalog:
         if not blobs:
             return np.zeros((0, self.dim), np.float32)
         if any(not isinstance(b, bytes) or len(b) != 4 * self.dim for b in blobs):
-            raise CollectionError(f"{self.path}: a stored vector does not have the manifest's dimension {self.dim}; "
-                                  "the catalog is damaged or crafted")
+            raise CollectionError(
+                f"{self.path}: a stored vector does not have the manifest's dimension {self.dim}; "
+                "the catalog is damaged or crafted"
+            )
         return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), self.dim).copy()
 
     def _unzip(self, rows) -> tuple[np.ndarray, list[str], np.ndarray]:
-        return (np.array([r[0] for r in rows], np.int64), [r[1] for r in rows], self._stack([r[2] for r in rows]))
+        return (
+            np.array([r[0] for r in rows], np.int64),
+            [r[1] for r in rows],
+            self._stack([r[2] for r in rows]),
+        )
 
 
 def _meta(raw: Any, path: Path) -> dict[str, Any]:
@@ -352,7 +381,9 @@ def _meta(raw: Any, path: Path) -> dict[str, Any]:
     except (TypeError, ValueError):
         value = None
     if not isinstance(value, dict):
-        raise CollectionError(f"{path}: a document's metadata is not a JSON object; the catalog is damaged or crafted")
+        raise CollectionError(
+            f"{path}: a document's metadata is not a JSON object; the catalog is damaged or crafted"
+        )
     return value
 
 
@@ -365,8 +396,10 @@ def as_document(raw: Any, i: int) -> Document:
     if isinstance(raw, dict):
         get = raw.get
     else:
+
         def get(name, default=None):
             return getattr(raw, name, default)
+
     text, doc_id = get("text"), get("id")
     if not isinstance(text, str):
         raise InputError(f"Document {i} has no text (its 'text' is {type(text).__name__}).")
@@ -374,7 +407,9 @@ def as_document(raw: Any, i: int) -> Document:
         raise InputError(f"Document {i} has no id.")
     meta = get("meta") or {}
     if not isinstance(meta, dict):
-        raise InputError(f"The metadata of document {doc_id!r} must be a JSON object. Got {type(meta).__name__}.")
+        raise InputError(
+            f"The metadata of document {doc_id!r} must be a JSON object. Got {type(meta).__name__}."
+        )
     return Document(str(doc_id), text, get("lang") or "", meta)
 
 
@@ -392,4 +427,3 @@ def _chunks(items: list, n: int) -> Iterator[list]:
 
 
 __all__ = ["CATALOG", "Catalog", "Condition", "Document", "DuplicateIdError"]
-

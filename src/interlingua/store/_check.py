@@ -21,7 +21,12 @@ class CheckReport:
         return not self.problems
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "documents": self.documents, "ok": self.ok, "problems": list(self.problems)}
+        return {
+            "path": self.path,
+            "documents": self.documents,
+            "ok": self.ok,
+            "problems": list(self.problems),
+        }
 
 
 def check_open_collection(col: Any) -> CheckReport:

@@ -41,8 +41,16 @@ class Collection:
 
     backend = "embedded"
 
-    def __init__(self, path: Path, manifest: Manifest, *, readonly: bool, lock_timeout: float = 0.0,
-                 flush_every: int = 50_000, create: bool = False):
+    def __init__(
+        self,
+        path: Path,
+        manifest: Manifest,
+        *,
+        readonly: bool,
+        lock_timeout: float = 0.0,
+        flush_every: int = 50_000,
+        create: bool = False,
+    ):
         self.path, self.manifest, self.readonly = path, manifest, readonly
         self.uri = str(path)
         self.flush_every = flush_every
@@ -63,8 +71,16 @@ class Collection:
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
-    def create(cls, path: str | Path | IndexSpec, *, encoder: Any = None, space: Any = None, dense_index: str | None = None,
-               flush_every: int = 50_000, **options: Any) -> Collection:
+    def create(
+        cls,
+        path: str | Path | IndexSpec,
+        *,
+        encoder: Any = None,
+        space: Any = None,
+        dense_index: str | None = None,
+        flush_every: int = 50_000,
+        **options: Any,
+    ) -> Collection:
         """Make a new, empty collection (``path`` a folder that holds none yet, or an IndexSpec).
 
         ``space`` (or ``encoder``: a name, an Encoder, a Space) makes the vectors; its identity is
@@ -79,7 +95,13 @@ class Collection:
         else:
             spec = IndexSpec(uri=str(path)).with_flat(options)
         if dense_index is not None:
-            spec = spec.with_values({"dense.factory": {"flat": spec.dense.small, "hnsw": spec.dense.large}.get(dense_index, dense_index)})
+            spec = spec.with_values(
+                {
+                    "dense.factory": {"flat": spec.dense.small, "hnsw": spec.dense.large}.get(
+                        dense_index, dense_index
+                    )
+                }
+            )
         given = space if space is not None else encoder
         if isinstance(given, str):
             spec, given = spec.with_values({"space.encoder": given}), None
@@ -87,7 +109,9 @@ class Collection:
         sp = Space.of(given) if given is not None else Space.of(spec.space)
         folder = Path(spec.uri)
         if (folder / MANIFEST).exists() or (folder / MANIFEST).is_symlink():
-            raise InputError(f"{folder} already holds a collection; open it instead, or choose another folder.")
+            raise InputError(
+                f"{folder} already holds a collection; open it instead, or choose another folder."
+            )
         if (folder / CATALOG).exists():
             raise InputError(f"{folder} holds a catalog without a manifest; refusing to overwrite it.")
         if folder.exists() and not folder.is_dir():
@@ -98,10 +122,18 @@ class Collection:
 
         d = spec.dense
         manifest = Manifest(
-            encoder=sp.identity, encoder_name=sp.name, dim=int(sp.dim),
+            encoder=sp.identity,
+            encoder_name=sp.name,
+            dim=int(sp.dim),
             space=sp.spec.to_dict() if sp.spec is not None else {},
-            dense={"factory": d.factory, "small": d.small, "large": d.large, "hnsw_threshold": d.hnsw_threshold,
-                   "ef_search": d.ef_search, "ef_construction": d.ef_construction},
+            dense={
+                "factory": d.factory,
+                "small": d.small,
+                "large": d.large,
+                "hnsw_threshold": d.hnsw_threshold,
+                "ef_search": d.ef_search,
+                "ef_construction": d.ef_construction,
+            },
             lexical={"engine": "tantivy", "scoring": "bm25", "segmenter": spec.lexical.segmenter},
             langid=langid_info(spec.langid),
         )
@@ -111,16 +143,32 @@ class Collection:
         return col
 
     @classmethod
-    def open(cls, path: str | Path, *, readonly: bool = False, encoder: Any = None, space: Any = None,
-             lock_timeout: float = 0.0, flush_every: int = 50_000) -> Collection:
+    def open(
+        cls,
+        path: str | Path,
+        *,
+        readonly: bool = False,
+        encoder: Any = None,
+        space: Any = None,
+        lock_timeout: float = 0.0,
+        flush_every: int = 50_000,
+    ) -> Collection:
         """Open an existing collection. A writer takes ``write.lock`` (waiting up to
         ``lock_timeout`` seconds, else :class:`CollectionLockedError`); ``readonly`` takes none.
         ``space`` (or ``encoder``) replaces the collection's own space; its identity must match."""
         folder = Path(path)
         if not folder.is_dir():
-            raise InputError(f"No collection at {folder}: the folder does not exist. Create one with "
-                             "`interlingua index create`.")
-        col = cls(folder, Manifest.read(folder), readonly=readonly, lock_timeout=lock_timeout, flush_every=flush_every)
+            raise InputError(
+                f"No collection at {folder}: the folder does not exist. Create one with "
+                "`interlingua index create`."
+            )
+        col = cls(
+            folder,
+            Manifest.read(folder),
+            readonly=readonly,
+            lock_timeout=lock_timeout,
+            flush_every=flush_every,
+        )
         given = space if space is not None else encoder
         if given is not None:
             try:
@@ -139,30 +187,45 @@ class Collection:
         self._dense_seq = _int_state(state, "dense_seq", source)
         self.dense = None
         if self._dense_file:
-            dense_path = inside(self.path, self._dense_file, pattern=DENSE_FILE, source=source, field="dense_file")
+            dense_path = inside(
+                self.path, self._dense_file, pattern=DENSE_FILE, source=source, field="dense_file"
+            )
             kind = state.get("dense_kind", "Flat")
             kind = {"flat": cfg.get("small", "Flat"), "hnsw": cfg.get("large", "HNSW32,Flat")}.get(kind, kind)
             if not isinstance(kind, str) or not is_factory(kind):
-                raise CollectionError(f"{source}: the field 'dense_kind' holds {kind!r}, not a faiss factory string; "
-                                      "the collection is damaged or crafted")
+                raise CollectionError(
+                    f"{source}: the field 'dense_kind' holds {kind!r}, not a faiss factory string; "
+                    "the collection is damaged or crafted"
+                )
             try:
-                self.dense = FaissDense.load(dense_path, self.manifest.dim, factory=kind,
-                                             ef_search=cfg.get("ef_search", 512))
+                self.dense = FaissDense.load(
+                    dense_path, self.manifest.dim, factory=kind, ef_search=cfg.get("ef_search", 512)
+                )
             except (InputError, OSError) as exc:  # missing, truncated, or replaced by a writer's save
-                warnings.warn(f"{exc}; the dense index is rebuilt from the catalog (run `interlingua index check` "
-                              "once to save it).", stacklevel=3)
+                warnings.warn(
+                    f"{exc}; the dense index is rebuilt from the catalog (run `interlingua index check` "
+                    "once to save it).",
+                    stacklevel=3,
+                )
         if self.dense is None or self._dense_seq > last:
-            self.dense, self._dense_seq = self._build_dense(dense_factory_for(cfg, self.catalog.count())), last
+            self.dense, self._dense_seq = (
+                self._build_dense(dense_factory_for(cfg, self.catalog.count())),
+                last,
+            )
             self._dense_file = None
         else:
             self._replay_dense(self._dense_seq)
         self._lexical_dir = state.get("lexical_dir", "lexical-0")
-        lex_path = inside(self.path, self._lexical_dir, pattern=LEXICAL_DIR, source=source, field="lexical_dir")
+        lex_path = inside(
+            self.path, self._lexical_dir, pattern=LEXICAL_DIR, source=source, field="lexical_dir"
+        )
         lex_seq = _int_state(state, "lexical_seq", source)
         fresh = not (lex_path / "meta.json").exists()
         if self.readonly and fresh and self.catalog.count():
-            raise CollectionError(f"The collection {self.path} has lost its lexical index; open it for writing once "
-                                  "(e.g. `interlingua index check`) to rebuild it from the catalog.")
+            raise CollectionError(
+                f"The collection {self.path} has lost its lexical index; open it for writing once "
+                "(e.g. `interlingua index check`) to rebuild it from the catalog."
+            )
         self.lexical = TantivyLexical(lex_path, writable=not self.readonly)
         if not self.readonly and fresh and self.catalog.count():  # lost or never built: index everything
             self._lexical_apply(self.catalog.select_keys(), np.zeros(0, np.int64))
@@ -177,8 +240,12 @@ class Collection:
 
     def _build_dense(self, factory: str) -> FaissDense:
         cfg = self.manifest.dense
-        dense = FaissDense(self.manifest.dim, factory=factory, ef_search=cfg.get("ef_search", 512),
-                           ef_construction=cfg.get("ef_construction", 100))
+        dense = FaissDense(
+            self.manifest.dim,
+            factory=factory,
+            ef_search=cfg.get("ef_search", 512),
+            ef_construction=cfg.get("ef_construction", 100),
+        )
         if dense.needs_training and self.catalog.count():  # train the quantizer on a sample of all vectors
             keys = self.catalog.select_keys()
             sample = np.random.default_rng(0).choice(keys, size=min(len(keys), 100_000), replace=False)
@@ -207,8 +274,11 @@ class Collection:
         if self._space is None:
             from ..neutral import Space, SpaceSpec
 
-            spec = SpaceSpec.from_dict(self.manifest.space) if self.manifest.space else SpaceSpec(
-                encoder=self.manifest.encoder_name)
+            spec = (
+                SpaceSpec.from_dict(self.manifest.space)
+                if self.manifest.space
+                else SpaceSpec(encoder=self.manifest.encoder_name)
+            )
             sp = Space.of(spec)
             self.check_space(sp.identity)
             self._space = sp
@@ -229,7 +299,8 @@ class Collection:
         if identity != self.manifest.encoder:
             raise SpaceMismatchError(
                 f"The collection {self.path} holds vectors of the space {self.manifest.encoder!r}; refusing "
-                f"vectors from {identity!r}. Use the same model, or make a new collection.")
+                f"vectors from {identity!r}. Use the same model, or make a new collection."
+            )
 
     check_encoder = check_space
 
@@ -244,11 +315,24 @@ class Collection:
         return str(self.manifest.langid.get("backend") or "py3langid")
 
     # -- writing ------------------------------------------------------------------------------
-    def prepare(self, docs: Iterable[Any], *, vectors: np.ndarray | None = None, identity: str | None = None,
-                start: int = 0) -> PreparedBatch:
+    def prepare(
+        self,
+        docs: Iterable[Any],
+        *,
+        vectors: np.ndarray | None = None,
+        identity: str | None = None,
+        start: int = 0,
+    ) -> PreparedBatch:
         """Check, label, encode and segment one batch without writing anything."""
-        return prepare_batch(docs, space=self.space, segmenter=self.manifest.lexical.get("segmenter", "bigram"),
-                             langid=self.langid, vectors=vectors, identity=identity, start=start)
+        return prepare_batch(
+            docs,
+            space=self.space,
+            segmenter=self.manifest.lexical.get("segmenter", "bigram"),
+            langid=self.langid,
+            vectors=vectors,
+            identity=identity,
+            start=start,
+        )
 
     def commit(self, batch: PreparedBatch, *, upsert: bool = False) -> int:
         """Write a prepared batch: one catalog transaction (acknowledged then), then both indexes."""
@@ -265,9 +349,16 @@ class Collection:
         self._after_write(len(docs))
         return len(docs)
 
-    def add(self, docs: Iterable[Any], *, vectors: np.ndarray | None = None, upsert: bool = False,
-            identity: str | None = None, batch_size: int = 1000,
-            on_batch: Callable[[int, int], None] | None = None) -> int:
+    def add(
+        self,
+        docs: Iterable[Any],
+        *,
+        vectors: np.ndarray | None = None,
+        upsert: bool = False,
+        identity: str | None = None,
+        batch_size: int = 1000,
+        on_batch: Callable[[int, int], None] | None = None,
+    ) -> int:
         """Add documents (``Document``, io ``Record``, dicts with id/text/lang/meta, or strings), in
         batches of ``batch_size``, each prepared then committed; ``on_batch(n, total)`` after each
         commit. A bad document stops with an error before its batch is stored; earlier batches stay.
@@ -279,14 +370,18 @@ class Collection:
         if vectors is not None:
             vectors = np.asarray(vectors, dtype=np.float32)
             if vectors.ndim != 2 or vectors.shape[1] != self.manifest.dim:
-                raise InputError(f"The 'vectors' parameter must have shape (n, {self.manifest.dim}). "
-                                 f"Got {vectors.shape} instead.")
+                raise InputError(
+                    f"The 'vectors' parameter must have shape (n, {self.manifest.dim}). "
+                    f"Got {vectors.shape} instead."
+                )
         done = 0
         for batch in batches(docs, batch_size):
             vecs = None if vectors is None else vectors[done : done + len(batch)]
             if vecs is not None and len(vecs) != len(batch):
                 raise InputError(f"{len(vectors)} vectors were given for more documents than that.")
-            done += self.commit(self.prepare(batch, vectors=vecs, identity=identity, start=done), upsert=upsert)
+            done += self.commit(
+                self.prepare(batch, vectors=vecs, identity=identity, start=done), upsert=upsert
+            )
             if on_batch:
                 on_batch(len(batch), done)
         if vectors is not None and done != len(vectors):
@@ -323,8 +418,16 @@ class Collection:
         name = f"dense-{last}.faiss"
         self.dense.save(self.path / name)
         previous = self._dense_file
-        self.catalog.set_state({"dense_file": name, "dense_seq": last, "dense_kind": self.dense.kind,
-                                "lexical_seq": last, "lexical_dir": self._lexical_dir}, trim_upto=last)
+        self.catalog.set_state(
+            {
+                "dense_file": name,
+                "dense_seq": last,
+                "dense_kind": self.dense.kind,
+                "lexical_seq": last,
+                "lexical_dir": self._lexical_dir,
+            },
+            trim_upto=last,
+        )
         self._dense_file, self._dense_seq, self._pending = name, last, 0
         if previous and previous != name:
             for p in (self.path / previous, tombstone_path(self.path / previous)):
@@ -358,7 +461,9 @@ class Collection:
         self._lexical_apply(self.catalog.select_keys(), np.zeros(0, np.int64))
         self._dense_file = None
         self.flush()
-        remove_index(inside(self.path, old_dir, pattern=LEXICAL_DIR, source=str(self.path), field="lexical_dir"))
+        remove_index(
+            inside(self.path, old_dir, pattern=LEXICAL_DIR, source=str(self.path), field="lexical_dir")
+        )
 
     # -- reading ------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -379,12 +484,16 @@ class Collection:
     def all_keys(self) -> np.ndarray:
         return self.catalog.select_keys()
 
-    def select(self, *, include_langs=None, exclude_langs=None, conditions: Iterable[Condition] = ()) -> np.ndarray | None:
+    def select(
+        self, *, include_langs=None, exclude_langs=None, conditions: Iterable[Condition] = ()
+    ) -> np.ndarray | None:
         """Keys passing a filter, or None when there is no filter (every document)."""
         conditions = list(conditions)
         if include_langs is None and not exclude_langs and not conditions:
             return None
-        return self.catalog.select_keys(include_langs=include_langs, exclude_langs=exclude_langs, conditions=conditions)
+        return self.catalog.select_keys(
+            include_langs=include_langs, exclude_langs=exclude_langs, conditions=conditions
+        )
 
     def dense_search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None):
         """(scores, keys) for query vectors; a small filtered set is searched exactly."""
@@ -399,11 +508,18 @@ class Collection:
     def info(self) -> dict[str, Any]:
         from dataclasses import asdict
 
-        return {"path": str(self.path), "backend": self.backend, "documents": len(self),
-                "languages": self.catalog.languages(), "metadata_fields": self.catalog.fields(),
-                "dense_kind": self.dense.kind, "dense_vectors": len(self.dense),
-                "lexical_documents": len(self.lexical), "lexical_lag": self.lexical_lag,
-                "manifest": asdict(self.manifest)}
+        return {
+            "path": str(self.path),
+            "backend": self.backend,
+            "documents": len(self),
+            "languages": self.catalog.languages(),
+            "metadata_fields": self.catalog.fields(),
+            "dense_kind": self.dense.kind,
+            "dense_vectors": len(self.dense),
+            "lexical_documents": len(self.lexical),
+            "lexical_lag": self.lexical_lag,
+            "manifest": asdict(self.manifest),
+        }
 
     def check(self):
         from ._check import check_open_collection
@@ -440,8 +556,10 @@ class Collection:
 def _int_state(state: dict[str, Any], name: str, source: str) -> int:
     value = state.get(name, 0)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise CollectionError(f"{source}: the field {name!r} holds {value!r}, not a change number; the collection "
-                              "is damaged or crafted")
+        raise CollectionError(
+            f"{source}: the field {name!r} holds {value!r}, not a change number; the collection "
+            "is damaged or crafted"
+        )
     return value
 
 

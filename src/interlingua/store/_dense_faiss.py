@@ -21,8 +21,16 @@ from ..errors import InputError
 class FaissDense:
     """A faiss index of one factory string; ``kind`` is that string."""
 
-    def __init__(self, dim: int, *, factory: str = "Flat", ef_search: int = 512, ef_construction: int = EF_CONSTRUCTION,
-                 index=None, tombstones=None):
+    def __init__(
+        self,
+        dim: int,
+        *,
+        factory: str = "Flat",
+        ef_search: int = 512,
+        ef_construction: int = EF_CONSTRUCTION,
+        index=None,
+        tombstones=None,
+    ):
         self.dim, self.kind = dim, factory
         self.ef_search = ef_search
         if index is None:
@@ -95,7 +103,9 @@ class FaissDense:
         try:
             index = faiss.read_index(str(path))
         except RuntimeError as exc:
-            raise InputError(f"cannot read the dense index: {str(exc).splitlines()[0][:200]}", path=str(path)) from exc
+            raise InputError(
+                f"cannot read the dense index: {str(exc).splitlines()[0][:200]}", path=str(path)
+            ) from exc
         if index.d != dim:
             raise InputError(f"dense index has dimension {index.d}, the manifest says {dim}", path=str(path))
         if not hasattr(faiss.downcast_index(index), "id_map"):
@@ -105,7 +115,13 @@ class FaissDense:
             tombstones = np.load(tomb, allow_pickle=False).tolist() if tomb.exists() else ()
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot read the tombstones: {exc}", path=str(tomb)) from exc
-        dense = cls(dim, factory=factory, ef_search=ef_search, index=faiss.downcast_index(index), tombstones=tombstones)
+        dense = cls(
+            dim,
+            factory=factory,
+            ef_search=ef_search,
+            index=faiss.downcast_index(index),
+            tombstones=tombstones,
+        )
         dense._owner = index  # the proxy that owns the C++ index: the downcast one does not
         return dense
 

@@ -88,7 +88,9 @@ class TantivyLexical:
         if allowed is not None:
             if len(allowed) == 0:
                 return np.zeros(0, np.float32), np.zeros(0, np.int64)
-            only = t.Query.const_score_query(t.Query.term_set_query(self.schema, "key", [int(x) for x in allowed]), 0.0)
+            only = t.Query.const_score_query(
+                t.Query.term_set_query(self.schema, "key", [int(x) for x in allowed]), 0.0
+            )
             query = t.Query.boolean_query([(t.Occur.Must, query), (t.Occur.Must, only)])
         searcher = self.index.searcher()
         hits = searcher.search(query, k).hits

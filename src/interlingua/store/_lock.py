@@ -41,7 +41,8 @@ class WriterLock:
                     self._fd = None
                     raise CollectionLockedError(
                         f"The collection {folder} is locked by another writer{holder}; wait for it to "
-                        "finish (or pass a lock timeout to wait), then try again.") from None
+                        "finish (or pass a lock timeout to wait), then try again."
+                    ) from None
                 time.sleep(0.05)
         os.ftruncate(self._fd, 0)
         os.write(self._fd, str(os.getpid()).encode())

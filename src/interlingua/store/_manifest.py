@@ -92,8 +92,11 @@ class Manifest:
         if version == 1:
             raw = _from_v1(raw)
         elif version != FORMAT_VERSION:
-            raise _bad(path, f"collection format version {version!r} is not supported (this interlingua reads "
-                             f"versions 1 and {FORMAT_VERSION}); use the interlingua that made it")
+            raise _bad(
+                path,
+                f"collection format version {version!r} is not supported (this interlingua reads "
+                f"versions 1 and {FORMAT_VERSION}); use the interlingua that made it",
+            )
         for name, (kind, required) in _SCHEMA.items():
             if name not in raw:
                 if required:
@@ -105,8 +108,14 @@ class Manifest:
         if raw["dim"] < 1 or raw["dim"] > 65536:
             raise _bad(path, f"the field 'dim' is {raw['dim']}, not a vector dimension")
         dense = raw.get("dense", {})
-        for key, kind in (("factory", str), ("small", str), ("large", str), ("hnsw_threshold", int),
-                          ("ef_search", int), ("ef_construction", int)):
+        for key, kind in (
+            ("factory", str),
+            ("small", str),
+            ("large", str),
+            ("hnsw_threshold", int),
+            ("ef_search", int),
+            ("ef_construction", int),
+        ):
             if key in dense and (isinstance(dense[key], bool) or not isinstance(dense[key], kind)):
                 raise _bad(path, f"the field 'dense.{key}' must be {_kind(kind)}")
         segmenter = raw.get("lexical", {}).get("segmenter", "bigram")
@@ -130,7 +139,10 @@ def _read_json(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise _bad(path, f"is not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
-        raise _bad(path, f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); it may be truncated") from None
+        raise _bad(
+            path,
+            f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); it may be truncated",
+        ) from None
     if not isinstance(raw, dict):
         raise _bad(path, f"holds a JSON {type(raw).__name__}, not an object")
     return raw
@@ -159,7 +171,9 @@ def _from_v1(raw: dict[str, Any]) -> dict[str, Any]:
     m = dense.pop("hnsw_m", 32)
     flat = _V1_STORAGE.get(storage, "Flat")
     hnsw = f"HNSW{m}," + ("Flat" if flat == "Flat" else flat)
-    dense.update(factory={"auto": "auto", "flat": flat, "hnsw": hnsw}.get(index, "auto"), small=flat, large=hnsw)
+    dense.update(
+        factory={"auto": "auto", "flat": flat, "hnsw": hnsw}.get(index, "auto"), small=flat, large=hnsw
+    )
     return {**raw, "dense": dense, "format_version": FORMAT_VERSION}
 
 
@@ -168,7 +182,11 @@ def dense_factory_for(dense: dict[str, Any], n: int) -> str:
     factory = dense.get("factory", "auto")
     if factory != "auto":
         return factory
-    return dense.get("large", "HNSW32,Flat") if n > dense.get("hnsw_threshold", 50_000) else dense.get("small", "Flat")
+    return (
+        dense.get("large", "HNSW32,Flat")
+        if n > dense.get("hnsw_threshold", 50_000)
+        else dense.get("small", "Flat")
+    )
 
 
 __all__ = ["FORMAT_VERSION", "MANIFEST", "Manifest", "dense_factory_for"]

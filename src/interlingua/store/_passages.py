@@ -30,8 +30,9 @@ class Passage:
     text: str
 
 
-def split_passages(text: str, *, lang: str | None = None, budget: int = 200, overlap: int = 1,
-                   count_tokens=None) -> list[Passage]:
+def split_passages(
+    text: str, *, lang: str | None = None, budget: int = 200, overlap: int = 1, count_tokens=None
+) -> list[Passage]:
     """Pack whole sentences into passages of at most ``budget`` tokens, the last ``overlap``
     sentences of a passage starting the next one. ``count_tokens(list[str]) -> list[int]``
     (an encoder's ``count_tokens``) measures sentences; without it words are counted. A
@@ -58,8 +59,9 @@ def split_passages(text: str, *, lang: str | None = None, budget: int = 200, ove
     return passages
 
 
-def add_long_documents(collection: Any, docs: Iterable[Any], *, budget: int = 200, overlap: int = 1,
-                       upsert: bool = False) -> int:
+def add_long_documents(
+    collection: Any, docs: Iterable[Any], *, budget: int = 200, overlap: int = 1, upsert: bool = False
+) -> int:
     """Add documents as a document entry plus passage entries (see the module notes).
 
     Each doc is a dict (or object) with ``id``, ``text`` and optional ``lang`` and ``meta``.
@@ -68,8 +70,17 @@ def add_long_documents(collection: Any, docs: Iterable[Any], *, budget: int = 20
     count = getattr(enc, "count_tokens", None)
     total = 0
     for raw in docs:
-        d = raw if isinstance(raw, dict) else {n: getattr(raw, n, None) for n in ("id", "text", "lang", "meta")}
-        doc_id, text, lang, meta = str(d.get("id")), d.get("text"), d.get("lang") or "", dict(d.get("meta") or {})
+        d = (
+            raw
+            if isinstance(raw, dict)
+            else {n: getattr(raw, n, None) for n in ("id", "text", "lang", "meta")}
+        )
+        doc_id, text, lang, meta = (
+            str(d.get("id")),
+            d.get("text"),
+            d.get("lang") or "",
+            dict(d.get("meta") or {}),
+        )
         if not isinstance(text, str) or not text.strip():
             raise InputError(f"The document {doc_id!r} has no text.")
         if "#" in doc_id:
@@ -78,23 +89,52 @@ def add_long_documents(collection: Any, docs: Iterable[Any], *, budget: int = 20
             from ..text import detect_language
 
             lang = detect_language([text[:2000]], backend=collection.langid)[0].lang
-        parts = split_passages(text, lang=None if lang == "und" else lang, budget=budget, overlap=overlap,
-                               count_tokens=(lambda ts: count(ts, role="passage")) if count else None)
+        parts = split_passages(
+            text,
+            lang=None if lang == "und" else lang,
+            budget=budget,
+            overlap=overlap,
+            count_tokens=(lambda ts: count(ts, role="passage")) if count else None,
+        )
         vecs = enc.encode([p.text for p in parts], role="passage", langs=[lang] * len(parts))
         doc_vec = vecs.mean(axis=0, keepdims=True)
         doc_vec /= max(float(np.linalg.norm(doc_vec)), 1e-12)
-        entries = [{"id": doc_id, "text": text, "lang": lang,
-                    "meta": {**meta, "level": "document", "doc_id": doc_id, "passages": len(parts)}}]
-        entries += [{"id": f"{doc_id}#{p.index}", "text": p.text, "lang": lang,
-                     "meta": {**meta, "level": "passage", "doc_id": doc_id, "passage": p.index, "start": p.start,
-                              "end": p.end}} for p in parts]
+        entries = [
+            {
+                "id": doc_id,
+                "text": text,
+                "lang": lang,
+                "meta": {**meta, "level": "document", "doc_id": doc_id, "passages": len(parts)},
+            }
+        ]
+        entries += [
+            {
+                "id": f"{doc_id}#{p.index}",
+                "text": p.text,
+                "lang": lang,
+                "meta": {
+                    **meta,
+                    "level": "passage",
+                    "doc_id": doc_id,
+                    "passage": p.index,
+                    "start": p.start,
+                    "end": p.end,
+                },
+            }
+            for p in parts
+        ]
         if upsert:
             old = [d.meta.get("passages", 0) for d in collection.get([doc_id])]
             stale = [f"{doc_id}#{i}" for n in old for i in range(len(parts), n)]
             if stale:
                 collection.delete(stale)
-        collection.add(entries, vectors=np.vstack([doc_vec, vecs]), upsert=upsert, identity=enc.identity,
-                       batch_size=len(entries))
+        collection.add(
+            entries,
+            vectors=np.vstack([doc_vec, vecs]),
+            upsert=upsert,
+            identity=enc.identity,
+            batch_size=len(entries),
+        )
         total += len(parts)
     return total
 

@@ -53,7 +53,9 @@ def prepare_batch(
             raise InputError(f"The document {d.id!r} has no text; nothing of its batch was stored.")
         _check_text(d)
         if d.id in seen:
-            raise DuplicateIdError(f"The document id {d.id!r} appears twice in one batch; nothing of it was stored.")
+            raise DuplicateIdError(
+                f"The document id {d.id!r} appears twice in one batch; nothing of it was stored."
+            )
         seen.add(d.id)
     need = [i for i, d in enumerate(docs) if not d.lang]
     guesses = detect_language([docs[i].text for i in need], backend=langid) if need else []
@@ -66,8 +68,10 @@ def prepare_batch(
         ident = space.identity
     else:
         if identity is not None and identity != space.identity:
-            raise SpaceMismatchError(f"The vectors come from the space {identity!r}; this collection's is "
-                                     f"{space.identity!r}. Use the same model, or make a new collection.")
+            raise SpaceMismatchError(
+                f"The vectors come from the space {identity!r}; this collection's is "
+                f"{space.identity!r}. Use the same model, or make a new collection."
+            )
         vecs = check_vectors(vectors, len(docs), space.dim)
         ident = space.identity
     tokens = tuple(tuple(clean_tokens(segment_words(d.text, method=segmenter))) for d in docs)
@@ -77,11 +81,15 @@ def prepare_batch(
 def check_vectors(vectors: Any, n: int, dim: int) -> np.ndarray:
     v = np.asarray(vectors, dtype=np.float32)
     if v.ndim != 2 or v.shape != (n, dim):
-        raise InputError(f"The 'vectors' parameter must have shape ({n}, {dim}) for this batch. Got {v.shape} instead.")
+        raise InputError(
+            f"The 'vectors' parameter must have shape ({n}, {dim}) for this batch. Got {v.shape} instead."
+        )
     bad = ~np.isfinite(v).all(axis=1)
     if bad.any():
-        raise InputError(f"The vector of document {int(np.argmax(bad))} of the batch holds NaN or infinity; "
-                         "nothing of its batch was stored.")
+        raise InputError(
+            f"The vector of document {int(np.argmax(bad))} of the batch holds NaN or infinity; "
+            "nothing of its batch was stored."
+        )
     return v
 
 

@@ -17,19 +17,30 @@ _FACTORY = "a faiss factory string such as 'HNSW32,SQ8'"
 @dataclass(frozen=True, kw_only=True)
 class DenseOptions(Spec):
     factory: str = param(
-        "auto", Satisfies(is_factory, _FACTORY, extra=("auto",)),
+        "auto",
+        Satisfies(is_factory, _FACTORY, extra=("auto",)),
         help="faiss factory string of the dense index, or auto: `small` up to hnsw_threshold documents, `large` above",
     )
-    small: str = param("Flat", Satisfies(is_factory, _FACTORY), help="auto's index for small collections (exact)")
-    large: str = param("HNSW32,Flat", Satisfies(is_factory, _FACTORY), help="auto's index above hnsw_threshold")
-    hnsw_threshold: int = param(50_000, Interval(int, 0, None), help="documents above which auto uses `large`")
-    ef_search: int = param(512, Interval(int, 1, None), help="HNSW search breadth (512: recall@10 0.95 at 1M vectors)")
+    small: str = param(
+        "Flat", Satisfies(is_factory, _FACTORY), help="auto's index for small collections (exact)"
+    )
+    large: str = param(
+        "HNSW32,Flat", Satisfies(is_factory, _FACTORY), help="auto's index above hnsw_threshold"
+    )
+    hnsw_threshold: int = param(
+        50_000, Interval(int, 0, None), help="documents above which auto uses `large`"
+    )
+    ef_search: int = param(
+        512, Interval(int, 1, None), help="HNSW search breadth (512: recall@10 0.95 at 1M vectors)"
+    )
     ef_construction: int = param(100, Interval(int, 1, None), help="HNSW build breadth")
 
 
 @dataclass(frozen=True, kw_only=True)
 class LexicalOptions(Spec):
-    segmenter: str = param("bigram", Named(SEGMENTERS), help="word segmentation for CJK and Thai: bigram or icu")
+    segmenter: str = param(
+        "bigram", Named(SEGMENTERS), help="word segmentation for CJK and Thai: bigram or icu"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,7 +52,9 @@ class IndexSpec(Spec):
     space: SpaceSpec = group(SpaceSpec, help="the model (and adapters) that make the collection's vectors")
     dense: DenseOptions = group(DenseOptions)
     lexical: LexicalOptions = group(LexicalOptions)
-    langid: str = param(DEFAULT_LANGID, Named(LANGID_BACKENDS), help="language ID for documents without a language")
+    langid: str = param(
+        DEFAULT_LANGID, Named(LANGID_BACKENDS), help="language ID for documents without a language"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,17 +73,25 @@ class AddJob(Spec):
     source: str = param(REQUIRED, Text(nonempty=True), help="a .txt/.tsv/.jsonl/.parquet file of documents")
     input: InputOptions = group(InputOptions, help="how the file is read")
     id_prefix: str | None = param(
-        None, NoneOr(Text()), help="prefix of ids made from line numbers (default '<file stem>:'; unused with an id field)"
+        None,
+        NoneOr(Text()),
+        help="prefix of ids made from line numbers (default '<file stem>:'; unused with an id field)",
     )
     upsert: bool = param(False, help="replace documents whose id is already there")
-    skip_existing: bool = param(False, help="leave documents whose id is already there as they are (resume an add)")
+    skip_existing: bool = param(
+        False, help="leave documents whose id is already there as they are (resume an add)"
+    )
     batch_size: int = param(1000, Interval(int, 1, None), help="documents per committed batch")
     passages: PassageOptions = group(PassageOptions)
-    lock_timeout: float = param(0.0, Interval(float, 0.0, None), transient=True, help="seconds to wait for another writer")
+    lock_timeout: float = param(
+        0.0, Interval(float, 0.0, None), transient=True, help="seconds to wait for another writer"
+    )
 
     def check_fields(self, caller: str, prefix: str) -> None:
         if self.upsert and self.skip_existing:
-            raise self.fail("skip_existing", "cannot be combined with upsert (replace or keep, not both)", caller, prefix)
+            raise self.fail(
+                "skip_existing", "cannot be combined with upsert (replace or keep, not both)", caller, prefix
+            )
 
 
 __all__ = ["AddJob", "DenseOptions", "IndexSpec", "LexicalOptions", "PassageOptions"]

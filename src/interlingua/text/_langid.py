@@ -137,10 +137,18 @@ def _fasttext_labels(path: Path) -> list[str]:
 
 
 LANGID_BACKENDS: Registry[Callable[[], _Backend]] = Registry("langid", kind="language ID backend")
-LANGID_BACKENDS.register("fasttext", _FastText, description="fastText lid.176.ftz (176 languages), the default",
-                         model="lid.176.ftz")
-LANGID_BACKENDS.register("py3langid", _Py3LangId, description="py3langid naive Bayes (142 languages)",
-                         model="py3langid model.plzma")
+LANGID_BACKENDS.register(
+    "fasttext",
+    _FastText,
+    description="fastText lid.176.ftz (176 languages), the default",
+    model="lid.176.ftz",
+)
+LANGID_BACKENDS.register(
+    "py3langid",
+    _Py3LangId,
+    description="py3langid naive Bayes (142 languages)",
+    model="py3langid model.plzma",
+)
 DEFAULT_LANGID = "fasttext"
 
 

@@ -29,7 +29,8 @@ METHODS = ("bigram", "icu")
 _UNSPACED_CLASS = "".join(rf"\p{{{s}}}" for s in UNSPACED)
 # a run of unspaced-script characters (with their combining marks), or a word of any other script
 _TOKEN = regex.compile(
-    rf"(?V1)(?P<u>[{_UNSPACED_CLASS}][{_UNSPACED_CLASS}\p{{M}}]*)|(?P<w>[[\p{{L}}\p{{N}}\p{{M}}_]--[{_UNSPACED_CLASS}]]+)")
+    rf"(?V1)(?P<u>[{_UNSPACED_CLASS}][{_UNSPACED_CLASS}\p{{M}}]*)|(?P<w>[[\p{{L}}\p{{N}}\p{{M}}_]--[{_UNSPACED_CLASS}]]+)"
+)
 _MARK = regex.compile(r"\p{M}")
 
 
@@ -89,6 +90,8 @@ def _icu_breaker():
 #: how runs of an unspaced script (Han, kana, Thai, ...) are cut into tokens, by name
 SEGMENTERS: Registry = Registry("segmenters", kind="segmenter")
 SEGMENTERS.register("bigram", _bigrams, description="characters and character bigrams (built in)")
-SEGMENTERS.register("icu", _icu_words, description="ICU dictionary word breaks (pip install 'interlingua[icu]')")
+SEGMENTERS.register(
+    "icu", _icu_words, description="ICU dictionary word breaks (pip install 'interlingua[icu]')"
+)
 
 __all__ = ["METHODS", "SEGMENTERS", "UNSPACED", "segment_words"]

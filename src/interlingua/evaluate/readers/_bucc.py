@@ -46,7 +46,10 @@ def read_bucc(path: str | Path, languages=None, split: str | None = None) -> dic
         gold_file = p / f"{stem}.gold"
         gold = {tuple(row) for row in _rows(gold_file)}
         out[f"{src}-{tgt}"] = BuccSet(
-            f"{src}-{tgt}", dict(_rows(p / f"{stem}.{src}", p)), dict(_rows(p / f"{stem}.{tgt}", p)), gold  # type: ignore[arg-type]
+            f"{src}-{tgt}",
+            dict(_rows(p / f"{stem}.{src}", p)),
+            dict(_rows(p / f"{stem}.{tgt}", p)),
+            gold,  # type: ignore[arg-type]
         )
     return out
 

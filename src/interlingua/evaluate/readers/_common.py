@@ -82,5 +82,7 @@ def _known_tag(code: str) -> str | None:
         return None
 
 
-def pick(mapping: Mapping[str, T], requested: Iterable[str] | None, dataset: str, path: Path | None = None) -> dict[str, T]:
+def pick(
+    mapping: Mapping[str, T], requested: Iterable[str] | None, dataset: str, path: Path | None = None
+) -> dict[str, T]:
     return {c: mapping[c] for c in select_languages(list(mapping), requested, dataset, path=path)}

@@ -44,7 +44,9 @@ def _read_csv(file: Path, code: str) -> STSSet:
             if n == 1 and row[-1:] == ["score"]:
                 continue  # optional header
             if len(row) != 3:
-                raise InputError(f"expected 3 fields sentence1,sentence2,score, got {len(row)}", path=str(file), line=n)
+                raise InputError(
+                    f"expected 3 fields sentence1,sentence2,score, got {len(row)}", path=str(file), line=n
+                )
             try:
                 score = float(row[2])
             except ValueError as exc:

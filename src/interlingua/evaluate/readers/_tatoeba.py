@@ -47,7 +47,9 @@ def read_tatoeba(path: str | Path, languages=None) -> list[BitextSet]:
             raise layout_error(p, "Tatoeba", f"{eng_file.name} beside {src_file.name}")
         src, eng = _lines(src_file), _lines(eng_file)
         if len(src) != len(eng):
-            raise InputError(f"{src_file.name} has {len(src)} lines but {eng_file.name} has {len(eng)}.", path=str(p))
+            raise InputError(
+                f"{src_file.name} has {len(src)} lines but {eng_file.name} has {len(eng)}.", path=str(p)
+            )
         out.append(BitextSet(code, lang_tag(code), src, eng))
     return out
 

@@ -33,7 +33,9 @@ def read_qrels(path: str | Path) -> Qrels:
         elif len(parts) == 4:
             qid, _, did, rel = parts
         else:
-            raise InputError(f"expected 'query_id 0 doc_id relevance', got {len(parts)} fields", path=str(p), line=n)
+            raise InputError(
+                f"expected 'query_id 0 doc_id relevance', got {len(parts)} fields", path=str(p), line=n
+            )
         try:
             qrels.setdefault(qid, {})[did] = int(float(rel))
         except ValueError as exc:
@@ -49,7 +51,9 @@ def read_run(path: str | Path) -> Run:
         if not parts:
             continue
         if len(parts) != 6:
-            raise InputError(f"expected 'query_id Q0 doc_id rank score tag', got {len(parts)} fields", path=str(p), line=n)
+            raise InputError(
+                f"expected 'query_id Q0 doc_id rank score tag', got {len(parts)} fields", path=str(p), line=n
+            )
         try:
             run.setdefault(parts[0], {})[parts[2]] = float(parts[4])
         except ValueError as exc:
@@ -93,7 +97,9 @@ def _jsonl(file: Path, *, with_title: bool) -> tuple[dict[str, str], dict[str, s
             rec = json.loads(line)
             rid, text = str(rec["_id"]), rec["text"]
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise InputError(f"expected a JSON object with '_id' and 'text': {exc}", path=str(file), line=n) from exc
+            raise InputError(
+                f"expected a JSON object with '_id' and 'text': {exc}", path=str(file), line=n
+            ) from exc
         title = rec.get("title") or "" if with_title else ""
         texts[rid] = f"{title} {text}".strip() if title else text
         lang = rec.get("lang") or rec.get("language")

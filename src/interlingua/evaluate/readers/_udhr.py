@@ -58,7 +58,9 @@ def _articles(file: Path) -> dict[int, str]:
     for el in tree.getroot().iter():
         if el.tag.rsplit("}", 1)[-1] != "article" or not (el.get("number") or "").isdigit():
             continue
-        paras = [" ".join("".join(p.itertext()).split()) for p in el.iter() if p.tag.rsplit("}", 1)[-1] == "para"]
+        paras = [
+            " ".join("".join(p.itertext()).split()) for p in el.iter() if p.tag.rsplit("}", 1)[-1] == "para"
+        ]
         text = " ".join(t for t in paras if t)
         if text:
             arts[int(el.get("number"))] = text

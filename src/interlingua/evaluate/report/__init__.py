@@ -30,7 +30,10 @@ def _delta(v, base) -> dict[str, str]:
     if v is None or base is None:
         return {"text": "–", "cls": ""}
     d = v - base
-    return {"text": f"{d:+.2f}" if abs(d) >= 1 or d == 0 else f"{d:+.4f}", "cls": "pos" if d > 0 else "neg" if d < 0 else ""}
+    return {
+        "text": f"{d:+.2f}" if abs(d) >= 1 or d == 0 else f"{d:+.4f}",
+        "cls": "pos" if d > 0 else "neg" if d < 0 else "",
+    }
 
 
 def _slug(s: str) -> str:
@@ -42,7 +45,9 @@ def _lang_metric(results: list[dict]) -> str | None:
     key_sets = []
     for r in results:
         rows = list(r["per_language"].values())
-        key_sets.append([k for k in rows[0] if isinstance(rows[0][k], (int, float)) and k != "n"] if rows else [])
+        key_sets.append(
+            [k for k in rows[0] if isinstance(rows[0][k], (int, float)) and k != "n"] if rows else []
+        )
     shared = [k for k in key_sets[0] if all(k in ks for ks in key_sets[1:])]
     if not shared:
         return None
@@ -62,11 +67,17 @@ def _task_section(task: str, runs: list[tuple[str, dict]], files: Path, rel: str
     metric_rows = []
     for name in names:
         vals = [r["metrics"].get(name) for r in results]
-        metric_rows.append({
-            "name": name, "primary": name == primary, "vals": [_fmt(v) for v in vals],
-            "deltas": [_delta(v, vals[0]) for v in vals[1:]],
-        })
-    headlines = [f"{lab} — {primary} = {_fmt(r['metrics'].get(primary))}" for (lab, _), r in zip(runs, results)]
+        metric_rows.append(
+            {
+                "name": name,
+                "primary": name == primary,
+                "vals": [_fmt(v) for v in vals],
+                "deltas": [_delta(v, vals[0]) for v in vals[1:]],
+            }
+        )
+    headlines = [
+        f"{lab} — {primary} = {_fmt(r['metrics'].get(primary))}" for (lab, _), r in zip(runs, results)
+    ]
     figures, lang_rows, lang_columns = [], [], labels
     metric = _lang_metric(results)
     if metric:
@@ -74,38 +85,69 @@ def _task_section(task: str, runs: list[tuple[str, dict]], files: Path, rel: str
         table = {lang: [r["per_language"].get(lang, {}).get(metric) for r in results] for lang in langs}
         langs.sort(key=lambda lang: -(table[lang][0] if table[lang][0] is not None else float("-inf")))
         png = files / f"{_slug(task)}_bars.png"
-        _figures.language_bars(langs, {lab: [table[lang][j] for lang in langs] for j, lab in enumerate(labels)}, metric, png)
+        _figures.language_bars(
+            langs, {lab: [table[lang][j] for lang in langs] for j, lab in enumerate(labels)}, metric, png
+        )
         figures.append({"title": f"{metric} by language", "src": f"{rel}/{png.name}"})
         if len(results) == 1:  # one run: every per-language metric side by side
             per = results[0]["per_language"]
-            lang_columns = [k for k in next(iter(per.values())) if isinstance(next(iter(per.values()))[k], (int, float))]
-            lang_rows = [{"name": lang, "vals": [_fmt(per[lang].get(k)) for k in lang_columns], "deltas": []} for lang in langs]
+            lang_columns = [
+                k for k in next(iter(per.values())) if isinstance(next(iter(per.values()))[k], (int, float))
+            ]
+            lang_rows = [
+                {"name": lang, "vals": [_fmt(per[lang].get(k)) for k in lang_columns], "deltas": []}
+                for lang in langs
+            ]
         else:
             lang_rows = [
-                {"name": lang, "vals": [_fmt(v) for v in table[lang]],
-                 "deltas": [_delta(v, table[lang][0]) for v in table[lang][1:]]}
+                {
+                    "name": lang,
+                    "vals": [_fmt(v) for v in table[lang]],
+                    "deltas": [_delta(v, table[lang][0]) for v in table[lang][1:]],
+                }
                 for lang in langs
             ]
     for mname, m in results[0].get("matrices", {}).items():
         png = files / f"{_slug(task)}_{_slug(mname)}.png"
         vals = [v for row in m["values"] for v in row if v is not None and v == v]
         signed = bool(vals) and min(vals) < 0 < max(vals)
-        _figures.heatmap(m["rows"], m["cols"], m["values"], f"{mname} ({labels[0]})", png, diverging=signed,
-                         **_axis_labels(m))
+        _figures.heatmap(
+            m["rows"],
+            m["cols"],
+            m["values"],
+            f"{mname} ({labels[0]})",
+            png,
+            diverging=signed,
+            **_axis_labels(m),
+        )
         figures.append({"title": f"{mname} ({labels[0]})", "src": f"{rel}/{png.name}"})
         if len(results) > 1:
             other = results[1].get("matrices", {}).get(mname)
             if other and other["rows"] == m["rows"] and other["cols"] == m["cols"]:
-                diff = [[None if a is None or b is None else b - a for a, b in zip(ra, rb)]
-                        for ra, rb in zip(m["values"], other["values"])]
+                diff = [
+                    [None if a is None or b is None else b - a for a, b in zip(ra, rb)]
+                    for ra, rb in zip(m["values"], other["values"])
+                ]
                 png = files / f"{_slug(task)}_{_slug(mname)}_delta.png"
-                _figures.heatmap(m["rows"], m["cols"], diff, f"{mname}: {labels[1]} − {labels[0]}", png, diverging=True,
-                                 **_axis_labels(m))
+                _figures.heatmap(
+                    m["rows"],
+                    m["cols"],
+                    diff,
+                    f"{mname}: {labels[1]} − {labels[0]}",
+                    png,
+                    diverging=True,
+                    **_axis_labels(m),
+                )
                 figures.append({"title": f"{mname}: {labels[1]} − {labels[0]}", "src": f"{rel}/{png.name}"})
     return {
-        "task": task, "headlines": headlines, "columns": labels,
+        "task": task,
+        "headlines": headlines,
+        "columns": labels,
         "delta_columns": [f"Δ {lab.split(':')[0]}−{labels[0].split(':')[0]}" for lab in labels[1:]],
-        "metric_rows": metric_rows, "figures": figures, "lang_rows": lang_rows, "lang_metric": metric,
+        "metric_rows": metric_rows,
+        "figures": figures,
+        "lang_rows": lang_rows,
+        "lang_metric": metric,
         "lang_columns": lang_columns,
     }
 
@@ -134,9 +176,17 @@ def write_report(runs: list[str | Path | dict], output: str | Path, *, title: st
     for lab, rec in labelled:
         by_task.setdefault(rec["task"], []).append((lab, rec))
     run_rows = [
-        {"label": lab, "task": rec["task"], "encoder": rec["encoder"]["name"], "data": rec["data"]["path"],
-         "checksum": rec["data"]["checksum"][:12], "started": rec.get("started", ""), "seconds": rec.get("seconds", ""),
-         "file": src, "versions": rec.get("versions", {})}
+        {
+            "label": lab,
+            "task": rec["task"],
+            "encoder": rec["encoder"]["name"],
+            "data": rec["data"]["path"],
+            "checksum": rec["data"]["checksum"][:12],
+            "started": rec.get("started", ""),
+            "seconds": rec.get("seconds", ""),
+            "file": src,
+            "versions": rec.get("versions", {}),
+        }
         for (lab, rec), (src, _) in zip(labelled, records)
     ]
     tasks = [_task_section(task, rs, files, files.name) for task, rs in by_task.items()]
@@ -144,8 +194,11 @@ def write_report(runs: list[str | Path | dict], output: str | Path, *, title: st
     from ._html import TEMPLATE
 
     html = env.from_string(TEMPLATE).render(
-        title=title or "interlingua evaluation: " + ", ".join(by_task), runs=run_rows, tasks=tasks,
-        generated=datetime.now(UTC).isoformat(timespec="seconds"), version=__version__,
+        title=title or "interlingua evaluation: " + ", ".join(by_task),
+        runs=run_rows,
+        tasks=tasks,
+        generated=datetime.now(UTC).isoformat(timespec="seconds"),
+        version=__version__,
     )
     atomic_write_text(out, html)
     return out

@@ -31,7 +31,9 @@ def language_bars(labels: list[str], series: dict[str, list[float]], metric: str
     y = np.arange(n)
     for j, (name, values) in enumerate(series.items()):
         vals = np.array([np.nan if v is None else v for v in values], dtype=float)
-        ax.barh(y + (j - (k - 1) / 2) * height, vals, height=height, label=name, color=_COLORS[j % len(_COLORS)])
+        ax.barh(
+            y + (j - (k - 1) / 2) * height, vals, height=height, label=name, color=_COLORS[j % len(_COLORS)]
+        )
     ax.set_yticks(y, labels, fontsize=7 if n > 40 else 9)
     ax.invert_yaxis()  # best first
     ax.set_ylim(n - 0.5, -0.5)
@@ -44,8 +46,17 @@ def language_bars(labels: list[str], series: dict[str, list[float]], metric: str
     return _save(fig, path)
 
 
-def heatmap(rows: list[str], cols: list[str], values: list[list[float]], title: str, path: Path, *,
-            diverging: bool = False, row_label: str = "row", col_label: str = "column") -> Path:
+def heatmap(
+    rows: list[str],
+    cols: list[str],
+    values: list[list[float]],
+    title: str,
+    path: Path,
+    *,
+    diverging: bool = False,
+    row_label: str = "row",
+    col_label: str = "column",
+) -> Path:
     from matplotlib.figure import Figure
 
     m = np.array(values, dtype=float)
@@ -67,8 +78,15 @@ def heatmap(rows: list[str], cols: list[str], values: list[list[float]], title: 
                 if not np.isnan(m[i, j]):
                     shade = float(im.norm(m[i, j]))
                     dark = abs(shade - 0.5) > 0.3 if diverging else shade < 0.5
-                    ax.text(j, i, f"{m[i, j]:.1f}" if abs(m[i, j]) >= 1 else f"{m[i, j]:.2f}", ha="center",
-                            va="center", fontsize=7, color="white" if dark else "black")
+                    ax.text(
+                        j,
+                        i,
+                        f"{m[i, j]:.1f}" if abs(m[i, j]) >= 1 else f"{m[i, j]:.2f}",
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if dark else "black",
+                    )
     ax.set_xlabel(col_label)
     ax.set_ylabel(row_label)
     ax.set_title(title, fontsize=10)

@@ -22,9 +22,19 @@ from ..readers import read_bucc
 from ._mining_common import best_f1, encode_texts
 
 
-@register_task("bucc", description="BUCC 2018 zh-en mining: P/R/F1, margin vs plain cosine", default_data="bucc2018")
-def run(encoder: Any, data: Path, *, pair: str = "zh-en", split: str = "dev", k: int = 4, mode: str = "max",
-        knn: str = "exact") -> TaskResult:
+@register_task(
+    "bucc", description="BUCC 2018 zh-en mining: P/R/F1, margin vs plain cosine", default_data="bucc2018"
+)
+def run(
+    encoder: Any,
+    data: Path,
+    *,
+    pair: str = "zh-en",
+    split: str = "dev",
+    k: int = 4,
+    mode: str = "max",
+    knn: str = "exact",
+) -> TaskResult:
     sets = read_bucc(Path(data), [pair.split("-")[0]], split)
     if pair not in sets:
         raise InputError(f"No BUCC pair {pair!r} in {data}; found: {', '.join(sets)}")
@@ -41,12 +51,24 @@ def run(encoder: Any, data: Path, *, pair: str = "zh-en", split: str = "dev", k:
         found = np.array([(src_ids[s], tgt_ids[t]) in gold for s, t in zip(c.src.tolist(), c.tgt.tolist())])
         p, r, f, thr = best_f1(found, c.score, len(gold))
         name = "cosine" if kind == "absolute" else kind
-        metrics.update({f"{name}_precision": p, f"{name}_recall": r, f"{name}_f1": f, f"{name}_threshold": thr})
+        metrics.update(
+            {f"{name}_precision": p, f"{name}_recall": r, f"{name}_f1": f, f"{name}_threshold": thr}
+        )
     metrics["f1"] = metrics["ratio_f1"]
     metrics["margin_minus_cosine_f1"] = metrics["ratio_f1"] - metrics["cosine_f1"]
     return TaskResult(
-        task="bucc", primary_metric="f1", metrics=metrics,
+        task="bucc",
+        primary_metric="f1",
+        metrics=metrics,
         per_language={pair: {"f1": metrics["ratio_f1"], "cosine_f1": metrics["cosine_f1"]}},
         details={"src_sentences": len(src_ids), "tgt_sentences": len(tgt_ids), "gold_pairs": len(gold)},
-        config={"encoder": enc.name, "pair": pair, "split": split, "k": k, "mode": mode, "knn": knn, "role": "query"},
+        config={
+            "encoder": enc.name,
+            "pair": pair,
+            "split": split,
+            "k": k,
+            "mode": mode,
+            "knn": knn,
+            "role": "query",
+        },
     )

@@ -48,8 +48,12 @@ def load_tokenizer(ref, encoder=None):
         if not isinstance(tok, Tokenizer):  # a Hugging Face fast tokenizer
             if not getattr(tok, "is_fast", False):
                 raise InputError(f"Encoder {encoder.name!r} has a slow tokenizer without character offsets.")
-            return lambda texts: [list(map(tuple, o)) for o in tok(
-                texts, add_special_tokens=False, return_offsets_mapping=True, verbose=False)["offset_mapping"]]
+            return lambda texts: [
+                list(map(tuple, o))
+                for o in tok(texts, add_special_tokens=False, return_offsets_mapping=True, verbose=False)[
+                    "offset_mapping"
+                ]
+            ]
         tok = Tokenizer.from_str(tok.to_str())  # a copy: truncation off without touching the encoder's
     tok.no_truncation()
     return lambda texts: [e.offsets for e in tok.encode_batch(texts, add_special_tokens=False)]
@@ -71,14 +75,21 @@ def fertility_stats(texts: list[str], tokenize) -> dict[str, float]:
     return {"tokens_per_word": tokens / words, "split_words_pct": 100 * split / words, "words": float(words)}
 
 
-@register_task("fertility", description="Tokens per word and % of words split, per language and tokenizer.",
-               default_data="sib200")
-def fertility(encoder, data: Path, *, languages=None, tokenizers=None, split: str = "dev", limit: int | None = None
-              ) -> TaskResult:
+@register_task(
+    "fertility",
+    description="Tokens per word and % of words split, per language and tokenizer.",
+    default_data="sib200",
+)
+def fertility(
+    encoder, data: Path, *, languages=None, tokenizers=None, split: str = "dev", limit: int | None = None
+) -> TaskResult:
     if dataset_kind(data) == "tatoeba":
         texts = {s.code: s.source[:limit] for s in read_tatoeba(data, languages)}
     else:
-        texts = {c: list(rows.values()) for c, rows in parallel_texts(data, languages, split=split, limit=limit).items()}
+        texts = {
+            c: list(rows.values())
+            for c, rows in parallel_texts(data, languages, split=split, limit=limit).items()
+        }
     refs = [encoder] + [t for t in (tokenizers or []) if t != encoder.name]
     names = [encoder.name] + [str(t) for t in refs[1:]]
     per_language: dict[str, dict[str, float]] = {c: {} for c in texts}
@@ -93,7 +104,10 @@ def fertility(encoder, data: Path, *, languages=None, tokenizers=None, split: st
     metrics = {k: float(np.nanmean([r[k] for r in per_language.values()])) for k in keys}
     metrics["n_languages"] = float(len(per_language))
     return TaskResult(
-        task="fertility", primary_metric="tokens_per_word", metrics=metrics, per_language=per_language,
+        task="fertility",
+        primary_metric="tokens_per_word",
+        metrics=metrics,
+        per_language=per_language,
         details={"tokenizers": names, "words": "runs of word characters; one word per Han/kana character"},
         config={"languages": list(texts), "tokenizers": names, "split": split, "limit": limit},
     )

@@ -30,10 +30,22 @@ def mexa_score(x: np.ndarray, y: np.ndarray) -> float:
     return 100 * float(np.mean(diag > np.maximum(off.max(axis=1), off.max(axis=0))))
 
 
-@register_task("mexa", description="MEXA: share of sentences closer to their pivot translation than to any other (per layer for e5).",
-               default_data="sib200")
-def mexa(encoder, data: Path, *, languages=None, pivot: str = "eng_Latn", split: str = "dev", limit: int | None = None,
-         layers: bool = True, role: str = "query") -> TaskResult:
+@register_task(
+    "mexa",
+    description="MEXA: share of sentences closer to their pivot translation than to any other (per layer for e5).",
+    default_data="sib200",
+)
+def mexa(
+    encoder,
+    data: Path,
+    *,
+    languages=None,
+    pivot: str = "eng_Latn",
+    split: str = "dev",
+    limit: int | None = None,
+    layers: bool = True,
+    role: str = "query",
+) -> TaskResult:
     pairs, piv = parallel_pairs(data, languages, pivot, split=split, limit=limit)
     per_language: dict[str, dict[str, float]] = {}
     texts = [t for src, tgt in pairs.values() for t in (*src, *tgt)]
@@ -56,16 +68,36 @@ def mexa(encoder, data: Path, *, languages=None, pivot: str = "eng_Latn", split:
             per_language[code]["mexa_best_layer"] = float(np.argmax(by_layer[-1]))
             per_language[code]["mexa_max"] = float(np.max(by_layer[-1]))
         cols = ["emb"] + [str(k) for k in range(1, lv.shape[0])]
-        matrices["MEXA by layer (language row, layer column)"] = {"rows": list(pairs), "cols": cols, "values": by_layer,
-                                                                 "row_label": "language", "col_label": "layer"}
+        matrices["MEXA by layer (language row, layer column)"] = {
+            "rows": list(pairs),
+            "cols": cols,
+            "values": by_layer,
+            "row_label": "language",
+            "col_label": "layer",
+        }
     metrics = {"mexa": float(np.nanmean([r["mexa"] for r in per_language.values()]))}
     if by_layer:
         for k, v in enumerate(np.nanmean(np.array(by_layer), axis=0)):
             metrics[f"mexa_layer_{k}"] = float(v)
     metrics["n_languages"] = float(len(per_language))
     return TaskResult(
-        task="mexa", primary_metric="mexa", metrics=metrics, per_language=per_language, matrices=matrices,
-        details={"pivot": piv, "unit": "percent", "per_layer": bool(by_layer),
-                 "note": "" if by_layer else "per-layer scores need an encoder with encode_layers (e5)"},
-        config={"languages": list(pairs), "pivot": piv, "split": split, "limit": limit, "layers": layers, "role": role},
+        task="mexa",
+        primary_metric="mexa",
+        metrics=metrics,
+        per_language=per_language,
+        matrices=matrices,
+        details={
+            "pivot": piv,
+            "unit": "percent",
+            "per_layer": bool(by_layer),
+            "note": "" if by_layer else "per-layer scores need an encoder with encode_layers (e5)",
+        },
+        config={
+            "languages": list(pairs),
+            "pivot": piv,
+            "split": split,
+            "limit": limit,
+            "layers": layers,
+            "role": role,
+        },
     )

@@ -23,10 +23,22 @@ from .._task import TaskResult, register_task
 from .sib200 import MATRIX_DEFAULT
 
 
-@register_task("neutrality", description="Language ID accuracy from vectors; retrieval before/after subtracting language means.",
-               default_data="sib200")
-def neutrality(encoder, data: Path, *, languages=None, fit_split: str = "train", test_split: str = "test",
-               fit_limit: int = 200, scoring: str = "cosine", role: str = "query") -> TaskResult:
+@register_task(
+    "neutrality",
+    description="Language ID accuracy from vectors; retrieval before/after subtracting language means.",
+    default_data="sib200",
+)
+def neutrality(
+    encoder,
+    data: Path,
+    *,
+    languages=None,
+    fit_split: str = "train",
+    test_split: str = "test",
+    fit_limit: int = 200,
+    scoring: str = "cosine",
+    role: str = "query",
+) -> TaskResult:
     from sklearn.linear_model import LogisticRegression
 
     check_choice(scoring, SCORINGS, "scoring")
@@ -43,7 +55,12 @@ def neutrality(encoder, data: Path, *, languages=None, fit_split: str = "train",
     keys = sorted(set.intersection(*(set(test[c]) for c in codes)))
     fit_texts = [(c, t) for c in codes for t in fit[c].values()]
     test_texts = [(c, test[c][k]) for c in codes for k in keys]
-    vecs = embed_texts(encoder, [t for _, t in fit_texts] + [t for _, t in test_texts], role, desc=f"neutrality {encoder.name}")
+    vecs = embed_texts(
+        encoder,
+        [t for _, t in fit_texts] + [t for _, t in test_texts],
+        role,
+        desc=f"neutrality {encoder.name}",
+    )
     xf, xt = vecs[: len(fit_texts)], vecs[len(fit_texts) :]
     yf, yt = np.array([c for c, _ in fit_texts]), np.array([c for c, _ in test_texts])
     clf = LogisticRegression(max_iter=2000).fit(xf, yf)
@@ -54,15 +71,22 @@ def neutrality(encoder, data: Path, *, languages=None, fit_split: str = "train",
     centered = {c: l2_normalize(raw[c] - means[c]) for c in codes}
 
     def matrix(vs):
-        return [[bitext_retrieval(vs[a], vs[b], scoring)["acc"] if a != b else float("nan") for b in codes] for a in codes]
+        return [
+            [bitext_retrieval(vs[a], vs[b], scoring)["acc"] if a != b else float("nan") for b in codes]
+            for a in codes
+        ]
 
     before, after = matrix(raw), matrix(centered)
     per_language = {}
     for i, c in enumerate(codes):
         b = float(np.nanmean(before[i])) if len(codes) > 1 else float("nan")
         a = float(np.nanmean(after[i])) if len(codes) > 1 else float("nan")
-        per_language[c] = {"langid_acc": 100 * float(np.mean(pred[yt == c] == c)), "retrieval_acc": b,
-                           "retrieval_acc_centered": a, "retrieval_delta": a - b}
+        per_language[c] = {
+            "langid_acc": 100 * float(np.mean(pred[yt == c] == c)),
+            "retrieval_acc": b,
+            "retrieval_acc_centered": a,
+            "retrieval_delta": a - b,
+        }
     delta = [[after[i][j] - before[i][j] for j in range(len(codes))] for i in range(len(codes))]
     metrics = {
         "langid_acc": 100 * float(np.mean(pred == yt)),
@@ -74,10 +98,26 @@ def neutrality(encoder, data: Path, *, languages=None, fit_split: str = "train",
     metrics["retrieval_delta"] = metrics["retrieval_acc_centered"] - metrics["retrieval_acc"]
     lab = {"row_label": "language", "col_label": "other language"}
     return TaskResult(
-        task="neutrality", primary_metric="langid_acc", metrics=metrics, per_language=per_language,
-        matrices={f"retrieval accuracy ({scoring}, both ways)": {"rows": codes, "cols": codes, "values": before, **lab},
-                  "retrieval change after centering": {"rows": codes, "cols": codes, "values": delta, **lab}},
+        task="neutrality",
+        primary_metric="langid_acc",
+        metrics=metrics,
+        per_language=per_language,
+        matrices={
+            f"retrieval accuracy ({scoring}, both ways)": {
+                "rows": codes,
+                "cols": codes,
+                "values": before,
+                **lab,
+            },
+            "retrieval change after centering": {"rows": codes, "cols": codes, "values": delta, **lab},
+        },
         details={"unit": "percent", "fit_sentences": len(fit_texts), "test_sentences": len(test_texts)},
-        config={"languages": codes, "fit_split": fit_split, "test_split": test_split, "fit_limit": fit_limit,
-                "scoring": scoring, "role": role},
+        config={
+            "languages": codes,
+            "fit_split": fit_split,
+            "test_split": test_split,
+            "fit_limit": fit_limit,
+            "scoring": scoring,
+            "role": role,
+        },
     )

@@ -53,14 +53,28 @@ def _parse_measures(names):
         try:
             out[name] = ir_measures.parse_measure(alias)
         except (ValueError, NameError, SyntaxError) as exc:
-            raise InputError(f"Unknown retrieval measure {name!r}. Use e.g. MRR@10, nDCG@10, Recall@100, P@5, AP.") from exc
+            raise InputError(
+                f"Unknown retrieval measure {name!r}. Use e.g. MRR@10, nDCG@10, Recall@100, P@5, AP."
+            ) from exc
     return out
 
 
-@register_task("retrieval", description="Cross-lingual retrieval: MRR@10, nDCG@10, Recall@k by query and document language.",
-               default_data="xquad")
-def retrieval(encoder, data: Path, *, languages=None, doc_languages=None, measures=DEFAULT_MEASURES, top_k: int | None = None,
-              mixed: bool = True, split: str = "test") -> TaskResult:
+@register_task(
+    "retrieval",
+    description="Cross-lingual retrieval: MRR@10, nDCG@10, Recall@k by query and document language.",
+    default_data="xquad",
+)
+def retrieval(
+    encoder,
+    data: Path,
+    *,
+    languages=None,
+    doc_languages=None,
+    measures=DEFAULT_MEASURES,
+    top_k: int | None = None,
+    mixed: bool = True,
+    split: str = "test",
+) -> TaskResult:
     import ir_measures
 
     parsed = _parse_measures(list(measures))
@@ -96,25 +110,49 @@ def retrieval(encoder, data: Path, *, languages=None, doc_languages=None, measur
             rel = {qid: {did: r for did, r in qrels.get(qid, {}).items() if did in in_pool} for qid in qids}
             rel = {qid: docs for qid, docs in rel.items() if any(r > 0 for r in docs.values())}
             scores, idx = knn(qvec[q], pool_vec[d], top_k)
-            run = {qid: {pool_ids[d][j]: float(s) for s, j in zip(scores[i], idx[i])} for i, qid in enumerate(qids)}
+            run = {
+                qid: {pool_ids[d][j]: float(s) for s, j in zip(scores[i], idx[i])}
+                for i, qid in enumerate(qids)
+            }
             agg = ir_measures.calc_aggregate(list(parsed.values()), rel, run) if rel else {}
             for m, measure in parsed.items():
                 rows[m].append(100 * float(agg.get(measure, float("nan"))))
         for m in parsed:
             cells[m].append(rows[m])
     single = [j for j, d in enumerate(cols) if d != MIXED]
-    per_language = {q: {m: float(np.nanmean([cells[m][i][j] for j in single])) for m in parsed} for i, q in enumerate(queries)}
-    metrics = {m: float(np.nanmean([[cells[m][i][j] for j in single] for i in range(len(queries))])) for m in parsed}
+    per_language = {
+        q: {m: float(np.nanmean([cells[m][i][j] for j in single])) for m in parsed}
+        for i, q in enumerate(queries)
+    }
+    metrics = {
+        m: float(np.nanmean([[cells[m][i][j] for j in single] for i in range(len(queries))])) for m in parsed
+    }
     if MIXED in cols:
         j = cols.index(MIXED)
-        metrics.update({f"{m} (mixed pool)": float(np.nanmean([cells[m][i][j] for i in range(len(queries))])) for m in parsed})
+        metrics.update(
+            {
+                f"{m} (mixed pool)": float(np.nanmean([cells[m][i][j] for i in range(len(queries))]))
+                for m in parsed
+            }
+        )
     metrics["n_query_languages"] = float(len(queries))
     lab = {"row_label": "query language", "col_label": "document language"}
     return TaskResult(
-        task="retrieval", primary_metric="nDCG@10" if "nDCG@10" in parsed else next(iter(parsed)), metrics=metrics,
+        task="retrieval",
+        primary_metric="nDCG@10" if "nDCG@10" in parsed else next(iter(parsed)),
+        metrics=metrics,
         per_language=per_language,
         matrices={m: {"rows": list(queries), "cols": cols, "values": cells[m], **lab} for m in parsed},
-        details={"unit": "percent", "queries": {q: len(v) for q, v in queries.items()}, "documents": {d: len(v) for d, v in pools.items()}},
-        config={"languages": list(queries), "doc_languages": list(pools), "measures": list(parsed), "top_k": top_k,
-                "mixed": mixed},
+        details={
+            "unit": "percent",
+            "queries": {q: len(v) for q, v in queries.items()},
+            "documents": {d: len(v) for d, v in pools.items()},
+        },
+        config={
+            "languages": list(queries),
+            "doc_languages": list(pools),
+            "measures": list(parsed),
+            "top_k": top_k,
+            "mixed": mixed,
+        },
     )

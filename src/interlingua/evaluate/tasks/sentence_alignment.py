@@ -165,8 +165,16 @@ def run(
         "f1_nonnull": sum(v["f1_nonnull"] for v in per_pair.values()) / len(per_pair),
     }
     config = {
-        "corpus": corpus, "source": source, "langs": list(langs), "split": split, "docs": docs, "seed": seed,
-        "p_delete": p_delete, "p_merge": p_merge, "max_size": max_size, **align_opts,
+        "corpus": corpus,
+        "source": source,
+        "langs": list(langs),
+        "split": split,
+        "docs": docs,
+        "seed": seed,
+        "p_delete": p_delete,
+        "p_merge": p_merge,
+        "max_size": max_size,
+        **align_opts,
     }
     return TaskResult("sentence_alignment", "f1", metrics, per_pair, details=details, config=config)
 

@@ -14,9 +14,14 @@ from .._task import TaskResult, register_task
 from ..readers import read_stsb
 
 
-@register_task("sts", description="STSb-multi-MT: Spearman x100 per language and across language pairs.",
-               default_data="stsb-multi-mt")
-def sts(encoder, data: Path, *, languages=None, split: str = "test", pivot: str = "en", role: str = "query") -> TaskResult:
+@register_task(
+    "sts",
+    description="STSb-multi-MT: Spearman x100 per language and across language pairs.",
+    default_data="stsb-multi-mt",
+)
+def sts(
+    encoder, data: Path, *, languages=None, split: str = "test", pivot: str = "en", role: str = "query"
+) -> TaskResult:
     from scipy.stats import spearmanr
 
     sets = read_stsb(data, languages, split)
@@ -24,8 +29,11 @@ def sts(encoder, data: Path, *, languages=None, split: str = "test", pivot: str 
     gold = np.array(sets[codes[0]].scores)
     for c in codes[1:]:
         if len(sets[c].scores) != len(gold):
-            raise InputError(f"stsb-{c}-{split}.csv has {len(sets[c].scores)} rows, stsb-{codes[0]}-{split}.csv {len(gold)}: "
-                             "the files must be row-parallel.", path=str(data))
+            raise InputError(
+                f"stsb-{c}-{split}.csv has {len(sets[c].scores)} rows, stsb-{codes[0]}-{split}.csv {len(gold)}: "
+                "the files must be row-parallel.",
+                path=str(data),
+            )
     n = len(gold)
     texts = [t for c in codes for t in (*sets[c].sentence1, *sets[c].sentence2)]
     vecs = embed_texts(encoder, texts, role, desc=f"sts {encoder.name}")
@@ -43,12 +51,25 @@ def sts(encoder, data: Path, *, languages=None, split: str = "test", pivot: str 
             if c != pivot:
                 per_language[c]["spearman_with_pivot"] = (values[i][p] + values[p][i]) / 2
     off = [values[i][j] for i in range(len(codes)) for j in range(len(codes)) if i != j]
-    metrics = {"spearman": float(np.mean([r["spearman"] for r in per_language.values()])),
-               "spearman_cross": float(np.mean(off)) if off else float("nan"), "n_languages": float(len(codes))}
+    metrics = {
+        "spearman": float(np.mean([r["spearman"] for r in per_language.values()])),
+        "spearman_cross": float(np.mean(off)) if off else float("nan"),
+        "n_languages": float(len(codes)),
+    }
     return TaskResult(
-        task="sts", primary_metric="spearman", metrics=metrics, per_language=per_language,
-        matrices={"Spearman x100 (sentence 1 row, sentence 2 column)": {"rows": codes, "cols": codes, "values": values,
-                                                                            "row_label": "sentence 1 language", "col_label": "sentence 2 language"}},
+        task="sts",
+        primary_metric="spearman",
+        metrics=metrics,
+        per_language=per_language,
+        matrices={
+            "Spearman x100 (sentence 1 row, sentence 2 column)": {
+                "rows": codes,
+                "cols": codes,
+                "values": values,
+                "row_label": "sentence 1 language",
+                "col_label": "sentence 2 language",
+            }
+        },
         details={"pairs": n, "split": split, "unit": "Spearman x100"},
         config={"languages": codes, "split": split, "pivot": pivot, "role": role},
     )

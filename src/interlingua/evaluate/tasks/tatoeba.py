@@ -15,12 +15,24 @@ from ..readers import read_tatoeba
 
 
 def _scorings(scoring) -> list[str]:
-    items = list(SCORINGS) if scoring in (None, "both", "all") else [scoring] if isinstance(scoring, str) else list(scoring)
+    items = (
+        list(SCORINGS)
+        if scoring in (None, "both", "all")
+        else [scoring]
+        if isinstance(scoring, str)
+        else list(scoring)
+    )
     return [check_choice(s, SCORINGS, "scoring") for s in items]
 
 
-@register_task("tatoeba", description="Tatoeba bitext retrieval: accuracy both ways and xsim, cosine and margin.", default_data="tatoeba")
-def tatoeba(encoder, data: Path, *, languages=None, scoring=None, k: int = 4, role: str = "query") -> TaskResult:
+@register_task(
+    "tatoeba",
+    description="Tatoeba bitext retrieval: accuracy both ways and xsim, cosine and margin.",
+    default_data="tatoeba",
+)
+def tatoeba(
+    encoder, data: Path, *, languages=None, scoring=None, k: int = 4, role: str = "query"
+) -> TaskResult:
     scorings = _scorings(scoring)
     check_int(k, "k", low=1)
     sets = read_tatoeba(data, languages)

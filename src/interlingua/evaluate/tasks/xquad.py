@@ -47,11 +47,25 @@ def _ranked(run: dict[int, float]) -> list[int]:
     return sorted(run, key=lambda key: (-run[key], key))
 
 
-@register_task("xquad", description="XQuAD passage retrieval in a Collection: dense, BM25, hybrid, hybrid+rerank; "
-               "same-language, to-English and mixed-pool settings.", default_data="xquad")
-def xquad(encoder, data: Path, *, languages=None, settings=("a", "b", "c"), methods=METHODS, top_k: int = 100,
-          rerank_depth: int = 20, max_queries: int | None = None, fusion: str = "weighted",
-          weights: tuple[float, float] | None = None) -> TaskResult:
+@register_task(
+    "xquad",
+    description="XQuAD passage retrieval in a Collection: dense, BM25, hybrid, hybrid+rerank; "
+    "same-language, to-English and mixed-pool settings.",
+    default_data="xquad",
+)
+def xquad(
+    encoder,
+    data: Path,
+    *,
+    languages=None,
+    settings=("a", "b", "c"),
+    methods=METHODS,
+    top_k: int = 100,
+    rerank_depth: int = 20,
+    max_queries: int | None = None,
+    fusion: str = "weighted",
+    weights: tuple[float, float] | None = None,
+) -> TaskResult:
     import ir_measures
 
     from ...search import FUSIONS, RRF_K, Searcher, fuse
@@ -63,7 +77,9 @@ def xquad(encoder, data: Path, *, languages=None, settings=("a", "b", "c"), meth
     FUSIONS.entry(fusion)  # an unknown name lists the known ones
     for s in settings:
         if s not in SETTINGS:
-            raise InputError(f"Unknown XQuAD setting {s!r}; use a (same language), b (to English), c (mixed pool).")
+            raise InputError(
+                f"Unknown XQuAD setting {s!r}; use a (same language), b (to English), c (mixed pool)."
+            )
     for m in methods:
         if m not in METHODS:
             raise InputError(f"Unknown XQuAD method {m!r}; use {', '.join(METHODS)}.")
@@ -84,8 +100,11 @@ def xquad(encoder, data: Path, *, languages=None, settings=("a", "b", "c"), meth
     with tempfile.TemporaryDirectory(prefix="interlingua-xquad-") as tmp:
         spec = IndexSpec(uri=str(Path(tmp) / "xquad")).with_values({"dense.factory": "Flat"})
         with create_collection(spec, space=encoder) as col:
-            docs = [{"id": f"{lang}:{p}", "text": sets[lang].passages[p], "lang": lang, "meta": {"pid": p}}
-                    for lang in langs for p in pids[lang]]
+            docs = [
+                {"id": f"{lang}:{p}", "text": sets[lang].passages[p], "lang": lang, "meta": {"pid": p}}
+                for lang in langs
+                for p in pids[lang]
+            ]
             col.add(docs, vectors=doc_vecs, identity=col.space.identity, batch_size=5000)
             searcher = Searcher(col)
             allowed_by_lang = {lang: col.select(include_langs=[lang]) for lang in langs}
@@ -95,13 +114,17 @@ def xquad(encoder, data: Path, *, languages=None, settings=("a", "b", "c"), meth
             pos = 0
             for qlang in q_langs:
                 for setting in settings:
-                    allowed = {"a": allowed_by_lang[qlang], "b": allowed_by_lang.get("en"), "c": None}[setting]
+                    allowed = {"a": allowed_by_lang[qlang], "b": allowed_by_lang.get("en"), "c": None}[
+                        setting
+                    ]
                     runs: dict[str, dict[str, dict[str, float]]] = {m: {} for m in methods}
                     qrels: dict[str, dict[str, int]] = {}
                     for i, (qid, (text, pid)) in enumerate(questions[qlang]):
                         gold = {"a": f"{qlang}:{pid}", "b": f"en:{pid}", "c": pid}[setting]
                         qrels[qid] = {gold: 1}
-                        r = searcher.runs(text, mode="hybrid", depth=top_k, allowed=allowed, query_vector=q_vecs[pos + i])
+                        r = searcher.runs(
+                            text, mode="hybrid", depth=top_k, allowed=allowed, query_vector=q_vecs[pos + i]
+                        )
                         fused = fuse(fusion, [r["dense"], r["lexical"]], weights=weights)
                         got = {"dense": r["dense"], "bm25": r["lexical"], "hybrid": fused}
                         if rerank:
@@ -117,18 +140,40 @@ def xquad(encoder, data: Path, *, languages=None, settings=("a", "b", "c"), meth
                     for m in methods:
                         agg = ir_measures.calc_aggregate(list(measures.values()), qrels, runs[m])
                         cells.setdefault(f"{setting}/{m}", {})[qlang] = {
-                            name: 100 * float(agg.get(meas, 0.0)) for name, meas in measures.items()}
+                            name: 100 * float(agg.get(meas, 0.0)) for name, meas in measures.items()
+                        }
                 pos += len(questions[qlang])
-    metrics = {f"{key}/{name}": float(np.mean([cells[key][q][name] for q in q_langs]))
-               for key in cells for name in MEASURES}
-    per_language = {q: {f"{key}/{name}": cells[key][q][name] for key in cells for name in MEASURES} for q in q_langs}
+    metrics = {
+        f"{key}/{name}": float(np.mean([cells[key][q][name] for q in q_langs]))
+        for key in cells
+        for name in MEASURES
+    }
+    per_language = {
+        q: {f"{key}/{name}": cells[key][q][name] for key in cells for name in MEASURES} for q in q_langs
+    }
     primary = "a/hybrid/nDCG@10" if "a/hybrid/nDCG@10" in metrics else next(iter(metrics))
     return TaskResult(
-        task="xquad", primary_metric=primary, metrics=metrics, per_language=per_language,
-        details={"unit": "percent", "settings": {s: SETTINGS[s] for s in settings}, "table": format_table(metrics),
-                 "queries": {q: len(questions[q]) for q in q_langs}, "paragraphs": {q: len(pids[q]) for q in langs}},
-        config={"languages": q_langs, "pool_languages": langs, "settings": list(settings), "methods": list(methods), "top_k": top_k,
-                "rerank_depth": rerank_depth, "fusion": f"rrf k={RRF_K}" if fusion == "rrf" else f"weighted {weights or (0.5, 0.5)}", "max_queries": max_queries},
+        task="xquad",
+        primary_metric=primary,
+        metrics=metrics,
+        per_language=per_language,
+        details={
+            "unit": "percent",
+            "settings": {s: SETTINGS[s] for s in settings},
+            "table": format_table(metrics),
+            "queries": {q: len(questions[q]) for q in q_langs},
+            "paragraphs": {q: len(pids[q]) for q in langs},
+        },
+        config={
+            "languages": q_langs,
+            "pool_languages": langs,
+            "settings": list(settings),
+            "methods": list(methods),
+            "top_k": top_k,
+            "rerank_depth": rerank_depth,
+            "fusion": f"rrf k={RRF_K}" if fusion == "rrf" else f"weighted {weights or (0.5, 0.5)}",
+            "max_queries": max_queries,
+        },
     )
 
 
