@@ -333,3 +333,49 @@ def test_missing_dependency_names_the_extra(models, monkeypatch):
     with pytest.raises(MissingDependencyError, match=r"interlingua\[hf\]") as err:
         load_model(str(models["st"]))
     assert isinstance(err.value.__cause__, ImportError)
+
+
+# -- worker processes rebuild the space from its spec ----------------------------------------
+
+
+@pytest.mark.slow
+def test_two_workers_with_a_user_model_by_path_equal_one_process(models, tmp_path):
+    from interlingua.embed import EmbedJob
+    from interlingua.embed import run as run_embed
+    from interlingua.io import read_embeddings
+    from interlingua.neutral import SpaceSpec
+
+    src = tmp_path / "in.txt"
+    src.write_text("\n".join(TEXTS * 4) + "\n", encoding="utf-8")
+    out = {}
+    for workers in (1, 2):
+        job = EmbedJob(
+            source=str(src),
+            output=str(tmp_path / f"w{workers}.npy"),
+            cache=False,
+            workers=workers,
+            chunk_size=8,
+            space=SpaceSpec(encoder=str(models["onnx"])),
+        )
+        report = run_embed(job)
+        assert report.encoded == len(TEXTS) * 4
+        out[workers] = np.asarray(read_embeddings(job.output)[1])
+    np.testing.assert_allclose(out[1], out[2], atol=1e-6)
+
+
+@pytest.mark.slow
+def test_a_space_built_in_code_goes_to_workers_by_its_spec(models):
+    from interlingua.neutral import Space, SpaceSpec, encode_corpus
+
+    space = Space.from_spec(SpaceSpec(encoder=str(models["hf"]), options={"pooling": "cls"}))
+    one = np.concatenate([c.vectors for c in encode_corpus(TEXTS * 3, space, chunk_size=6)])
+    two = np.concatenate([c.vectors for c in encode_corpus(TEXTS * 3, space, chunk_size=6, workers=2)])
+    np.testing.assert_allclose(one, two, atol=1e-5)
+
+    # an encoder made of objects in code has no spec: worker processes cannot rebuild it
+    from interlingua.encoders._hf import HFEncoder
+
+    handmade = Space(HFEncoder(models["hf"]))
+    assert not handmade.portable
+    with pytest.raises(InputError, match="built from objects in code.*SpaceSpec"):
+        list(encode_corpus(TEXTS, handmade, workers=2))
