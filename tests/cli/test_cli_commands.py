@@ -176,6 +176,7 @@ def test_similarity_empty_text_is_an_error(capsys, monkeypatch, a, b, name):
 
 
 # -- demo ------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_demo_text_names_the_languages():
     out = invoke("demo", "-k", "3", env=WIDE).stdout
     header = re.search(r"e5-small: (\d+) passages on (\d+) topics in (\d+) languages \(([^)]*)\)", out)
@@ -186,6 +187,7 @@ def test_demo_text_names_the_languages():
     assert re.search(r"Mean share of on-topic passages .*: \d+%", out)
 
 
+@pytest.mark.slow
 def test_demo_json_precision():
     result = json.loads(invoke("demo", "--json").stdout)
     assert result["encoder"] == "e5-small"
@@ -200,6 +202,7 @@ def test_demo_json_precision():
         assert scores == sorted(scores, reverse=True)
 
 
+@pytest.mark.slow
 def test_demo_with_own_queries():
     queries = ["Wie backt man Brot zu Hause?", "How do vaccines train the immune system?"]
     args = ["demo", "--json", "-k", "3"]

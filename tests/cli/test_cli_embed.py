@@ -285,6 +285,7 @@ def test_cached_rerun_still_reports_truncation(tmp_path, private_cache_root, mon
 
 
 # -- worker processes (a real console-script subprocess) ------------------------------------
+@pytest.mark.slow
 def test_two_workers_match_one_worker(tmp_path, e5):
     texts = [f"{t} ({i})" for i in range(3) for t in TEXTS]  # 36 texts, split across two processes
     src = write_txt(tmp_path / "in.txt", texts)

@@ -191,6 +191,7 @@ def test_commands_say_which_role_they_embed_with(cli, tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_a_language_warning_needs_a_real_share_of_the_lines():
     import warnings
 

@@ -93,6 +93,7 @@ def test_banded_search_agrees_with_full_dp(seed):
     assert links(banded) == links(full)
 
 
+@pytest.mark.slow
 def test_ten_thousand_sentences_align_correctly():
     src, tgt, gold = synthetic_pair(10_000, seed=11)
     assert src.shape[1] > 9_900 and tgt.shape[1] > 9_900

@@ -65,6 +65,7 @@ def test_strict_f1_counts():
     assert alignment_f1(pred, gold, nonnull=True) == (1, 2, 2)
 
 
+@pytest.mark.slow
 def test_task_runs_on_a_small_corpus(e5, sib):
     from interlingua.evaluate._embed import embedding_settings
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from interlingua.errors import CollectionLockedError, DuplicateIdError, InputError, SpaceMismatchError
-from interlingua.search import SearchOptions, Searcher
+from interlingua.search import Searcher, SearchOptions
 from interlingua.store import (
     STORE_BACKENDS,
     CollectionBackend,

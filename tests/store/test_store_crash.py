@@ -66,6 +66,7 @@ def _run_and_kill(path, kill_after: int, flush_every: int) -> int:
     [(3000, 100_000), (7000, 2000), (12_000, 3000)],
     ids=["before-any-save", "around-saves", "later"],
 )
+@pytest.mark.slow
 def test_kill_9_loses_no_acknowledged_batch(tmp_path, kill_after, flush_every):
     path = tmp_path / "c"
     Collection.create(path, encoder="e5-small").close()
@@ -84,6 +85,7 @@ def test_kill_9_loses_no_acknowledged_batch(tmp_path, kill_after, flush_every):
     assert check_collection(path).ok
 
 
+@pytest.mark.slow
 def test_two_writer_processes_one_is_refused_or_they_serialize(tmp_path):
     from interlingua.store import CollectionLockedError
 
