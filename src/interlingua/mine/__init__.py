@@ -25,9 +25,11 @@ from ._calibration import DEFAULT_THRESHOLDS, default_threshold
 from ._filters import FILTERS, MINE_FILTERS, FilterReport, apply_filters
 from ._knn import BACKENDS, KNN_BACKENDS, check_embeddings, knn
 from ._margin import MARGINS, margin, neighbourhood_mean, score_candidates
+from ._mine_common import MineReport
+from ._mine_texts import mine, mine_texts
 from ._options import MODES, FilterOptions, KnnOptions, MarginOptions, MineJob, MineOptions
 from ._pairs import pair_lines, write_pairs
-from ._run import MineReport, mine, mine_files, mine_texts
+from ._run import mine_files
 from ._run import run as run_mine
 from ._sentalign import (
     Alignment,

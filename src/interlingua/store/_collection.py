@@ -13,22 +13,19 @@ need no lock. Nothing read from the folder can name a path outside it (``_paths`
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .._atomic import storage_errors
-from .._faiss import is_factory
-from ..errors import CollectionError, InputError, SpaceMismatchError
+from ..errors import InputError, SpaceMismatchError
 from ._catalog import CATALOG, Catalog, Condition, Document
 from ._dense_faiss import FaissDense, exact_search, tombstone_path
-from ._lexical_tantivy import TantivyLexical, remove_index
+from ._indexes import build_dense, lexical_apply, new_folder, open_indexes, rebuild_indexes
 from ._lock import LOCK_FILE, WriterLock
 from ._manifest import MANIFEST, Manifest, dense_factory_for
-from ._paths import DENSE_FILE, LEXICAL_DIR, check_own_files, inside
+from ._paths import check_own_files
 from ._prepare import PreparedBatch, batches, prepare_batch
 from ._spec import IndexSpec
 
@@ -107,36 +104,7 @@ class Collection:
             spec, given = spec.with_values({"space.encoder": given}), None
         spec.validate()
         sp = Space.of(given) if given is not None else Space.of(spec.space)
-        folder = Path(spec.uri)
-        if (folder / MANIFEST).exists() or (folder / MANIFEST).is_symlink():
-            raise InputError(
-                f"{folder} already holds a collection; open it instead, or choose another folder."
-            )
-        if (folder / CATALOG).exists():
-            raise InputError(f"{folder} holds a catalog without a manifest; refusing to overwrite it.")
-        if folder.exists() and not folder.is_dir():
-            raise InputError(f"{folder} exists and is not a folder.")
-        with storage_errors(folder):
-            folder.mkdir(parents=True, exist_ok=True)
-        from ..text import langid_info
-
-        d = spec.dense
-        manifest = Manifest(
-            encoder=sp.identity,
-            encoder_name=sp.name,
-            dim=int(sp.dim),
-            space=sp.spec.to_dict() if sp.spec is not None else {},
-            dense={
-                "factory": d.factory,
-                "small": d.small,
-                "large": d.large,
-                "hnsw_threshold": d.hnsw_threshold,
-                "ef_search": d.ef_search,
-                "ef_construction": d.ef_construction,
-            },
-            lexical={"engine": "tantivy", "scoring": "bm25", "segmenter": spec.lexical.segmenter},
-            langid=langid_info(spec.langid),
-        )
+        folder, manifest = new_folder(spec, sp)
         col = cls(folder, manifest, readonly=False, flush_every=flush_every, create=True)
         manifest.write(folder)  # last: a folder without a manifest is not a collection yet
         col._space = sp
@@ -179,93 +147,13 @@ class Collection:
         return col
 
     def _open_indexes(self) -> None:
-        state = self.catalog.state()
-        last = self.catalog.last_seq()
-        cfg = self.manifest.dense
-        source = f"{self.path / CATALOG} (state)"
-        self._dense_file = state.get("dense_file")
-        self._dense_seq = _int_state(state, "dense_seq", source)
-        self.dense = None
-        if self._dense_file:
-            dense_path = inside(
-                self.path, self._dense_file, pattern=DENSE_FILE, source=source, field="dense_file"
-            )
-            kind = state.get("dense_kind", "Flat")
-            kind = {"flat": cfg.get("small", "Flat"), "hnsw": cfg.get("large", "HNSW32,Flat")}.get(kind, kind)
-            if not isinstance(kind, str) or not is_factory(kind):
-                raise CollectionError(
-                    f"{source}: the field 'dense_kind' holds {kind!r}, not a faiss factory string; "
-                    "the collection is damaged or crafted"
-                )
-            try:
-                self.dense = FaissDense.load(
-                    dense_path, self.manifest.dim, factory=kind, ef_search=cfg.get("ef_search", 512)
-                )
-            except (InputError, OSError) as exc:  # missing, truncated, or replaced by a writer's save
-                warnings.warn(
-                    f"{exc}; the dense index is rebuilt from the catalog (run `interlingua index check` "
-                    "once to save it).",
-                    stacklevel=3,
-                )
-        if self.dense is None or self._dense_seq > last:
-            self.dense, self._dense_seq = (
-                self._build_dense(dense_factory_for(cfg, self.catalog.count())),
-                last,
-            )
-            self._dense_file = None
-        else:
-            self._replay_dense(self._dense_seq)
-        self._lexical_dir = state.get("lexical_dir", "lexical-0")
-        lex_path = inside(
-            self.path, self._lexical_dir, pattern=LEXICAL_DIR, source=source, field="lexical_dir"
-        )
-        lex_seq = _int_state(state, "lexical_seq", source)
-        fresh = not (lex_path / "meta.json").exists()
-        if self.readonly and fresh and self.catalog.count():
-            raise CollectionError(
-                f"The collection {self.path} has lost its lexical index; open it for writing once "
-                "(e.g. `interlingua index check`) to rebuild it from the catalog."
-            )
-        self.lexical = TantivyLexical(lex_path, writable=not self.readonly)
-        if not self.readonly and fresh and self.catalog.count():  # lost or never built: index everything
-            self._lexical_apply(self.catalog.select_keys(), np.zeros(0, np.int64))
-            self.catalog.set_state({"lexical_seq": last, "lexical_dir": self._lexical_dir})
-            lex_seq = last
-        if not self.readonly and lex_seq < last:
-            live, gone = self.catalog.changed_since(lex_seq)
-            self._lexical_apply(live, gone)
-            self.catalog.set_state({"lexical_seq": last, "lexical_dir": self._lexical_dir})
-        self.lexical_lag = last - lex_seq if self.readonly and lex_seq < last else 0
-        self._pending = 0
+        open_indexes(self)
 
     def _build_dense(self, factory: str) -> FaissDense:
-        cfg = self.manifest.dense
-        dense = FaissDense(
-            self.manifest.dim,
-            factory=factory,
-            ef_search=cfg.get("ef_search", 512),
-            ef_construction=cfg.get("ef_construction", 100),
-        )
-        if dense.needs_training and self.catalog.count():  # train the quantizer on a sample of all vectors
-            keys = self.catalog.select_keys()
-            sample = np.random.default_rng(0).choice(keys, size=min(len(keys), 100_000), replace=False)
-            dense.train(self.catalog.vectors(sample))
-        for keys, _, vecs in self.catalog.iter_rows():
-            dense.add(keys, vecs)
-        return dense
-
-    def _replay_dense(self, since: int) -> None:
-        live, gone = self.catalog.changed_since(since)
-        self.dense.remove(np.concatenate([live, gone]))
-        for keys, _, vecs in self.catalog.iter_rows(keys=live):
-            self.dense.add(keys, vecs)
-        self._dense_seq = self.catalog.last_seq()
+        return build_dense(self, factory)
 
     def _lexical_apply(self, live: np.ndarray, gone: np.ndarray) -> None:
-        self.lexical.remove(gone)
-        for keys, texts, _ in self.catalog.iter_rows(keys=live):
-            self.lexical.add(keys, [self.segment(t) for t in texts])
-        self.lexical.commit()
+        lexical_apply(self, live, gone)
 
     # -- the space ---------------------------------------------------------------------------
     @property
@@ -434,36 +322,10 @@ class Collection:
                 p.unlink(missing_ok=True)
 
     def rebuild(self, *, force: bool = False) -> None:
-        """Rebuild both indexes from the catalog (compacts HNSW tombstones, re-segments text).
-
-        An index that holds documents the catalog lacks is not thrown away without ``force``: the
-        catalog may be the damaged part (restored from an old backup, say)."""
+        """Rebuild both indexes from the catalog (compacts HNSW tombstones, re-segments text); an
+        index holding documents the catalog lacks is kept unless ``force``."""
         self._writable()
-        if not force:
-            catalog = np.sort(self.catalog.select_keys())
-            for name, held in (("dense", self.dense.keys()), ("lexical", self.lexical.keys())):
-                extra = np.setdiff1d(held, catalog)
-                if len(extra):
-                    raise CollectionError(
-                        f"The {name} index of {self.path} holds {len(extra):,} document(s) the catalog lacks; rebuilding "
-                        "from the catalog would drop them. Check that catalog.sqlite is the one you want, then pass "
-                        "--force (force=True) to rebuild anyway."
-                    )
-        self.dense = self._build_dense(dense_factory_for(self.manifest.dense, self.catalog.count()))
-        old_dir = self._lexical_dir
-        n = int(old_dir.rsplit("-", 1)[-1]) + 1
-        new_dir = f"lexical-{n}"
-        new_path = inside(self.path, new_dir, pattern=LEXICAL_DIR, source=str(self.path), field="lexical_dir")
-        remove_index(new_path)
-        self.lexical.close()
-        self.lexical = TantivyLexical(new_path, writable=True)
-        self._lexical_dir = new_dir
-        self._lexical_apply(self.catalog.select_keys(), np.zeros(0, np.int64))
-        self._dense_file = None
-        self.flush()
-        remove_index(
-            inside(self.path, old_dir, pattern=LEXICAL_DIR, source=str(self.path), field="lexical_dir")
-        )
+        rebuild_indexes(self, force=force)
 
     # -- reading ------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -551,16 +413,6 @@ class Collection:
             raise InputError(f"The collection {self.path} was opened read-only.")
         if self.catalog is None:
             raise InputError(f"The collection {self.path} is closed.")
-
-
-def _int_state(state: dict[str, Any], name: str, source: str) -> int:
-    value = state.get(name, 0)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise CollectionError(
-            f"{source}: the field {name!r} holds {value!r}, not a change number; the collection "
-            "is damaged or crafted"
-        )
-    return value
 
 
 __all__ = ["Collection"]

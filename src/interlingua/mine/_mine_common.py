@@ -1,0 +1,217 @@
+"""What mining in memory and mining files share: the report, the calibrated threshold, the
+same-language warning, filtering the candidates into pairs."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import SameLanguageWarning
+from ..neutral import Space
+from ._bitext import BitextPair, Candidates
+from ._calibration import default_threshold
+from ._filters import FilterReport, apply_filters
+from ._options import MineOptions
+
+#: the role both sides are embedded with: mining compares sentences symmetrically
+ROLE = "query"
+#: Texts per side whose detected languages decide whether both sides look like one language.
+LANG_SAMPLE = 200
+
+
+@dataclass(frozen=True)
+class MineReport:
+    """What a mining run did; printed by the CLI, returned by the API. ``results`` holds the pairs
+    when they were not written to a file."""
+
+    src_rows: int = 0
+    tgt_rows: int = 0
+    space: str = ""
+    encoder: str = ""
+    role: str = ROLE
+    k: int = 4
+    margin: str = "ratio"
+    mode: str = "max"
+    knn: str = ""
+    threshold: float | None = None
+    top: int | None = None
+    candidates: int = 0
+    pairs: int = 0
+    filters: FilterReport = field(default_factory=FilterReport)
+    blocks_computed: int = 0
+    blocks_reused: int = 0
+    embeddings_reused: int = 0
+    seconds: float = 0.0
+    output: str = ""
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    results: tuple[BitextPair, ...] = ()
+
+    def to_dict(self, *, results: bool = False) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        out = asdict(self)
+        out.update(warnings=list(self.warnings), notes=list(self.notes))
+        if not results:
+            out.pop("results")
+        return out
+
+    def __add__(self, other: MineReport) -> MineReport:
+        """Merge the reports of two shards of one job (counts add, settings are the first's)."""
+        from dataclasses import replace
+
+        return replace(
+            self,
+            src_rows=self.src_rows + other.src_rows,
+            tgt_rows=self.tgt_rows + other.tgt_rows,
+            candidates=self.candidates + other.candidates,
+            pairs=self.pairs + other.pairs,
+            filters=self.filters + other.filters,
+            blocks_computed=self.blocks_computed + other.blocks_computed,
+            blocks_reused=self.blocks_reused + other.blocks_reused,
+            embeddings_reused=self.embeddings_reused + other.embeddings_reused,
+            seconds=self.seconds + other.seconds,
+            warnings=self.warnings + other.warnings,
+            notes=self.notes + other.notes,
+            results=self.results + other.results,
+        )
+
+
+def with_threshold(options: MineOptions, space: Space) -> MineOptions:
+    """The options with the space's calibrated threshold filled in when neither cut was given."""
+    m = options.margin
+    if m.threshold is None and m.top is None:
+        return options.replace(margin=m.replace(threshold=default_threshold(space.identity, m.kind, ROLE)))
+    return options
+
+
+def language_warnings(
+    options: MineOptions, src_sample: Sequence[str], tgt_sample: Sequence[str]
+) -> list[str]:
+    """Both sides in one language: margin mining finds paraphrases there, not translations."""
+    from ..text import canonical_lang, detect_language, same_language
+
+    if options.src_lang and options.tgt_lang:
+        a, b = canonical_lang(options.src_lang), canonical_lang(options.tgt_lang)
+        if same_language(a, b):
+            return [
+                f"Both sides are expected in the same language ({a}); margin mining finds paraphrases there, "
+                "not translations."
+            ]
+        return []
+    if options.src_lang or options.tgt_lang or not src_sample or not tgt_sample:
+        return []
+    found = []
+    for sample in (src_sample, tgt_sample):
+        langs = Counter(g.lang for g in detect_language(list(sample)) if g.lang != "und")
+        lang, count = langs.most_common(1)[0] if langs else ("und", 0)
+        found.append(lang if count >= 0.8 * len(sample) else None)
+    if found[0] and found[0] == found[1]:
+        return [
+            f"Both sides look like the same language ({found[0]}, detected on up to {LANG_SAMPLE} texts a side); "
+            "margin mining finds paraphrases there, not translations."
+        ]
+    return []
+
+
+def warn_all(messages: list[str]) -> None:
+    for m in messages:
+        warnings.warn(m, SameLanguageWarning, stacklevel=3)
+
+
+def filtered_pairs(
+    cands: Candidates,
+    src_ids: Sequence[str],
+    tgt_ids: Sequence[str],
+    src_texts: Sequence[str],
+    tgt_texts: Sequence[str],
+    options: MineOptions,
+) -> tuple[list[BitextPair], FilterReport]:
+    """Filter (texts given for each candidate, in order) and cut to ``top``."""
+    f = options.filters
+    keep, report = apply_filters(
+        src_texts,
+        tgt_texts,
+        filters=f.enabled,
+        src_lang=_lang(options.src_lang),
+        tgt_lang=_lang(options.tgt_lang),
+        max_length_ratio=f.max_length_ratio,
+    )
+    rows = [i for i, ok in enumerate(keep) if ok][: options.margin.top]
+    pairs = [
+        BitextPair(
+            src_ids[int(cands.src[i])],
+            tgt_ids[int(cands.tgt[i])],
+            float(cands.score[i]),
+            src_texts[i],
+            tgt_texts[i],
+            float(cands.cosine[i]),
+        )
+        for i in rows
+    ]
+    return pairs, report
+
+
+def _lang(code: str | None) -> str | None:
+    from ..text import canonical_lang
+
+    return canonical_lang(code) if code else None
+
+
+def mine_report(
+    options: MineOptions,
+    space: Space,
+    mined: Any,
+    n_src: int,
+    n_tgt: int,
+    pairs: list[BitextPair],
+    filt: FilterReport,
+    start: float,
+    output: str,
+    said: list[str],
+    notes: list[str],
+    *,
+    results: tuple[BitextPair, ...] = (),
+    reused: int = 0,
+) -> MineReport:
+    m = options.margin
+    return MineReport(
+        n_src,
+        n_tgt,
+        space.identity,
+        space.name,
+        ROLE,
+        options.knn.k,
+        m.kind,
+        m.mode,
+        mined.backend,
+        m.threshold,
+        m.top,
+        len(mined.candidates),
+        len(pairs),
+        filt,
+        mined.blocks.computed,
+        mined.blocks.reused,
+        reused,
+        time.perf_counter() - start,
+        output,
+        tuple(said),
+        tuple(notes),
+        results,
+    )
+
+
+__all__ = [
+    "LANG_SAMPLE",
+    "ROLE",
+    "MineReport",
+    "filtered_pairs",
+    "language_warnings",
+    "mine_report",
+    "warn_all",
+    "with_threshold",
+]

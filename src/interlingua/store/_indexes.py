@@ -1,0 +1,187 @@
+"""Making a collection's folder, and opening its indexes: containment-checked file names from the catalog's state, the
+dense index loaded (or rebuilt from the catalog when missing or damaged), and both indexes caught
+up with the change log, so a writer killed at any moment loses no acknowledged batch."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._atomic import storage_errors
+from .._faiss import is_factory
+from ..errors import CollectionError, InputError
+from ._catalog import CATALOG
+from ._dense_faiss import FaissDense
+from ._lexical_tantivy import TantivyLexical, remove_index
+from ._manifest import MANIFEST, Manifest, dense_factory_for
+from ._paths import DENSE_FILE, LEXICAL_DIR, inside
+
+
+def new_folder(spec: Any, sp: Any) -> tuple[Path, Manifest]:
+    """The folder of a new collection (made, and checked to hold none yet) and its manifest."""
+    folder = Path(spec.uri)
+    if (folder / MANIFEST).exists() or (folder / MANIFEST).is_symlink():
+        raise InputError(f"{folder} already holds a collection; open it instead, or choose another folder.")
+    if (folder / CATALOG).exists():
+        raise InputError(f"{folder} holds a catalog without a manifest; refusing to overwrite it.")
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder} exists and is not a folder.")
+    with storage_errors(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+    from ..text import langid_info
+
+    d = spec.dense
+    manifest = Manifest(
+        encoder=sp.identity,
+        encoder_name=sp.name,
+        dim=int(sp.dim),
+        space=sp.spec.to_dict() if sp.spec is not None else {},
+        dense={
+            "factory": d.factory,
+            "small": d.small,
+            "large": d.large,
+            "hnsw_threshold": d.hnsw_threshold,
+            "ef_search": d.ef_search,
+            "ef_construction": d.ef_construction,
+        },
+        lexical={"engine": "tantivy", "scoring": "bm25", "segmenter": spec.lexical.segmenter},
+        langid=langid_info(spec.langid),
+    )
+    return folder, manifest
+
+
+def open_indexes(col: Any) -> None:
+    """Load (or rebuild) both indexes and catch them up with the catalog's change log."""
+    state = col.catalog.state()
+    last = col.catalog.last_seq()
+    cfg = col.manifest.dense
+    source = f"{col.path / CATALOG} (state)"
+    col._dense_file = state.get("dense_file")
+    col._dense_seq = _int_state(state, "dense_seq", source)
+    col.dense = None
+    if col._dense_file:
+        dense_path = inside(col.path, col._dense_file, pattern=DENSE_FILE, source=source, field="dense_file")
+        kind = state.get("dense_kind", "Flat")
+        kind = {"flat": cfg.get("small", "Flat"), "hnsw": cfg.get("large", "HNSW32,Flat")}.get(kind, kind)
+        if not isinstance(kind, str) or not is_factory(kind):
+            raise CollectionError(
+                f"{source}: the field 'dense_kind' holds {kind!r}, not a faiss factory string; "
+                "the collection is damaged or crafted"
+            )
+        try:
+            col.dense = FaissDense.load(
+                dense_path, col.manifest.dim, factory=kind, ef_search=cfg.get("ef_search", 512)
+            )
+        except (InputError, OSError) as exc:  # missing, truncated, or replaced by a writer's save
+            warnings.warn(
+                f"{exc}; the dense index is rebuilt from the catalog (run `interlingua index check` "
+                "once to save it).",
+                stacklevel=3,
+            )
+    if col.dense is None or col._dense_seq > last:
+        col.dense, col._dense_seq = (
+            build_dense(col, dense_factory_for(cfg, col.catalog.count())),
+            last,
+        )
+        col._dense_file = None
+    else:
+        replay_dense(col, col._dense_seq)
+    col._lexical_dir = state.get("lexical_dir", "lexical-0")
+    lex_path = inside(col.path, col._lexical_dir, pattern=LEXICAL_DIR, source=source, field="lexical_dir")
+    lex_seq = _int_state(state, "lexical_seq", source)
+    fresh = not (lex_path / "meta.json").exists()
+    if col.readonly and fresh and col.catalog.count():
+        raise CollectionError(
+            f"The collection {col.path} has lost its lexical index; open it for writing once "
+            "(e.g. `interlingua index check`) to rebuild it from the catalog."
+        )
+    col.lexical = TantivyLexical(lex_path, writable=not col.readonly)
+    if not col.readonly and fresh and col.catalog.count():  # lost or never built: index everything
+        lexical_apply(col, col.catalog.select_keys(), np.zeros(0, np.int64))
+        col.catalog.set_state({"lexical_seq": last, "lexical_dir": col._lexical_dir})
+        lex_seq = last
+    if not col.readonly and lex_seq < last:
+        live, gone = col.catalog.changed_since(lex_seq)
+        lexical_apply(col, live, gone)
+        col.catalog.set_state({"lexical_seq": last, "lexical_dir": col._lexical_dir})
+    col.lexical_lag = last - lex_seq if col.readonly and lex_seq < last else 0
+    col._pending = 0
+
+
+def build_dense(col: Any, factory: str) -> FaissDense:
+    """A dense index of ``factory`` holding every vector of the catalog."""
+    cfg = col.manifest.dense
+    dense = FaissDense(
+        col.manifest.dim,
+        factory=factory,
+        ef_search=cfg.get("ef_search", 512),
+        ef_construction=cfg.get("ef_construction", 100),
+    )
+    if dense.needs_training and col.catalog.count():  # train the quantizer on a sample of all vectors
+        keys = col.catalog.select_keys()
+        sample = np.random.default_rng(0).choice(keys, size=min(len(keys), 100_000), replace=False)
+        dense.train(col.catalog.vectors(sample))
+    for keys, _, vecs in col.catalog.iter_rows():
+        dense.add(keys, vecs)
+    return dense
+
+
+def replay_dense(col: Any, since: int) -> None:
+    live, gone = col.catalog.changed_since(since)
+    col.dense.remove(np.concatenate([live, gone]))
+    for keys, _, vecs in col.catalog.iter_rows(keys=live):
+        col.dense.add(keys, vecs)
+    col._dense_seq = col.catalog.last_seq()
+
+
+def lexical_apply(col: Any, live: np.ndarray, gone: np.ndarray) -> None:
+    col.lexical.remove(gone)
+    for keys, texts, _ in col.catalog.iter_rows(keys=live):
+        col.lexical.add(keys, [col.segment(t) for t in texts])
+    col.lexical.commit()
+
+
+def rebuild_indexes(col: Any, *, force: bool = False) -> None:
+    """Rebuild both indexes from the catalog (compacts HNSW tombstones, re-segments text).
+
+    An index that holds documents the catalog lacks is not thrown away without ``force``: the
+    catalog may be the damaged part (restored from an old backup, say)."""
+    if not force:
+        catalog = np.sort(col.catalog.select_keys())
+        for name, held in (("dense", col.dense.keys()), ("lexical", col.lexical.keys())):
+            extra = np.setdiff1d(held, catalog)
+            if len(extra):
+                raise CollectionError(
+                    f"The {name} index of {col.path} holds {len(extra):,} document(s) the catalog lacks; rebuilding "
+                    "from the catalog would drop them. Check that catalog.sqlite is the one you want, then pass "
+                    "--force (force=True) to rebuild anyway."
+                )
+    col.dense = col._build_dense(dense_factory_for(col.manifest.dense, col.catalog.count()))
+    old_dir = col._lexical_dir
+    n = int(old_dir.rsplit("-", 1)[-1]) + 1
+    new_dir = f"lexical-{n}"
+    new_path = inside(col.path, new_dir, pattern=LEXICAL_DIR, source=str(col.path), field="lexical_dir")
+    remove_index(new_path)
+    col.lexical.close()
+    col.lexical = TantivyLexical(new_path, writable=True)
+    col._lexical_dir = new_dir
+    col._lexical_apply(col.catalog.select_keys(), np.zeros(0, np.int64))
+    col._dense_file = None
+    col.flush()
+    remove_index(inside(col.path, old_dir, pattern=LEXICAL_DIR, source=str(col.path), field="lexical_dir"))
+
+
+def _int_state(state: dict[str, Any], name: str, source: str) -> int:
+    value = state.get(name, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise CollectionError(
+            f"{source}: the field {name!r} holds {value!r}, not a change number; the collection "
+            "is damaged or crafted"
+        )
+    return value
+
+
+__all__ = ["build_dense", "lexical_apply", "new_folder", "open_indexes", "rebuild_indexes", "replay_dense"]
