@@ -15,6 +15,7 @@ ModelOpt = typer.Option(
 )
 QuietOpt = typer.Option(False, "--quiet", "-q", help="No progress bars.")
 JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON.")
+NoCacheOpt = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache.")
 
 
 def print_json(obj: Any) -> None:

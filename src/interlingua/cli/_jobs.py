@@ -7,7 +7,11 @@ A flag's help and default come from the spec field it fills, so they cannot drif
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -97,4 +101,100 @@ def comma_list(items: list[str] | None) -> list[str] | None:
     return [p.strip() for item in items for p in item.split(",") if p.strip()]
 
 
-__all__ = ["ConfigOpt", "PrintConfigOpt", "SetOpt", "build_job", "comma_list", "print_config", "spec_option"]
+@dataclass(frozen=True)
+class JobFlags:
+    """The flags every job command has, and the reading flags of those that read a file."""
+
+    config: Path | None
+    sets: list[str] | None
+    show: bool
+    quiet: bool
+    as_json: bool
+    reading: dict[str, Any]
+
+    def run(self, cls: type[S], values: dict[str, Any], run: Callable[..., Any]) -> tuple[S, Any] | None:
+        """Build the job (flags over ``--config``, ``--set`` over both); print it with
+        ``--print-config`` (None is returned), or run it while drawing its progress."""
+        from ._progress import Drawer
+
+        job = build_job(cls, self.config, self.sets, {**values, **self.reading})
+        if self.show:
+            print_config(job)
+            return None
+        with Drawer(quiet=self.quiet or self.as_json) as drawer:
+            return job, run(job, progress=drawer)
+
+
+#: reading flags: (parameter, dotted field under the input group, flag names, converter)
+_READING = (
+    ("input_format", "format", ("--input-format",), None),
+    ("text_field", "text_field", ("--text-field",), None),
+    ("id_field", "id_field", ("--id-field",), None),
+    ("lang_field", "lang_field", ("--lang-field",), None),
+    ("columns", "columns", ("--columns",), "list"),
+    ("on_invalid", "on_invalid", ("--on-invalid",), None),
+)
+
+
+def job_command(
+    cls: type[Spec], *, reading: str | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a command the flags every job command has (``--config``, ``--set``, ``--print-config``,
+    ``-q``, ``--json``) and, with ``reading`` (the spec's input group), the reading flags; the
+    command receives them as one ``flags`` argument (a :class:`JobFlags`)."""
+    from ._common import JsonOpt, QuietOpt
+
+    K = inspect.Parameter.KEYWORD_ONLY
+    common = [
+        ("config", Path, ConfigOpt),
+        ("set_", list[str], SetOpt),
+        ("show", bool, PrintConfigOpt),
+        ("quiet", bool, QuietOpt),
+        ("as_json", bool, JsonOpt),
+    ]
+    read = []
+    if reading is not None:
+        for name, field, names, kind in _READING:
+            read.append(
+                (name, list[str] if kind == "list" else str, spec_option(cls, f"{reading}.{field}", *names))
+            )
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        sig = inspect.signature(fn, eval_str=True)
+        own = [p for p in sig.parameters.values() if p.name != "flags"]
+        added = [inspect.Parameter(n, K, default=d, annotation=t) for n, t, d in read + common]
+
+        @functools.wraps(fn)
+        def command(**kwargs: Any) -> Any:
+            values = {}
+            for name, field, _, kind in _READING if reading is not None else ():
+                value = kwargs.pop(name)
+                values[f"{reading}.{field}"] = comma_list(value) if kind == "list" else value
+            flags = JobFlags(
+                kwargs.pop("config"),
+                kwargs.pop("set_"),
+                kwargs.pop("show"),
+                kwargs.pop("quiet"),
+                kwargs.pop("as_json"),
+                values,
+            )
+            return fn(**kwargs, flags=flags)
+
+        command.__signature__ = sig.replace(parameters=own + added)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in own + added}
+        return command
+
+    return deco
+
+
+__all__ = [
+    "ConfigOpt",
+    "JobFlags",
+    "PrintConfigOpt",
+    "SetOpt",
+    "build_job",
+    "comma_list",
+    "job_command",
+    "print_config",
+    "spec_option",
+]

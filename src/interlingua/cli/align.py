@@ -8,13 +8,13 @@ from pathlib import Path
 import typer
 
 from ..mine import AlignJob, run
-from ._common import JsonOpt, QuietOpt, print_json
-from ._jobs import ConfigOpt, PrintConfigOpt, SetOpt, build_job, print_config, spec_option
-from ._progress import Drawer
+from ._common import NoCacheOpt, print_json
+from ._jobs import JobFlags, job_command, spec_option
 
 J = AlignJob
 
 
+@job_command(J)
 def align(
     src: Path = typer.Argument(None, help="Source document: one sentence a line (or raw text with --split)."),
     tgt: Path = typer.Argument(None, help="Target document, same form as SRC."),
@@ -36,20 +36,15 @@ def align(
     tgt_emb: Path = spec_option(J, "tgt_emb", "--tgt-emb"),
     model: str = spec_option(J, "space.encoder", "--model", "-m"),
     workers: int = spec_option(J, "workers", "--workers", "-w"),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
-    config: Path = ConfigOpt,
-    set_: list[str] = SetOpt,
-    show: bool = PrintConfigOpt,
-    quiet: bool = QuietOpt,
-    as_json: bool = JsonOpt,
+    no_cache: bool = NoCacheOpt,
+    *,
+    flags: JobFlags,
 ) -> None:
     """Align SRC and TGT: sentence links (1-1, 1-2, 2-1, 1-0, 0-1, ...) or, with --words, word links.
 
     Both documents are embedded with role 'query'."""
-    job = build_job(
+    done = flags.run(
         J,
-        config,
-        set_,
         {
             "src": src,
             "tgt": tgt,
@@ -71,17 +66,16 @@ def align(
             "workers": workers,
             "cache": False if no_cache else None,
         },
+        run,
     )
-    if show:
-        print_config(job)
+    if done is None:
         return
-    with Drawer(quiet=quiet or as_json) as drawer:
-        report = run(job, progress=drawer)
+    job, report = done
     sys.stdout.writelines(report.lines)
-    if as_json:
+    if flags.as_json:
         print_json(report.to_dict())
         return
-    if not quiet:
+    if not flags.quiet:
         unit = "lines" if report.mode == "words" else "sentences"
         timing = (
             f"embedding {report.embed_seconds:.1f} s, alignment {report.align_seconds:.2f} s"

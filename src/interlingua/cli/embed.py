@@ -8,13 +8,13 @@ import typer
 from rich.console import Console
 
 from ..embed import EmbedJob, run
-from ._common import JsonOpt, QuietOpt, print_json
-from ._jobs import ConfigOpt, PrintConfigOpt, SetOpt, build_job, comma_list, print_config, spec_option
-from ._progress import Drawer
+from ._common import NoCacheOpt, print_json
+from ._jobs import JobFlags, job_command, spec_option
 
 J = EmbedJob
 
 
+@job_command(J, reading="input")
 def embed(
     source: Path = typer.Argument(
         None, help="Texts: .txt (one a line), .tsv (with header), .jsonl or .parquet."
@@ -22,56 +22,38 @@ def embed(
     output: Path = spec_option(J, "output", "--output", "-o"),
     model: str = spec_option(J, "space.encoder", "--model", "-m"),
     role: str = spec_option(J, "role", "--role"),
-    input_format: str = spec_option(J, "input.format", "--input-format"),
-    text_field: str = spec_option(J, "input.text_field", "--text-field"),
-    id_field: str = spec_option(J, "input.id_field", "--id-field"),
-    lang_field: str = spec_option(J, "input.lang_field", "--lang-field"),
-    columns: list[str] = spec_option(J, "input.columns", "--columns"),
     skip_empty: bool = spec_option(J, "input.skip_empty", "--skip-empty"),
     max_chars: int = spec_option(J, "input.max_chars", "--max-chars"),
-    on_invalid: str = spec_option(J, "input.on_invalid", "--on-invalid"),
     output_format: str = spec_option(J, "output_format", "--output-format"),
     with_text: bool = spec_option(J, "with_text", "--with-text"),
     workers: int = spec_option(J, "workers", "--workers", "-w"),
     batch_size: int = spec_option(J, "batch_size", "--batch-size"),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
-    config: Path = ConfigOpt,
-    set_: list[str] = SetOpt,
-    show: bool = PrintConfigOpt,
-    quiet: bool = QuietOpt,
-    as_json: bool = JsonOpt,
+    no_cache: bool = NoCacheOpt,
+    *,
+    flags: JobFlags,
 ) -> None:
     """Encode every text of SOURCE and write the vectors to --output, in input order."""
-    job = build_job(
+    done = flags.run(
         J,
-        config,
-        set_,
         {
             "source": source,
             "output": output,
             "space.encoder": model,
             "role": role,
-            "input.format": input_format,
-            "input.text_field": text_field,
-            "input.id_field": id_field,
-            "input.lang_field": lang_field,
-            "input.columns": comma_list(columns),
-            "input.skip_empty": skip_empty or None,
+            "input.skip_empty": skip_empty,
             "input.max_chars": max_chars,
-            "input.on_invalid": on_invalid,
             "output_format": output_format,
-            "with_text": with_text or None,
+            "with_text": with_text,
             "workers": workers,
             "batch_size": batch_size,
             "cache": False if no_cache else None,
         },
+        run,
     )
-    if show:
-        print_config(job)
+    if done is None:
         return
-    with Drawer(quiet=quiet or as_json) as drawer:
-        report = run(job, progress=drawer)
-    if as_json:
+    job, report = done
+    if flags.as_json:
         print_json(report.to_dict())
         return
     Console(stderr=True).print(

@@ -9,9 +9,8 @@ import typer
 from ..errors import InputError
 from ..store import AddJob, IndexSpec, check_collection, open_collection
 from ..store import run as run_store
-from ._common import JsonOpt, QuietOpt, print_json
-from ._jobs import ConfigOpt, PrintConfigOpt, SetOpt, build_job, comma_list, print_config, spec_option
-from ._progress import Drawer
+from ._common import JsonOpt, print_json
+from ._jobs import JobFlags, job_command, spec_option
 
 index_app = typer.Typer(
     help="Create and maintain a collection (catalog + dense + BM25 indexes) in a folder.",
@@ -42,6 +41,7 @@ def dense_factories(dense: str | None, storage: str | None) -> dict[str, str | N
 
 
 @index_app.command("create")
+@job_command(IndexSpec)
 def create(
     path: Path = typer.Argument(None, help="Folder for the new collection."),
     model: str = spec_option(IndexSpec, "space.encoder", "--model", "-m"),
@@ -56,16 +56,12 @@ def create(
     ef_search: int = spec_option(IndexSpec, "dense.ef_search", "--ef-search"),
     segmenter: str = spec_option(IndexSpec, "lexical.segmenter", "--segmenter"),
     langid: str = spec_option(IndexSpec, "langid", "--langid"),
-    config: Path = ConfigOpt,
-    set_: list[str] = SetOpt,
-    show: bool = PrintConfigOpt,
-    as_json: bool = JsonOpt,
+    *,
+    flags: JobFlags,
 ) -> None:
     """Make an empty collection that records the space its vectors come from."""
-    job = build_job(
+    done = flags.run(
         IndexSpec,
-        config,
-        set_,
         {
             "uri": path,
             "space.encoder": model,
@@ -75,23 +71,17 @@ def create(
             "lexical.segmenter": segmenter,
             "langid": langid,
         },
+        lambda job, progress: run_store(job),
     )
-    if show:
-        print_config(job)
-        return
-    _print_info(run_store(job), as_json)
+    if done is not None:
+        _print_info(done[1], flags.as_json)
 
 
 @index_app.command("add")
+@job_command(AddJob, reading="input")
 def add(
     path: Path = typer.Argument(None, help="The collection folder."),
     source: Path = typer.Argument(None, help="A .txt/.tsv/.jsonl/.parquet file of documents."),
-    input_format: str = spec_option(AddJob, "input.format", "--input-format"),
-    text_field: str = spec_option(AddJob, "input.text_field", "--text-field"),
-    id_field: str = spec_option(AddJob, "input.id_field", "--id-field"),
-    lang_field: str = spec_option(AddJob, "input.lang_field", "--lang-field"),
-    columns: list[str] = spec_option(AddJob, "input.columns", "--columns"),
-    on_invalid: str = spec_option(AddJob, "input.on_invalid", "--on-invalid"),
     upsert: bool = spec_option(AddJob, "upsert", "--upsert"),
     skip_existing: bool = spec_option(AddJob, "skip_existing", "--skip-existing"),
     batch_size: int = spec_option(AddJob, "batch_size", "--batch-size"),
@@ -99,26 +89,15 @@ def add(
     budget: int = spec_option(AddJob, "passages.budget", "--budget"),
     overlap: int = spec_option(AddJob, "passages.overlap", "--overlap"),
     wait: float = spec_option(AddJob, "lock_timeout", "--wait"),
-    config: Path = ConfigOpt,
-    set_: list[str] = SetOpt,
-    show: bool = PrintConfigOpt,
-    quiet: bool = QuietOpt,
-    as_json: bool = JsonOpt,
+    *,
+    flags: JobFlags,
 ) -> None:
     """Add (or with --upsert replace) the documents of a file; every other field becomes metadata."""
-    job = build_job(
+    done = flags.run(
         AddJob,
-        config,
-        set_,
         {
             "collection": path,
             "source": source,
-            "input.format": input_format,
-            "input.text_field": text_field,
-            "input.id_field": id_field,
-            "input.lang_field": lang_field,
-            "input.columns": comma_list(columns),
-            "input.on_invalid": on_invalid,
             "upsert": upsert or None,
             "skip_existing": skip_existing or None,
             "batch_size": batch_size,
@@ -127,13 +106,12 @@ def add(
             "passages.overlap": overlap,
             "lock_timeout": wait,
         },
+        run_store,
     )
-    if show:
-        print_config(job)
+    if done is None:
         return
-    with Drawer(quiet=quiet or as_json) as drawer:
-        report = run_store(job, progress=drawer)
-    if as_json:
+    job, report = done
+    if flags.as_json:
         print_json(report.to_dict())
         return
     what = f"{report.added:,} documents" + (f" ({report.passages:,} passages)" if report.passages else "")

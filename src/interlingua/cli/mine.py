@@ -8,13 +8,13 @@ from pathlib import Path
 import typer
 
 from ..mine import FILTERS, MineJob, pair_lines, run
-from ._common import JsonOpt, QuietOpt, print_json
-from ._jobs import ConfigOpt, PrintConfigOpt, SetOpt, build_job, comma_list, print_config, spec_option
-from ._progress import Drawer
+from ._common import NoCacheOpt, print_json
+from ._jobs import JobFlags, comma_list, job_command, spec_option
 
 J = MineJob
 
 
+@job_command(J, reading="input")
 def mine(
     src: Path = typer.Argument(
         None, help="Source texts: .txt (one a line), .tsv (with header), .jsonl or .parquet."
@@ -38,21 +38,14 @@ def mine(
     src_lang: str = spec_option(J, "src_lang", "--src-lang"),
     tgt_lang: str = spec_option(J, "tgt_lang", "--tgt-lang"),
     max_length_ratio: float = spec_option(J, "filters.max_length_ratio", "--max-length-ratio"),
-    input_format: str = spec_option(J, "input.format", "--input-format"),
-    text_field: str = spec_option(J, "input.text_field", "--text-field"),
-    id_field: str = spec_option(J, "input.id_field", "--id-field"),
-    columns: list[str] = spec_option(J, "input.columns", "--columns"),
     fmt: str = spec_option(J, "output_format", "--format"),
     work_dir: Path = spec_option(J, "work_dir", "--work-dir"),
     block_size: int = spec_option(J, "knn.block_size", "--block-size"),
     nprobe: int = spec_option(J, "knn.nprobe", "--nprobe"),
     workers: int = spec_option(J, "workers", "--workers", "-w"),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
-    config: Path = ConfigOpt,
-    set_: list[str] = SetOpt,
-    show: bool = PrintConfigOpt,
-    quiet: bool = QuietOpt,
-    as_json: bool = JsonOpt,
+    no_cache: bool = NoCacheOpt,
+    *,
+    flags: JobFlags,
 ) -> None:
     """Find the translation pairs between SRC and TGT by margin-scored k-NN (LASER's method).
 
@@ -63,10 +56,8 @@ def mine(
 
         for name in off:
             MINE_FILTERS.entry(name)
-    job = build_job(
+    done = flags.run(
         J,
-        config,
-        set_,
         {
             "src": src,
             "tgt": tgt,
@@ -84,10 +75,6 @@ def mine(
             "src_lang": src_lang,
             "tgt_lang": tgt_lang,
             "filters.max_length_ratio": max_length_ratio,
-            "input.format": input_format,
-            "input.text_field": text_field,
-            "input.id_field": id_field,
-            "input.columns": comma_list(columns),
             "output_format": fmt,
             "work_dir": work_dir,
             "knn.block_size": block_size,
@@ -95,18 +82,17 @@ def mine(
             "workers": workers,
             "cache": False if no_cache else None,
         },
+        run,
     )
-    if show:
-        print_config(job)
+    if done is None:
         return
-    with Drawer(quiet=quiet or as_json) as drawer:
-        report = run(job, progress=drawer)
+    job, report = done
     if report.results or report.output == "-":
         from ..neutral import cached_space, provenance
 
         stamp = provenance("mined-pairs", cached_space(job.space), role=report.role, job=job)
         sys.stdout.writelines(pair_lines(report.results, job.output_format or "tsv", stamp))
-    if as_json:
+    if flags.as_json:
         print_json(report.to_dict())
         return
     removed = ", ".join(

@@ -9,13 +9,13 @@ import typer
 
 from ..errors import InputError
 from ..search import SearchJob, result_lines, run
-from ._common import JsonOpt, QuietOpt, print_json
-from ._jobs import ConfigOpt, PrintConfigOpt, SetOpt, build_job, comma_list, print_config, spec_option
-from ._progress import Drawer
+from ._common import print_json
+from ._jobs import JobFlags, comma_list, job_command, spec_option
 
 J = SearchJob
 
 
+@job_command(J, reading="input")
 def search(
     path: Path = typer.Argument(None, help="The collection folder."),
     query: str = typer.Argument(None, help="What to look for, in any language (or --queries FILE)."),
@@ -37,14 +37,9 @@ def search(
     rerank: bool = spec_option(J, "search.rerank", "--rerank"),
     documents: bool = spec_option(J, "search.documents", "--documents"),
     coarse: bool = spec_option(J, "search.coarse", "--coarse"),
-    text_field: str = spec_option(J, "input.text_field", "--text-field"),
-    id_field: str = spec_option(J, "input.id_field", "--id-field"),
     run_tag: str = spec_option(J, "run_tag", "--run-tag"),
-    config: Path = ConfigOpt,
-    set_: list[str] = SetOpt,
-    show: bool = PrintConfigOpt,
-    quiet: bool = QuietOpt,
-    as_json: bool = JsonOpt,
+    *,
+    flags: JobFlags,
 ) -> None:
     """Print the top hits with their scores and the retrievers that found them; with --queries, answer
     every query of a file and write JSONL or a TREC run (--format trec) for trec_eval / ir_measures."""
@@ -56,10 +51,8 @@ def search(
             raise InputError(
                 f"The '--weights' option takes two numbers like 0.7,0.3. Got {weights!r}."
             ) from None
-    job = build_job(
+    done = flags.run(
         J,
-        config,
-        set_,
         {
             "collection": path,
             "query": query,
@@ -76,27 +69,24 @@ def search(
             "search.rerank": rerank or None,
             "search.documents": documents or None,
             "search.coarse": coarse or None,
-            "input.text_field": text_field,
-            "input.id_field": id_field,
             "run_tag": run_tag,
         },
+        run,
     )
-    if show:
-        print_config(job)
+    if done is None:
         return
-    with Drawer(quiet=quiet or as_json) as drawer:
-        report = run(job, progress=drawer)
+    job, report = done
     if job.queries is not None:
         if report.results:
             sys.stdout.writelines(result_lines(report.results, job.output_format or "jsonl", job.run_tag))
-        if not quiet:
+        if not flags.quiet:
             typer.echo(
                 f"{report.queries:,} queries, {report.hits:,} hits in {report.seconds:.1f} s -> {report.output}",
                 err=True,
             )
         return
     result = report.results[0]
-    if as_json:
+    if flags.as_json:
         print_json(result.to_dict())
         return
     if result.result is None:
