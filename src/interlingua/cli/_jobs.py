@@ -33,13 +33,27 @@ PrintConfigOpt = typer.Option(
 )
 
 
-def spec_option(cls: type[Spec], dotted: str, *names: str, help: str | None = None, **kwargs: Any) -> Any:
-    """A typer option filling ``dotted`` of ``cls``, its help and default taken from the spec."""
+def spec_option(
+    cls: type[Spec], dotted: str, *names: str, help: str | None = None, split: bool = True, **kwargs: Any
+) -> Any:
+    """A typer option filling ``dotted`` of ``cls``, its help and default taken from the spec; a
+    :func:`job_command` puts what it is given into the job (None: not given)."""
     text, default = cls.field_help(dotted)
     shown = "" if default in (None, (), "") else f" [default: {_show(default)}]"
-    return typer.Option(
+    option = typer.Option(
         None, *names, help=(help or text[:1].upper() + text[1:]) + shown, show_default=False, **kwargs
     )
+    option.spec_path = dotted
+    option.spec_split = split  # a repeatable option also takes comma-separated values
+    return option
+
+
+def spec_argument(cls: type[Spec], dotted: str, help: str) -> Any:
+    """A positional argument filling ``dotted`` (optional: a job file can give it instead)."""
+    argument = typer.Argument(None, help=help, show_default=False)
+    argument.spec_path = dotted
+    argument.spec_split = False
+    return argument
 
 
 def _show(value: Any) -> str:
@@ -110,14 +124,18 @@ class JobFlags:
     show: bool
     quiet: bool
     as_json: bool
-    reading: dict[str, Any]
+    #: what the spec options and arguments were given, by dotted field
+    values: dict[str, Any]
 
-    def run(self, cls: type[S], values: dict[str, Any], run: Callable[..., Any]) -> tuple[S, Any] | None:
-        """Build the job (flags over ``--config``, ``--set`` over both); print it with
-        ``--print-config`` (None is returned), or run it while drawing its progress."""
+    def run(
+        self, cls: type[S], run: Callable[..., Any], extra: dict[str, Any] | None = None
+    ) -> tuple[S, Any] | None:
+        """Build the job (flags over ``--config``, ``--set`` over both; ``extra`` for flags that are
+        not one field); print it with ``--print-config`` (None is returned), or run it while drawing
+        its progress."""
         from ._progress import Drawer
 
-        job = build_job(cls, self.config, self.sets, {**values, **self.reading})
+        job = build_job(cls, self.config, self.sets, {**self.values, **(extra or {})})
         if self.show:
             print_config(job)
             return None
@@ -163,13 +181,16 @@ def job_command(
         sig = inspect.signature(fn, eval_str=True)
         own = [p for p in sig.parameters.values() if p.name != "flags"]
         added = [inspect.Parameter(n, K, default=d, annotation=t) for n, t, d in read + common]
+        fills = {p.name: p for p in own + added if hasattr(p.default, "spec_path")}
 
         @functools.wraps(fn)
         def command(**kwargs: Any) -> Any:
             values = {}
-            for name, field, _, kind in _READING if reading is not None else ():
+            for name, p in fills.items():
                 value = kwargs.pop(name)
-                values[f"{reading}.{field}"] = comma_list(value) if kind == "list" else value
+                if p.annotation == list[str] and value and p.default.spec_split:
+                    value = comma_list(value)
+                values[p.default.spec_path] = value
             flags = JobFlags(
                 kwargs.pop("config"),
                 kwargs.pop("set_"),
@@ -196,5 +217,6 @@ __all__ = [
     "comma_list",
     "job_command",
     "print_config",
+    "spec_argument",
     "spec_option",
 ]

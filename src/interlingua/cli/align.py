@@ -9,15 +9,15 @@ import typer
 
 from ..mine import AlignJob, run
 from ._common import NoCacheOpt, print_json
-from ._jobs import JobFlags, job_command, spec_option
+from ._jobs import JobFlags, job_command, spec_argument, spec_option
 
 J = AlignJob
 
 
 @job_command(J)
 def align(
-    src: Path = typer.Argument(None, help="Source document: one sentence a line (or raw text with --split)."),
-    tgt: Path = typer.Argument(None, help="Target document, same form as SRC."),
+    src: Path = spec_argument(J, "src", "Source document: one sentence a line (or raw text with --split)."),
+    tgt: Path = spec_argument(J, "tgt", "Target document, same form as SRC."),
     words: bool = typer.Option(
         False, "--words", help="Word alignment of parallel lines (Pharaoh i-j output)."
     ),
@@ -43,39 +43,14 @@ def align(
     """Align SRC and TGT: sentence links (1-1, 1-2, 2-1, 1-0, 0-1, ...) or, with --words, word links.
 
     Both documents are embedded with role 'query'."""
-    done = flags.run(
-        J,
-        {
-            "src": src,
-            "tgt": tgt,
-            "mode": "words" if words else None,
-            "sentences.split": split or None,
-            "sentences.blank_lines": blank_lines,
-            "src_lang": src_lang,
-            "tgt_lang": tgt_lang,
-            "output": output,
-            "output_format": fmt,
-            "with_text": text or None,
-            "sentences.max_size": max_size,
-            "words.method": method,
-            "sentences.del_penalty": del_penalty,
-            "sentences.search": search,
-            "src_emb": src_emb,
-            "tgt_emb": tgt_emb,
-            "space.encoder": model,
-            "workers": workers,
-            "cache": False if no_cache else None,
-        },
-        run,
-    )
+    done = flags.run(J, run, {"mode": "words" if words else None, "cache": False if no_cache else None})
     if done is None:
         return
     job, report = done
     sys.stdout.writelines(report.lines)
     if flags.as_json:
         print_json(report.to_dict())
-        return
-    if not flags.quiet:
+    elif not flags.quiet:
         unit = "lines" if report.mode == "words" else "sentences"
         timing = (
             f"embedding {report.embed_seconds:.1f} s, alignment {report.align_seconds:.2f} s"

@@ -9,15 +9,15 @@ from rich.console import Console
 
 from ..embed import EmbedJob, run
 from ._common import NoCacheOpt, print_json
-from ._jobs import JobFlags, job_command, spec_option
+from ._jobs import JobFlags, job_command, spec_argument, spec_option
 
 J = EmbedJob
 
 
 @job_command(J, reading="input")
 def embed(
-    source: Path = typer.Argument(
-        None, help="Texts: .txt (one a line), .tsv (with header), .jsonl or .parquet."
+    source: Path = spec_argument(
+        J, "source", "Texts: .txt (one a line), .tsv (with header), .jsonl or .parquet."
     ),
     output: Path = spec_option(J, "output", "--output", "-o"),
     model: str = spec_option(J, "space.encoder", "--model", "-m"),
@@ -33,23 +33,7 @@ def embed(
     flags: JobFlags,
 ) -> None:
     """Encode every text of SOURCE and write the vectors to --output, in input order."""
-    done = flags.run(
-        J,
-        {
-            "source": source,
-            "output": output,
-            "space.encoder": model,
-            "role": role,
-            "input.skip_empty": skip_empty,
-            "input.max_chars": max_chars,
-            "output_format": output_format,
-            "with_text": with_text,
-            "workers": workers,
-            "batch_size": batch_size,
-            "cache": False if no_cache else None,
-        },
-        run,
-    )
+    done = flags.run(J, run, {"cache": False if no_cache else None})
     if done is None:
         return
     job, report = done

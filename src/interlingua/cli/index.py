@@ -10,7 +10,7 @@ from ..errors import InputError
 from ..store import AddJob, IndexSpec, check_collection, open_collection
 from ..store import run as run_store
 from ._common import JsonOpt, print_json
-from ._jobs import JobFlags, job_command, spec_option
+from ._jobs import JobFlags, job_command, spec_argument, spec_option
 
 index_app = typer.Typer(
     help="Create and maintain a collection (catalog + dense + BM25 indexes) in a folder.",
@@ -43,13 +43,13 @@ def dense_factories(dense: str | None, storage: str | None) -> dict[str, str | N
 @index_app.command("create")
 @job_command(IndexSpec)
 def create(
-    path: Path = typer.Argument(None, help="Folder for the new collection."),
+    path: Path = spec_argument(IndexSpec, "uri", "Folder for the new collection."),
     model: str = spec_option(IndexSpec, "space.encoder", "--model", "-m"),
     dense: str = typer.Option(
         None,
         "--dense",
-        help="auto (exact up to --hnsw-threshold documents, HNSW above), flat, hnsw, "
-        "or a faiss factory string such as 'HNSW32,SQ8'.",
+        help="auto (exact up to --hnsw-threshold documents, HNSW above), flat, "
+        "hnsw, or a faiss factory string such as 'HNSW32,SQ8'.",
     ),
     storage: str = typer.Option(None, "--storage", help="Vector storage: fp32, fp16 or sq8 (8-bit)."),
     hnsw_threshold: int = spec_option(IndexSpec, "dense.hnsw_threshold", "--hnsw-threshold"),
@@ -60,19 +60,7 @@ def create(
     flags: JobFlags,
 ) -> None:
     """Make an empty collection that records the space its vectors come from."""
-    done = flags.run(
-        IndexSpec,
-        {
-            "uri": path,
-            "space.encoder": model,
-            **dense_factories(dense, storage),
-            "dense.hnsw_threshold": hnsw_threshold,
-            "dense.ef_search": ef_search,
-            "lexical.segmenter": segmenter,
-            "langid": langid,
-        },
-        lambda job, progress: run_store(job),
-    )
+    done = flags.run(IndexSpec, lambda job, progress: run_store(job), dense_factories(dense, storage))
     if done is not None:
         _print_info(done[1], flags.as_json)
 
@@ -80,8 +68,8 @@ def create(
 @index_app.command("add")
 @job_command(AddJob, reading="input")
 def add(
-    path: Path = typer.Argument(None, help="The collection folder."),
-    source: Path = typer.Argument(None, help="A .txt/.tsv/.jsonl/.parquet file of documents."),
+    path: Path = spec_argument(AddJob, "collection", "The collection folder."),
+    source: Path = spec_argument(AddJob, "source", "A .txt/.tsv/.jsonl/.parquet file of documents."),
     upsert: bool = spec_option(AddJob, "upsert", "--upsert"),
     skip_existing: bool = spec_option(AddJob, "skip_existing", "--skip-existing"),
     batch_size: int = spec_option(AddJob, "batch_size", "--batch-size"),
@@ -93,24 +81,10 @@ def add(
     flags: JobFlags,
 ) -> None:
     """Add (or with --upsert replace) the documents of a file; every other field becomes metadata."""
-    done = flags.run(
-        AddJob,
-        {
-            "collection": path,
-            "source": source,
-            "upsert": upsert or None,
-            "skip_existing": skip_existing or None,
-            "batch_size": batch_size,
-            "passages.enabled": passages or None,
-            "passages.budget": budget,
-            "passages.overlap": overlap,
-            "lock_timeout": wait,
-        },
-        run_store,
-    )
+    done = flags.run(AddJob, run_store)
     if done is None:
         return
-    job, report = done
+    report = done[1]
     if flags.as_json:
         print_json(report.to_dict())
         return

@@ -7,19 +7,19 @@ from pathlib import Path
 
 import typer
 
-from ..mine import FILTERS, MineJob, pair_lines, run
+from ..mine import FILTERS, MINE_FILTERS, MineJob, pair_lines, run
 from ._common import NoCacheOpt, print_json
-from ._jobs import JobFlags, comma_list, job_command, spec_option
+from ._jobs import JobFlags, comma_list, job_command, spec_argument, spec_option
 
 J = MineJob
 
 
 @job_command(J, reading="input")
 def mine(
-    src: Path = typer.Argument(
-        None, help="Source texts: .txt (one a line), .tsv (with header), .jsonl or .parquet."
+    src: Path = spec_argument(
+        J, "src", "Source texts: .txt (one a line), .tsv (with header), .jsonl or .parquet."
     ),
-    tgt: Path = typer.Argument(None, help="Target texts, same formats."),
+    tgt: Path = spec_argument(J, "tgt", "Target texts, same formats."),
     output: Path = spec_option(
         J, "output", "--output", "-o", help="Pairs as .tsv or .jsonl (default: TSV on stdout)"
     ),
@@ -33,7 +33,7 @@ def mine(
     threshold: float = spec_option(J, "margin.threshold", "--threshold", "-t"),
     top: int = spec_option(J, "margin.top", "--top"),
     no_filter: list[str] = typer.Option(
-        None, "--no-filter", help=f"Switch a filter off: {', '.join(FILTERS)} (repeatable)."
+        None, "--no-filter", help=f"Switch a filter off: {', '.join(FILTERS)}."
     ),
     src_lang: str = spec_option(J, "src_lang", "--src-lang"),
     tgt_lang: str = spec_option(J, "tgt_lang", "--tgt-lang"),
@@ -50,44 +50,15 @@ def mine(
     """Find the translation pairs between SRC and TGT by margin-scored k-NN (LASER's method).
 
     Both sides are embedded with role 'query' (precomputed --src-emb/--tgt-emb must be too)."""
-    off = comma_list(no_filter)
-    if off:
-        from ..mine import MINE_FILTERS
-
-        for name in off:
-            MINE_FILTERS.entry(name)
-    done = flags.run(
-        J,
-        {
-            "src": src,
-            "tgt": tgt,
-            "output": output,
-            "space.encoder": model,
-            "src_emb": src_emb,
-            "tgt_emb": tgt_emb,
-            "knn.k": k,
-            "margin.kind": margin,
-            "margin.mode": mode,
-            "knn.backend": knn,
-            "margin.threshold": threshold,
-            "margin.top": top,
-            "filters.enabled": [f for f in FILTERS if f not in off] if off else None,
-            "src_lang": src_lang,
-            "tgt_lang": tgt_lang,
-            "filters.max_length_ratio": max_length_ratio,
-            "output_format": fmt,
-            "work_dir": work_dir,
-            "knn.block_size": block_size,
-            "knn.nprobe": nprobe,
-            "workers": workers,
-            "cache": False if no_cache else None,
-        },
-        run,
-    )
+    off = comma_list(no_filter) or []
+    for name in off:
+        MINE_FILTERS.entry(name)  # an unknown name lists the known ones
+    enabled = [f for f in FILTERS if f not in off] if off else None
+    done = flags.run(J, run, {"filters.enabled": enabled, "cache": False if no_cache else None})
     if done is None:
         return
     job, report = done
-    if report.results or report.output == "-":
+    if report.output == "-":
         from ..neutral import cached_space, provenance
 
         stamp = provenance("mined-pairs", cached_space(job.space), role=report.role, job=job)
@@ -101,9 +72,9 @@ def mine(
     cut = f"threshold {report.threshold:g}" if report.threshold is not None else "no threshold"
     typer.echo(
         f"{report.pairs:,} pairs ({report.candidates:,} candidates over {cut}; removed: {removed}) from "
-        f"{report.src_rows:,} x {report.tgt_rows:,} sentences, {report.margin} margin k={report.k}, {report.mode} mode, "
-        f"{report.knn} k-NN ({report.blocks_computed} blocks computed, {report.blocks_reused} reused) "
-        f"in {report.seconds:.1f} s -> {report.output}",
+        f"{report.src_rows:,} x {report.tgt_rows:,} sentences, {report.margin} margin k={report.k}, "
+        f"{report.mode} mode, {report.knn} k-NN ({report.blocks_computed} blocks computed, "
+        f"{report.blocks_reused} reused) in {report.seconds:.1f} s -> {report.output}",
         err=True,
     )
 

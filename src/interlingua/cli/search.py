@@ -10,27 +10,24 @@ import typer
 from ..errors import InputError
 from ..search import SearchJob, result_lines, run
 from ._common import print_json
-from ._jobs import JobFlags, comma_list, job_command, spec_option
+from ._jobs import JobFlags, job_command, spec_argument, spec_option
 
 J = SearchJob
 
 
 @job_command(J, reading="input")
 def search(
-    path: Path = typer.Argument(None, help="The collection folder."),
-    query: str = typer.Argument(None, help="What to look for, in any language (or --queries FILE)."),
+    path: Path = spec_argument(J, "collection", "The collection folder."),
+    query: str = spec_argument(J, "query", "What to look for, in any language (or --queries FILE)."),
     queries: Path = spec_option(J, "queries", "--queries"),
     output: Path = spec_option(J, "output", "--output", "-o"),
     fmt: str = spec_option(J, "output_format", "--format"),
     mode: str = spec_option(J, "search.mode", "--mode"),
     k: int = spec_option(J, "search.k", "-k", "--top-k"),
     lang: list[str] = spec_option(
-        J,
-        "search.lang",
-        "--lang",
-        help="Only documents in these languages (repeatable or 'de,fr'; '-en' excludes)",
+        J, "search.lang", "--lang", help="Only documents in these languages ('-en' excludes)"
     ),
-    filters: list[str] = spec_option(J, "search.filters", "--filter"),
+    filters: list[str] = spec_option(J, "search.filters", "--filter", split=False),
     fusion: str = spec_option(J, "search.fusion", "--fusion"),
     weights: str = typer.Option(None, "--weights", help="Dense,lexical weights, e.g. 0.7,0.3."),
     depth: int = spec_option(J, "search.depth", "--depth"),
@@ -51,28 +48,7 @@ def search(
             raise InputError(
                 f"The '--weights' option takes two numbers like 0.7,0.3. Got {weights!r}."
             ) from None
-    done = flags.run(
-        J,
-        {
-            "collection": path,
-            "query": query,
-            "queries": queries,
-            "output": output,
-            "output_format": fmt,
-            "search.mode": mode,
-            "search.k": k,
-            "search.lang": comma_list(lang),
-            "search.filters": filters,
-            "search.fusion": fusion,
-            "search.weights": w,
-            "search.depth": depth,
-            "search.rerank": rerank or None,
-            "search.documents": documents or None,
-            "search.coarse": coarse or None,
-            "run_tag": run_tag,
-        },
-        run,
-    )
+    done = flags.run(J, run, {"search.weights": w})
     if done is None:
         return
     job, report = done
