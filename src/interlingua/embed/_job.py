@@ -13,20 +13,20 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from .._executors import Executor
-from .._spec import REQUIRED, Spec, group, param
+from .._spec import REQUIRED, group, param
 from .._validation import Interval, NoneOr, Options, Text
 from ..encoders import ROLES
 from ..errors import TruncationWarning
 from ..io import EmbeddingWriter, InputOptions, check_output_path, count_records, read_records
-from ..neutral import CorpusStats, SpaceSpec, cached_space, encode_corpus, open_cache, provenance
+from ..neutral import CorpusStats, Encoding, SpaceSpec, cached_space, encode_corpus, open_cache, provenance
 from ..progress import ProgressFn, note
 
 #: the role mining and alignment embed with (they compare sentences symmetrically)
 MINING_ROLE = "query"
 
 
-@dataclass(frozen=True)
-class EmbedJob(Spec):
+@dataclass(frozen=True, kw_only=True)
+class EmbedJob(Encoding):
     """Encode every record of ``source`` and write the vectors to ``output``, in input order."""
 
     caller = "embed()"
@@ -38,15 +38,12 @@ class EmbedJob(Spec):
         None, NoneOr(Options(("npy", "parquet", "jsonl"))), help="when the extension does not tell"
     )
     input: InputOptions = group(InputOptions, help="how to read the source")
-    space: SpaceSpec = group(SpaceSpec, help="the model (and adapters) that make the vectors")
     role: str = param(
         "passage", Options(ROLES), help=f"query or passage (e5's prefixes); mining uses {MINING_ROLE!r}"
     )
     with_text: bool = param(False, help="store each text beside its vector")
     batch_size: int | None = param(None, NoneOr(Interval(int, 1, None)), help="texts per forward pass")
     chunk_size: int = param(4096, Interval(int, 1, None), help="texts read, encoded and written at a time")
-    cache: bool = param(True, help="read and write the embedding cache")
-    workers: int = param(1, Interval(int, 1, None), transient=True, help="processes, one thread each")
 
 
 @dataclass(frozen=True)

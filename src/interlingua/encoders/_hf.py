@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from transformers import AutoModel, AutoTokenizer
 
-from .._validation import check_choice, check_int
 from ..errors import ModelNotFoundError
 from ._base import Encoder, EncoderInfo, EncodeStats, Role, TokenStates
-from ._loaders import POOLINGS, model_max_length, prefix_for, text_rows
+from ._loaders import LoaderOptions, model_max_length, text_rows
 
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -24,29 +24,23 @@ _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 class HFEncoder(Encoder):
     """Sentence vectors from a transformers encoder: attention-masked mean or the first token (CLS)."""
 
-    def __init__(
-        self,
-        path: str | Path,
-        *,
-        name: str | None = None,
-        pooling: str = "mean",
-        pooling_from: str = "as asked",
-        max_tokens: int | None = None,
-        device: str = "cpu",
-        query_prefix: str = "",
-        passage_prefix: str = "",
-        threads: int | None = None,
-        batch_size: int | None = None,
-        source: str = "",
-    ) -> None:
+    def __init__(self, path: str | Path, **options: Any) -> None:
+        """``options``: the :class:`LoaderOptions` fields (name, pooling, max_tokens, prefixes, threads, ...)."""
         super().__init__()
-        self._pooling = check_choice(pooling, POOLINGS, "pooling")
-        if threads is not None:
-            torch.set_num_threads(check_int(threads, "threads", low=1))
-        if batch_size is not None:
-            self.batch_size = check_int(batch_size, "batch_size", low=1)
-        self._query_prefix, self._passage_prefix = str(query_prefix), str(passage_prefix)
-        self._device = torch.device(device)
+        o = self._options = LoaderOptions(**options)
+        name, pooling, pooling_from, max_tokens, source = (
+            o.name,
+            o.pooling,
+            o.pooling_from,
+            o.max_tokens,
+            o.source,
+        )
+        self._pooling = pooling
+        if o.threads is not None:
+            torch.set_num_threads(o.threads)  # process-wide in torch: only when asked for
+        if o.batch_size is not None:
+            self.batch_size = o.batch_size
+        self._device = torch.device(o.device)
         path = Path(path)
         try:
             self._tok = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
@@ -83,7 +77,7 @@ class HFEncoder(Encoder):
         return self._info
 
     def _prefix(self, role: Role) -> str:
-        return prefix_for(role, self._query_prefix, self._passage_prefix)
+        return self._options.prefix(role)
 
     def _counts(self, texts: list[str]) -> list[int]:
         """Untruncated token counts, special tokens included (``verbose=False``: no length warning)."""

@@ -3,11 +3,42 @@ token rows that cover the text, and the token limit a model really has."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from .._validation import check_choice, check_int
+
 POOLINGS: tuple[str, ...] = ("mean", "cls")
+
+
+@dataclass(frozen=True)
+class LoaderOptions:
+    """What the transformers and ONNX loaders take beside the model's files (checked once)."""
+
+    name: str | None = None
+    pooling: str = "mean"
+    pooling_from: str = "as asked"
+    max_tokens: int | None = None
+    device: str = "cpu"
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    threads: int | None = None
+    batch_size: int | None = None
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        check_choice(self.pooling, POOLINGS, "pooling")
+        for name in ("threads", "batch_size", "max_tokens"):
+            if getattr(self, name) is not None:
+                check_int(getattr(self, name), name, low=1)
+
+    def label(self, path: Any) -> str:
+        return self.name or str(path)
+
+    def prefix(self, role: str) -> str:
+        return prefix_for(role, str(self.query_prefix), str(self.passage_prefix))
 
 
 def prefix_for(role: str, query_prefix: str, passage_prefix: str) -> str:

@@ -14,10 +14,9 @@ from typing import Any
 import numpy as np
 from tokenizers import Encoding, Tokenizer
 
-from .._validation import check_choice, check_int
 from ..errors import InputError, ModelNotFoundError
 from ._base import Encoder, EncoderInfo, EncodeStats, Role, TokenStates
-from ._loaders import POOLINGS, model_max_length, prefix_for, text_rows
+from ._loaders import LoaderOptions, model_max_length, text_rows
 
 _TOKEN_OUTPUTS = ("last_hidden_state", "token_embeddings")
 _POOLED_OUTPUTS = ("sentence_embedding", "pooler_output", "embeddings")
@@ -26,34 +25,28 @@ _POOLED_OUTPUTS = ("sentence_embedding", "pooler_output", "embeddings")
 class OnnxEncoder(Encoder):
     """Sentence vectors from an ONNX encoder: mean (default) or CLS pooling over its token states."""
 
-    def __init__(
-        self,
-        model_path: str | Path,
-        tokenizer_path: str | Path,
-        *,
-        name: str | None = None,
-        pooling: str = "mean",
-        pooling_from: str = "as asked",
-        max_tokens: int | None = None,
-        device: str = "cpu",
-        query_prefix: str = "",
-        passage_prefix: str = "",
-        threads: int | None = 1,
-        batch_size: int | None = None,
-        source: str = "",
-    ) -> None:
+    def __init__(self, model_path: str | Path, tokenizer_path: str | Path, **options: Any) -> None:
+        """``options``: the :class:`LoaderOptions` fields; threads default to 1 (a session option)."""
         super().__init__()
         import onnxruntime as ort
 
-        self._pooling = check_choice(pooling, POOLINGS, "pooling")
-        if batch_size is not None:
-            self.batch_size = check_int(batch_size, "batch_size", low=1)
-        self._query_prefix, self._passage_prefix = str(query_prefix), str(passage_prefix)
+        o = self._options = LoaderOptions(**options)
+        name, pooling_from, max_tokens, device, source = (
+            o.name,
+            o.pooling_from,
+            o.max_tokens,
+            o.device,
+            o.source,
+        )
+        threads = o.threads if o.threads is not None else 1
+        self._pooling = o.pooling
+        if o.batch_size is not None:
+            self.batch_size = o.batch_size
         model_path, tokenizer_path = Path(model_path), Path(tokenizer_path)
         label = name or str(model_path)
 
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = check_int(threads, "threads", low=1) if threads is not None else 0
+        opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         try:
             self._session = ort.InferenceSession(str(model_path), opts, providers=_providers(ort, device))
@@ -130,7 +123,7 @@ class OnnxEncoder(Encoder):
         return np.asarray(out, dtype=np.float32), mask
 
     def _encode_batch(self, texts: list[str], role: Role) -> tuple[np.ndarray, EncodeStats]:
-        prefix = prefix_for(role, self._query_prefix, self._passage_prefix)
+        prefix = self._options.prefix(role)
         encs, counts = self._encodings([prefix + t for t in texts])
         out, mask = self._run(encs)
         if not self._token_level:
@@ -153,7 +146,7 @@ class OnnxEncoder(Encoder):
                 f"Encoder {self.info.name!r} does not expose token states: its ONNX graph returns only "
                 f"a pooled output ({self._output!r})."
             )
-        prefix = prefix_for(role, self._query_prefix, self._passage_prefix)
+        prefix = self._options.prefix(role)
         encs, _ = self._encodings([prefix + t for t in texts])
         out, _ = self._run(encs)
         result = []

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from .._atomic import atomic_write_text
-from .._spec import REQUIRED, Spec, group, param, read_config_file
-from .._validation import Each, Interval, Mapping, Named, NoneOr, Text
+from .._spec import REQUIRED, param, read_config_file
+from .._validation import Each, Mapping, Named, NoneOr, Text
 from ..errors import InputError
-from ..neutral import Space, SpaceSpec, cached_space
+from ..neutral import Encoding, Space, cached_space
 from ..progress import ProgressFn
 from ._embed import current_progress, embedding_settings
 from ._task import TASKS, get_task
@@ -45,13 +45,12 @@ _PACKAGES = (
 
 
 @dataclass(frozen=True, kw_only=True)
-class EvalRun(Spec):
+class EvalRun(Encoding):
     """What a run is: which task, on which data, in which space, with which settings."""
 
     caller = "eval"
     task: str = param(REQUIRED, Named(TASKS), help="the evaluation task (see `interlingua eval list`)")
     data: str | None = param(None, NoneOr(Text(nonempty=True)), help=f"dataset path (or set {DATA_ENV})")
-    space: SpaceSpec = group(SpaceSpec, help="the model (and adapters) evaluated")
     languages: tuple[str, ...] | None = param(
         None, NoneOr(Each(Text(nonempty=True))), help="languages to evaluate (default: all)"
     )
@@ -61,8 +60,6 @@ class EvalRun(Spec):
     options: dict[str, Any] = param(
         REQUIRED, Mapping(), factory=dict, help="task options (see the task's doc)"
     )
-    cache: bool = param(True, help="read and write the embedding cache")
-    workers: int = param(1, Interval(int, 1, None), transient=True, help="encoder processes, one thread each")
 
     @property
     def encoder(self) -> str:

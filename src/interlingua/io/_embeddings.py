@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from ..errors import InputError
 from ._formats import output_format
 from ._lines import check_input_file, check_text_sample, iter_lines
-from ._parsers import id_value, json_type
+from ._parsers import id_value, json_line, json_type
 from ._sinks import PROVENANCE_KEY, PROVENANCE_SUFFIX, sidecar
 
 # A JSONL line holds a whole vector: 4,096 dimensions at ~25 characters each fit easily.
@@ -67,11 +67,15 @@ def _read_npy(path: Path) -> tuple[list[str], np.ndarray]:
     return ids, matrix
 
 
-def _read_parquet(path: Path) -> tuple[list[str], np.ndarray]:
+def _schema(path: Path) -> pa.Schema:
     try:
-        names = pq.read_schema(path).names
+        return pq.read_schema(path)
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"is not a valid Parquet file ({exc})", path=str(path)) from None
+
+
+def _read_parquet(path: Path) -> tuple[list[str], np.ndarray]:
+    names = _schema(path).names
     for column in ("id", "vector"):
         if column not in names:
             raise InputError(f"has no column {column!r}; the columns are: {', '.join(names)}", path=str(path))
@@ -111,12 +115,7 @@ def _read_jsonl(path: Path) -> tuple[list[str], np.ndarray]:
     rows: list[np.ndarray] = []
     with open(path, "rb") as f:
         for number, text in iter_lines(f, path, _JSONL_MAX_CHARS):
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"the line is not valid JSON: {exc.msg} (column {exc.colno})", path=str(path), line=number
-                ) from None
+            obj = json_line(text, path, number)
             if not isinstance(obj, dict) or "id" not in obj or "vector" not in obj:
                 raise InputError(
                     'each line must be a JSON object with "id" and "vector"', path=str(path), line=number
@@ -152,10 +151,7 @@ def read_provenance(path: str | os.PathLike[str], *, fmt: str | None = None) -> 
     p = Path(path)
     kind = output_format(p, fmt)
     if kind == "parquet":
-        try:
-            meta = pq.read_schema(p).metadata or {}
-        except (pa.ArrowException, OSError) as exc:
-            raise InputError(f"is not a valid Parquet file ({exc})", path=str(p)) from None
+        meta = _schema(p).metadata or {}
         raw = meta.get(PROVENANCE_KEY.encode())
         where = str(p)
         if raw is None:
@@ -187,7 +183,7 @@ def read_embedding_texts(path: str | os.PathLike[str], *, fmt: str | None = None
     p = Path(path)
     kind = output_format(p, fmt)
     if kind == "parquet":
-        if "text" not in pq.read_schema(p).names:
+        if "text" not in _schema(p).names:
             return None
         return [str(t) for t in pq.read_table(p, columns=["text"]).column("text").to_pylist()]
     source = sidecar(p, ".texts.jsonl") if kind == "npy" else p
@@ -196,12 +192,7 @@ def read_embedding_texts(path: str | os.PathLike[str], *, fmt: str | None = None
     texts: list[str] = []
     with open(source, "rb") as f:
         for number, line in iter_lines(f, source, _JSONL_MAX_CHARS):
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"the line is not valid JSON: {exc.msg}", path=str(source), line=number
-                ) from None
+            obj = json_line(line, source, number)
             if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
                 return None if kind == "jsonl" else _no_text(source, number)
             texts.append(obj["text"])

@@ -107,6 +107,16 @@ def _tsv_header(path: Path, first: tuple[int, str] | None) -> list[str]:
     return names
 
 
+def json_line(text: str, path: Path, number: int) -> Any:
+    """One line of a JSON Lines file, or the error naming its line and column."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"the line is not valid JSON: {exc.msg} (column {exc.colno})", path=str(path), line=number
+        ) from None
+
+
 def parse_jsonl(path: Path, fields: Fields, max_chars: int) -> Iterator[RawRow]:
     """One JSON object a line; fields other than text, id and language go to ``meta``."""
     with open(path, "rb") as f:
@@ -114,12 +124,7 @@ def parse_jsonl(path: Path, fields: Fields, max_chars: int) -> Iterator[RawRow]:
             if not text.strip():
                 yield RawRow(number, None, None, None, {})
                 continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"the line is not valid JSON: {exc.msg} (column {exc.colno})", path=str(path), line=number
-                ) from None
+            obj = json_line(text, path, number)
             if not isinstance(obj, dict):
                 raise InputError(
                     f"the line holds {json_type(obj)}; each line must be a JSON object",

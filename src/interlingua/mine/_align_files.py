@@ -25,7 +25,7 @@ from ..neutral import Space, cached_space, check_provenance, encode_texts, prove
 from ..progress import ProgressFn, note
 from ._align_options import AlignJob
 from ._pairs import provenance_comment, write_text_output
-from ._sentalign import Alignment, align_window_embeddings, window_texts
+from ._sentalign import Alignment, align_window_embeddings, embed_windows
 from ._wordalign import WordAlignment, align_words
 
 ROLE = "query"
@@ -161,51 +161,41 @@ def _windows(
 ) -> np.ndarray:
     """Window vectors ``(max_size, n, d)``: encoded (through the cache), or looked up in ``emb``."""
     max_size = job.sentences.max_size
-    windows = window_texts(sents, max_size)
-    flat = list(dict.fromkeys(t for w in windows for t in w))
     if emb is None:
-        vecs, _ = encode_texts(
-            flat,
-            space,
-            role=ROLE,
-            cache=job.cache,
-            workers=job.workers,
-            progress=progress,
-            desc=f"embed {side}",
-        )
-        where = {t: r for r, t in enumerate(flat)}
+
+        def encode(texts: list[str]) -> np.ndarray:
+            opts = {"cache": job.cache, "workers": job.workers, "progress": progress}
+            return encode_texts(texts, space, role=ROLE, desc=f"embed {side}", **opts)[0]
+
     else:
-        vecs, where = _given_windows(side, sents, flat, emb, space, max_size)
-    out = np.zeros((max_size, len(sents), vecs.shape[1]), dtype=np.float32)
-    for k, w in enumerate(windows):
-        if w:
-            out[k, : len(w)] = vecs[[where[t] for t in w]]
-    return out
+        encode = _given_windows(side, sents, emb, space, max_size)
+    return embed_windows(sents, max_size=max_size, encode=encode)
 
 
-def _given_windows(
-    side: str, sents: list[str], flat: list[str], emb: str, space: Space, max_size: int
-) -> tuple[np.ndarray, dict[str, int]]:
+def _given_windows(side: str, sents: list[str], emb: str, space: Space, max_size: int) -> Any:
+    """``texts -> vectors`` looked up by text in a file embedded beforehand (with its texts)."""
     check_provenance(read_provenance(emb), space, ROLE, what=f"--{side}-emb {emb}")
     _, vecs = read_embeddings(emb)
     texts = read_embedding_texts(emb)
-    if texts is None:
-        if max_size == 1 and len(vecs) == len(sents):
-            return np.asarray(vecs), {t: i for i, t in enumerate(sents)}
+    if texts is None and not (max_size == 1 and len(vecs) == len(sents)):
         raise InputError(
-            f"holds {len(vecs):,} vectors without their texts, so the {len(flat):,} windows of {side} cannot be "
-            "found in it; embed the windows with --with-text (or give one vector per sentence with --max-size 1)",
+            f"holds {len(vecs):,} vectors without their texts, so the windows of {side} cannot be found in it; "
+            "embed the windows with --with-text (or give one vector per sentence with --max-size 1)",
             path=str(emb),
         )
-    where = {t: i for i, t in enumerate(texts)}
-    missing = [t for t in flat if t not in where]
-    if missing:
-        raise InputError(
-            f"lacks {len(missing):,} of the {len(flat):,} windows of {side} (e.g. {missing[0][:60]!r}); windows are "
-            f"up to {max_size} consecutive sentences joined by a space (mine.window_texts); embed them all",
-            path=str(emb),
-        )
-    return np.asarray(vecs), where
+    where = {t: i for i, t in enumerate(texts if texts is not None else sents)}
+
+    def lookup(wanted: list[str]) -> np.ndarray:
+        missing = [t for t in wanted if t not in where]
+        if missing:
+            raise InputError(
+                f"lacks {len(missing):,} of the {len(wanted):,} windows of {side} (e.g. {missing[0][:60]!r}); windows "
+                f"are up to {max_size} consecutive sentences joined by a space (mine.window_texts); embed them all",
+                path=str(emb),
+            )
+        return np.asarray(vecs[[where[t] for t in wanted]], dtype=np.float32)
+
+    return lookup
 
 
 def alignment_lines(

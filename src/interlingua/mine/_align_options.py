@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .._spec import REQUIRED, Spec, group, param
 from .._validation import Interval, NoneOr, Options, Text
-from ..neutral import SpaceSpec
+from ..neutral import Encoding
 
 SEARCHES = ("auto", "full", "banded")
 WORD_METHODS = ("intersection", "forward", "backward", "itermax")
@@ -62,7 +62,7 @@ class WordOptions(Spec):
 
 
 @dataclass(frozen=True, kw_only=True)
-class AlignJob(Spec):
+class AlignJob(Encoding):
     """Align ``src`` with ``tgt``: sentence links of two documents, or word links of parallel lines."""
 
     caller = "align()"
@@ -93,13 +93,8 @@ class AlignJob(Spec):
     tgt_emb: str | None = param(
         None, NoneOr(Text(nonempty=True)), help="precomputed vectors of tgt's windows"
     )
-    space: SpaceSpec = group(SpaceSpec, help="the model (and adapters) that embed both sides")
     sentences: SentenceOptions = group(SentenceOptions)
     words: WordOptions = group(WordOptions)
-    cache: bool = param(True, help="read and write the embedding cache")
-    workers: int = param(
-        1, Interval(int, 1, None), transient=True, help="embedding processes, one thread each"
-    )
 
     def check_fields(self, caller: str, prefix: str) -> None:
         allowed = SENTENCE_FORMATS if self.mode == "sentences" else WORD_FORMATS

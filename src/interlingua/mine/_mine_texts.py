@@ -10,17 +10,9 @@ from .._validation import check_texts
 from ..errors import InputError
 from ..neutral import Space, cached_space, encode_texts
 from ..progress import ProgressFn
+from . import _mine_common as common
 from ._bitext import BitextPair, mine_vectors
-from ._mine_common import (
-    LANG_SAMPLE,
-    ROLE,
-    MineReport,
-    filtered_pairs,
-    language_warnings,
-    mine_report,
-    warn_all,
-    with_threshold,
-)
+from ._mine_common import MineReport
 from ._options import ALIASES, MineOptions
 
 
@@ -41,43 +33,30 @@ def mine_texts(
     """
     options = (options or MineOptions()).validate("mine()")
     start = time.perf_counter()
-    src_texts = check_texts(src_texts, "src_texts")
-    tgt_texts = check_texts(tgt_texts, "tgt_texts")
-    src_ids = [str(i) for i in range(1, len(src_texts) + 1)] if src_ids is None else list(src_ids)
-    tgt_ids = [str(i) for i in range(1, len(tgt_texts) + 1)] if tgt_ids is None else list(tgt_ids)
+    sides = {}
     for name, texts, ids in (("src", src_texts, src_ids), ("tgt", tgt_texts, tgt_ids)):
+        texts = check_texts(texts, f"{name}_texts")
+        ids = [str(i) for i in range(1, len(texts) + 1)] if ids is None else list(ids)
         if not texts:
             raise InputError(f"The {name!r} side is empty: nothing to mine.")
         if len(ids) != len(texts):
             raise InputError(f"The {name!r} side has {len(texts)} texts but {len(ids)} ids.")
+        sides[name] = (texts, ids)
+    (src_texts, src_ids), (tgt_texts, tgt_ids) = sides["src"], sides["tgt"]
     sp = Space.of(space) if space is not None else cached_space(options.space)
-    options = with_threshold(options, sp)
-    said = language_warnings(options, src_texts[:LANG_SAMPLE], tgt_texts[:LANG_SAMPLE])
-    warn_all(said)
-    src, _ = encode_texts(
-        src_texts,
-        sp,
-        role=ROLE,
-        cache=options.cache,
-        workers=options.workers,
-        progress=progress,
-        desc="embed src",
-    )
-    tgt, _ = encode_texts(
-        tgt_texts,
-        sp,
-        role=ROLE,
-        cache=options.cache,
-        workers=options.workers,
-        progress=progress,
-        desc="embed tgt",
+    options = common.with_threshold(options, sp)
+    said = common.language_warnings(options, src_texts[: common.LANG_SAMPLE], tgt_texts[: common.LANG_SAMPLE])
+    common.warn_all(said)
+    opts = {"role": common.ROLE, "cache": options.cache, "workers": options.workers, "progress": progress}
+    src, tgt = (
+        encode_texts(texts, sp, desc=f"embed {name}", **opts)[0] for name, (texts, _) in sides.items()
     )
     mined = mine_vectors(src, tgt, options, progress=progress, top=False)
     c = mined.candidates
-    pairs, filt = filtered_pairs(
+    pairs, filt = common.filtered_pairs(
         c, src_ids, tgt_ids, [src_texts[i] for i in c.src], [tgt_texts[i] for i in c.tgt], options
     )
-    return mine_report(
+    return common.mine_report(
         options,
         sp,
         mined,

@@ -14,7 +14,7 @@ from .._faiss import is_factory
 from .._spec import REQUIRED, Spec, group, param
 from .._validation import Each, Interval, Named, NoneOr, Options, Text
 from ..io import InputOptions
-from ..neutral import SpaceSpec
+from ..neutral import Encoding
 from ._filters import FILTERS, MINE_FILTERS
 from ._knn import KNN_BACKENDS
 from ._margin import MARGINS
@@ -69,11 +69,10 @@ class FilterOptions(Spec):
 
 
 @dataclass(frozen=True, kw_only=True)
-class MineOptions(Spec):
+class MineOptions(Encoding):
     """Mining two sides already in memory (texts or vectors)."""
 
     caller = "mine()"
-    space: SpaceSpec = group(SpaceSpec, help="the model (and adapters) that embed both sides")
     knn: KnnOptions = group(KnnOptions)
     margin: MarginOptions = group(MarginOptions)
     filters: FilterOptions = group(FilterOptions)
@@ -81,10 +80,6 @@ class MineOptions(Spec):
         None, NoneOr(Text(nonempty=True)), help="expected source language (enables the lang filter)"
     )
     tgt_lang: str | None = param(None, NoneOr(Text(nonempty=True)), help="expected target language")
-    cache: bool = param(True, help="read and write the embedding cache")
-    workers: int = param(
-        1, Interval(int, 1, None), transient=True, help="embedding processes, one thread each"
-    )
 
 
 @dataclass(frozen=True, kw_only=True)

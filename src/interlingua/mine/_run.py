@@ -23,17 +23,9 @@ from ..errors import InputError
 from ..io import count_records, output_files, read_embeddings, read_provenance, read_records
 from ..neutral import Space, cached_space, check_provenance, provenance
 from ..progress import ProgressFn, note
+from . import _mine_common as common
 from ._bitext import mine_vectors
-from ._mine_common import (
-    LANG_SAMPLE,
-    ROLE,
-    MineReport,
-    filtered_pairs,
-    language_warnings,
-    mine_report,
-    warn_all,
-    with_threshold,
-)
+from ._mine_common import ROLE, MineReport
 from ._options import ALIASES, MineJob
 from ._pairs import pair_format, write_pairs
 from ._stream import prepare_work_dir
@@ -53,10 +45,10 @@ def run(
     if job.work_dir is not None:
         prepare_work_dir(Path(job.work_dir))
     space = cached_space(job.space)
-    options = with_threshold(job, space)
+    options = common.with_threshold(job, space)
     counts = {"src": count_records(job.src, job.input), "tgt": count_records(job.tgt, job.input)}
-    said = language_warnings(options, _head(job.src, job), _head(job.tgt, job))
-    warn_all(said)
+    said = common.language_warnings(options, _head(job.src, job), _head(job.tgt, job))
+    common.warn_all(said)
     notes: list[str] = [f"both sides embedded with role {ROLE!r} by {space.name}"]
     with ExitStack() as stack:
         wd = (
@@ -83,7 +75,7 @@ def run(
         c = mined.candidates
         src_texts = _texts_at(job.src, c.src, src_ids, job, emb_given=job.src_emb is not None)
         tgt_texts = _texts_at(job.tgt, c.tgt, tgt_ids, job, emb_given=job.tgt_emb is not None)
-        pairs, filt = filtered_pairs(c, src_ids, tgt_ids, src_texts, tgt_texts, options)
+        pairs, filt = common.filtered_pairs(c, src_ids, tgt_ids, src_texts, tgt_texts, options)
     if reused:
         notes.append(f"{reused} side(s) of embeddings reused from the work folder")
     for line in notes:
@@ -91,7 +83,7 @@ def run(
     stamp = provenance("mined-pairs", space, role=ROLE, job=options)
     if to_file:
         write_pairs(pairs, job.output, out_fmt, stamp)
-    return mine_report(
+    return common.mine_report(
         options,
         space,
         mined,
@@ -126,7 +118,7 @@ def _emb_files(path: str | None) -> list[str]:
 
 def _head(path: str, job: MineJob) -> list[str]:
     with read_records(path, job.input.replace(skip_empty=True)) as records:
-        return [rec.text for _, rec in zip(range(LANG_SAMPLE), records)]
+        return [rec.text for _, rec in zip(range(common.LANG_SAMPLE), records)]
 
 
 def _side_vectors(

@@ -7,7 +7,7 @@ in :data:`ADAPTERS`; until then every space is its encoder.
 
 from ._corpus import Chunk, CorpusStats, encode_corpus, encode_texts, open_cache
 from ._provenance import check_provenance, provenance
-from ._space import ADAPTERS, Adapter, AdapterRef, Space, SpaceSpec, cached_space
+from ._space import ADAPTERS, Adapter, AdapterRef, Encoding, Space, SpaceSpec, cached_space
 
 __all__ = [
     "ADAPTERS",
@@ -15,6 +15,7 @@ __all__ = [
     "AdapterRef",
     "Chunk",
     "CorpusStats",
+    "Encoding",
     "Space",
     "SpaceSpec",
     "cached_space",

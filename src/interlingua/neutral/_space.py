@@ -22,7 +22,7 @@ import numpy as np
 
 from .._registry import Registry
 from .._spec import REQUIRED, Spec, param
-from .._validation import Mapping, Named, Text, check_texts
+from .._validation import Interval, Mapping, Named, Text, check_texts
 from ..encoders import (
     DEFAULT_ENCODER,
     ENCODERS,
@@ -81,6 +81,20 @@ class SpaceSpec(Spec):
 
     def build(self) -> Space:
         return Space.from_spec(self)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Encoding(Spec):
+    """The fields of every job that makes vectors: the space, the cache, the worker processes."""
+
+    space: SpaceSpec = dataclasses.field(
+        default_factory=SpaceSpec,
+        metadata={"rules": (), "help": "the model (and adapters) that make the vectors", "transient": False},
+    )
+    cache: bool = param(True, help="read and write the embedding cache")
+    workers: int = param(
+        1, Interval(int, 1, None), transient=True, help="processes that encode, one thread each"
+    )
 
 
 class Space:
@@ -243,4 +257,4 @@ def cached_space(spec: SpaceSpec) -> Space:
         return space
 
 
-__all__ = ["ADAPTERS", "Adapter", "AdapterRef", "Space", "SpaceSpec", "cached_space"]
+__all__ = ["ADAPTERS", "Adapter", "AdapterRef", "Encoding", "Space", "SpaceSpec", "cached_space"]
