@@ -26,8 +26,14 @@ for module in (embed, detect, models, similarity, demo, mine, eval, align, index
     module.register(app)
 
 
+def _printable(text: object) -> str:
+    """One line a terminal can show: a lone surrogate (from a mis-decoded argument) becomes an escape."""
+    line = " ".join(str(text).splitlines())
+    return line.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    print(f"warning: {message}", file=sys.stderr)
+    print(f"warning: {_printable(message)}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -35,8 +41,15 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, standalone_mode=True)
     except InterlinguaError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_printable(exc)}", file=sys.stderr)
         sys.exit(getattr(exc, "exit_code", 1))
+    except OSError as exc:  # a write the library did not wrap: still one line, naming the path
+        from .._atomic import is_storage_error, storage_error
+
+        if not is_storage_error(exc):
+            raise
+        print(f"error: {_printable(storage_error(exc, exc.filename or '?'))}", file=sys.stderr)
+        sys.exit(5)
 
 
 __all__ = ["app", "main"]

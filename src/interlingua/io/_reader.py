@@ -119,8 +119,9 @@ class RecordReader(Iterator[Record]):
                         raw.line, f"id {ident!r} was already used on {unit} {first}; ids must be unique"
                     )
             lang = self._lang(raw) if raw.lang else None
+            meta = self._valid_meta(raw.meta, raw.line) if raw.meta else raw.meta
             self.stats.records += 1
-            yield Record(ident, text, lang, raw.line, raw.meta)
+            yield Record(ident, text, lang, raw.line, meta)
 
     def _valid(self, value: str, line: int, field: str | None) -> str:
         """``value`` when it encodes as UTF-8; else an error at its column, or U+FFFD (counted)."""
@@ -142,6 +143,18 @@ class RecordReader(Iterator[Record]):
             )
             error.column = exc.start + 1
             raise error from None
+
+    def _valid_meta(self, value: Any, line: int, field: str | None = None) -> Any:
+        """Metadata as read, with every string checked like the text (nested JSON included)."""
+        if isinstance(value, str):
+            return self._valid(value, line, field)
+        if isinstance(value, dict):
+            return {
+                self._valid(str(k), line, field): self._valid_meta(v, line, str(k)) for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [self._valid_meta(v, line, field) for v in value]
+        return value
 
     def _lang(self, raw: RawRow) -> str:
         code = raw.lang or ""

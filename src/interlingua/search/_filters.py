@@ -4,6 +4,7 @@ the store's conditions. The store checks field names against the collection's fi
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -66,6 +67,8 @@ def _value(raw: str) -> Any:
         v = json.loads(raw)
     except json.JSONDecodeError:
         return raw
+    if isinstance(v, float) and not math.isfinite(v):
+        raise InputError(f"A filter value must be a finite number or a string. Got {raw!r} instead.")
     return v if isinstance(v, (int, float, str, bool)) else raw
 
 

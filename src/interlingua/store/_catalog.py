@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -82,9 +83,42 @@ def _guarded(method: Callable) -> Callable:
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.IntegrityError):
                 raise
-            raise _damaged(self.path, exc) from None
+            raise _sqlite_error(self.path, exc) from None
 
     return wrapper
+
+
+def _sqlite_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:
+    """A full disk or a read-only file is a storage error (the catalog is fine); the rest is damage."""
+    from ..errors import StorageError
+
+    text = str(exc)
+    if "disk is full" in text or "readonly" in text or "read-only" in text or "disk I/O error" in text:
+        return StorageError(f"{path}: cannot write the catalog: {text}; nothing of this batch was stored")
+    return _damaged(path, exc)
+
+
+def _connect(uri: str, readonly: bool) -> sqlite3.Connection:
+    """A connection; a reader on a folder it cannot write (read-only media) opens the file immutably,
+    since SQLite's WAL mode needs to write its shared-memory file even to read."""
+    db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    if not readonly:
+        return db
+    try:
+        db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        return db
+    except sqlite3.OperationalError as exc:
+        if "unable to open" not in str(exc) and "readonly" not in str(exc):
+            raise
+        db.close()
+    import warnings
+
+    warnings.warn(
+        f"{uri}: the folder cannot be written, so the catalog is read as it is on disk (changes still in its "
+        "write-ahead log, from a writer that did not close, are not seen)",
+        stacklevel=4,
+    )
+    return sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
 
 
 class Catalog:
@@ -107,7 +141,7 @@ class Catalog:
             "?mode=ro" if readonly else ("?mode=rwc" if create else "?mode=rw")
         )
         try:
-            self.db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            self.db = _connect(uri, readonly)
             self.db.execute("PRAGMA busy_timeout=10000")
             if create:
                 self.db.execute("PRAGMA journal_mode=WAL")
@@ -290,7 +324,7 @@ class Catalog:
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.IntegrityError):
                 raise
-            raise _damaged(self.path, exc) from None
+            raise _sqlite_error(self.path, exc) from None
 
     def _iter_rows(
         self, batch: int, keys: np.ndarray | None
@@ -416,6 +450,8 @@ def as_document(raw: Any, i: int) -> Document:
 def _sql_value(v: Any) -> Any:
     if isinstance(v, bool):
         return int(v)
+    if isinstance(v, float) and not math.isfinite(v):
+        raise InputError(f"A filter value must be a finite number. Got {v!r} instead.")
     if v is None or isinstance(v, (int, float, str)):
         return v
     raise InputError(f"A filter value must be a string, number or boolean. Got {type(v).__name__} instead.")

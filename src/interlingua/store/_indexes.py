@@ -98,7 +98,21 @@ def open_indexes(col: Any) -> None:
             f"The collection {col.path} has lost its lexical index; open it for writing once "
             "(e.g. `interlingua index check`) to rebuild it from the catalog."
         )
-    col.lexical = TantivyLexical(lex_path, writable=not col.readonly)
+    try:
+        col.lexical = TantivyLexical(lex_path, writable=not col.readonly)
+    except InputError as exc:
+        if col.readonly:
+            raise CollectionError(
+                f"{exc}; run `interlingua index check` once to rebuild it from the catalog"
+            ) from None
+        # a writer rebuilds it from the catalog, in a new folder (the damaged one is left as it is)
+        warnings.warn(f"{exc}; the lexical index is rebuilt from the catalog", stacklevel=3)
+        n = int(col._lexical_dir.rsplit("-", 1)[-1]) + 1
+        col._lexical_dir = f"lexical-{n}"
+        lex_path = inside(col.path, col._lexical_dir, pattern=LEXICAL_DIR, source=source, field="lexical_dir")
+        remove_index(lex_path)
+        col.lexical = TantivyLexical(lex_path, writable=True)
+        fresh, lex_seq = True, 0
     if not col.readonly and fresh and col.catalog.count():  # lost or never built: index everything
         lexical_apply(col, col.catalog.select_keys(), np.zeros(0, np.int64))
         col.catalog.set_state({"lexical_seq": last, "lexical_dir": col._lexical_dir})

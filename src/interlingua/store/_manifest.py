@@ -100,13 +100,15 @@ class Manifest:
         for name, (kind, required) in _SCHEMA.items():
             if name not in raw:
                 if required:
-                    raise _bad(path, f"the field {name!r} is missing")
+                    raise _bad(path, f"lacks the field {name!r}")
                 continue
             value = raw[name]
             if isinstance(value, bool) or not isinstance(value, kind):
-                raise _bad(path, f"the field {name!r} must be {_kind(kind)}, not {type(value).__name__}")
+                raise _bad(
+                    path, f"has {type(value).__name__} in the field {name!r}, which must be {_kind(kind)}"
+                )
         if raw["dim"] < 1 or raw["dim"] > 65536:
-            raise _bad(path, f"the field 'dim' is {raw['dim']}, not a vector dimension")
+            raise _bad(path, f"has {raw['dim']} in the field 'dim', which is no vector dimension")
         dense = raw.get("dense", {})
         for key, kind in (
             ("factory", str),
@@ -117,10 +119,10 @@ class Manifest:
             ("ef_construction", int),
         ):
             if key in dense and (isinstance(dense[key], bool) or not isinstance(dense[key], kind)):
-                raise _bad(path, f"the field 'dense.{key}' must be {_kind(kind)}")
+                raise _bad(path, f"has a wrong type in the field 'dense.{key}', which must be {_kind(kind)}")
         segmenter = raw.get("lexical", {}).get("segmenter", "bigram")
         if not isinstance(segmenter, str):
-            raise _bad(path, "the field 'lexical.segmenter' must be a string")
+            raise _bad(path, "has a wrong type in the field 'lexical.segmenter', which must be a string")
         return cls(**{k: v for k, v in raw.items() if k in _SCHEMA})
 
 

@@ -24,8 +24,8 @@ def inside(folder: Path, name: object, *, pattern: re.Pattern[str], source: str,
     if not isinstance(name, str) or not pattern.match(name):
         raise CollectionError(
             f"{source}: the field {field!r} holds {name!r}, which is not a file name of this collection "
-            f"(expected {pattern.pattern}); the collection is damaged or crafted: do not use it, or rebuild its "
-            "indexes with `interlingua index check --rebuild` after restoring that field"
+            f"(expected {pattern.pattern}); the collection is damaged or crafted: do not use it, or restore "
+            "catalog.sqlite from a backup"
         )
     path = folder / name
     check_within(folder, path, source=source, field=field)
