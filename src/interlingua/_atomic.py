@@ -32,6 +32,8 @@ _STORAGE_ERRNOS = {
 
 def storage_error(exc: OSError, path: str | os.PathLike[str]) -> StorageError:
     """An OSError from writing ``path`` as one line naming it and the cause."""
+    if isinstance(exc, StorageError):
+        return exc
     why = _STORAGE_ERRNOS.get(exc.errno or 0) or (exc.strerror or str(exc))
     return StorageError(f"{os.fspath(path)}: cannot write: {why}; nothing was changed there")
 

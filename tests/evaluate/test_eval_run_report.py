@@ -95,7 +95,9 @@ def test_config_paths_are_relative_to_the_file_and_the_task_must_match(tmp_path)
     with pytest.raises(InputError, match="is for task 'tatoeba', not 'sts'"):
         load_config(cfg, task="sts")
     cfg.write_text('{"task": "tatoeba", "colour": "red"}', encoding="utf-8")
-    with pytest.raises(InputError, match="unknown option.s. 'colour' for EvalRun; known: space, cache, workers, task, data"):
+    with pytest.raises(
+        InputError, match="unknown option.s. 'colour' for EvalRun; known: space, cache, workers, task, data"
+    ):
         load_config(cfg)
 
 

@@ -143,12 +143,16 @@ def check(
     report = check_collection(path, lock_timeout=wait)
     if as_json:
         print_json(report.to_dict())
-    else:
-        typer.echo(
-            f"{report.path}: {report.documents} documents: "
-            + ("ok" if report.ok else "; ".join(report.problems))
-        )
+    elif report.ok:
+        typer.echo(f"{report.path}: {report.documents} documents: ok")
     if not report.ok:
+        typer.echo(
+            f"error: {report.path}: {report.documents} documents, damaged: "
+            + "; ".join(report.problems)
+            + "; the catalog is the source of truth: restore it from a backup, or rebuild the indexes from it with "
+            "`interlingua index check --rebuild`",
+            err=True,
+        )
         raise typer.Exit(1)
 
 

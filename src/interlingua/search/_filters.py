@@ -28,6 +28,11 @@ def parse_filter(expr: str) -> Condition:
             "(a|b for any of several values)."
         )
     field, op, raw = m.groups()
+    if raw[:1] in ("<", ">", "=", "!"):
+        raise InputError(
+            f"Cannot read the filter {expr!r}: the value {raw!r} starts with an operator; write "
+            "field=value, field!=value or field>=number."
+        )
     values = [_value(v) for v in raw.split("|")]
     if len(values) > 1:
         if op not in ("=", "!="):

@@ -94,8 +94,18 @@ def _sqlite_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:
 
     text = str(exc)
     if "disk is full" in text or "readonly" in text or "read-only" in text or "disk I/O error" in text:
-        return StorageError(f"{path}: cannot write the catalog: {text}; nothing of this batch was stored")
+        return StorageError(f"{path}: cannot write the catalog: {text}; what it held before is kept")
     return _damaged(path, exc)
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    """Undo the open transaction, if SQLite has not already (a full disk aborts it itself): the
+    error worth reporting is the one that stopped the batch, not a failed rollback."""
+    if db.in_transaction:
+        try:
+            db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
 
 def _connect(uri: str, readonly: bool) -> sqlite3.Connection:
@@ -151,11 +161,11 @@ class Catalog:
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.execute("PRAGMA synchronous=FULL")
         except sqlite3.OperationalError as exc:
-            if "readonly" in str(exc) or "unable to open" in str(exc):
+            if "unable to open" in str(exc):
                 raise CollectionError(f"{self.path}: cannot open the catalog ({exc})") from None
-            raise _damaged(self.path, exc) from None
+            raise _sqlite_error(self.path, exc) from None
         except sqlite3.DatabaseError as exc:
-            raise _damaged(self.path, exc) from None
+            raise _sqlite_error(self.path, exc) from None
         missing = _TABLES - tables
         if missing:
             self.db.close()
@@ -198,7 +208,7 @@ class Catalog:
             cur.executemany("INSERT OR IGNORE INTO fields(name) VALUES (?)", [(n,) for n in names])
             cur.execute("COMMIT")
         except BaseException:
-            cur.execute("ROLLBACK")
+            _rollback(self.db)
             raise
         return keys
 
@@ -216,7 +226,7 @@ class Catalog:
                     keys.append(row[0])
             cur.execute("COMMIT")
         except BaseException:
-            cur.execute("ROLLBACK")
+            _rollback(self.db)
             raise
         return keys
 
@@ -233,7 +243,7 @@ class Catalog:
                 cur.execute("DELETE FROM changes WHERE seq <= ?", (trim_upto,))
             cur.execute("COMMIT")
         except BaseException:
-            cur.execute("ROLLBACK")
+            _rollback(self.db)
             raise
 
     # -- reads -----------------------------------------------------------------------------
@@ -387,7 +397,10 @@ class Catalog:
             "SELECT COUNT(*) FROM docs WHERE length(vector) != ?", (4 * self.dim,)
         ).fetchone()[0]
         if bad:
-            problems.append(f"{bad} vector(s) in the catalog do not have dimension {self.dim}")
+            problems.append(f"{bad} vector(s) in {CATALOG} do not have dimension {self.dim}")
+        bad_meta = self.db.execute("SELECT COUNT(*) FROM docs WHERE json_valid(meta) = 0").fetchone()[0]
+        if bad_meta:
+            problems.append(f"{bad_meta} document(s) in {CATALOG} have metadata that is not JSON")
         return problems
 
     # -- helpers -----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import InputError, SpaceMismatchError
 from ._catalog import CATALOG, Catalog, Condition, Document
 from ._dense_faiss import FaissDense, exact_search, tombstone_path
-from ._indexes import build_dense, lexical_apply, new_folder, open_indexes, rebuild_indexes
+from ._indexes import build_dense, discard_new, lexical_apply, new_folder, open_indexes, rebuild_indexes
 from ._lock import LOCK_FILE, WriterLock
 from ._manifest import MANIFEST, Manifest, dense_factory_for
 from ._paths import check_own_files
@@ -104,9 +104,18 @@ class Collection:
             spec, given = spec.with_values({"space.encoder": given}), None
         spec.validate()
         sp = Space.of(given) if given is not None else Space.of(spec.space)
+        existed = Path(spec.uri).exists()
         folder, manifest = new_folder(spec, sp)
-        col = cls(folder, manifest, readonly=False, flush_every=flush_every, create=True)
-        manifest.write(folder)  # last: a folder without a manifest is not a collection yet
+        try:
+            col = cls(folder, manifest, readonly=False, flush_every=flush_every, create=True)
+            try:
+                manifest.write(folder)  # last: a folder without a manifest is not a collection yet
+            except BaseException:
+                col.close()
+                raise
+        except BaseException:
+            discard_new(folder, existed)  # a create that fails leaves nothing behind
+            raise
         col._space = sp
         return col
 

@@ -26,7 +26,10 @@ def new_folder(spec: Any, sp: Any) -> tuple[Path, Manifest]:
     if (folder / MANIFEST).exists() or (folder / MANIFEST).is_symlink():
         raise InputError(f"{folder} already holds a collection; open it instead, or choose another folder.")
     if (folder / CATALOG).exists():
-        raise InputError(f"{folder} holds a catalog without a manifest; refusing to overwrite it.")
+        raise InputError(
+            f"{folder} holds a catalog without a manifest (an earlier create that did not finish?); "
+            "refusing to overwrite it: look at it, remove the folder, then create the collection again."
+        )
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} exists and is not a folder.")
     with storage_errors(folder):
@@ -51,6 +54,23 @@ def new_folder(spec: Any, sp: Any) -> tuple[Path, Manifest]:
         langid=langid_info(spec.langid),
     )
     return folder, manifest
+
+
+def discard_new(folder: Path, existed: bool) -> None:
+    """Remove what a failed create made: the folder when it made it, else only its own files."""
+    import shutil
+
+    if not existed:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    for p in folder.iterdir():
+        if p.name in (CATALOG, f"{CATALOG}-wal", f"{CATALOG}-shm", "write.lock", MANIFEST) or (
+            DENSE_FILE.match(p.name) or LEXICAL_DIR.match(p.name)
+        ):
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
 
 
 def open_indexes(col: Any) -> None:
@@ -198,4 +218,12 @@ def _int_state(state: dict[str, Any], name: str, source: str) -> int:
     return value
 
 
-__all__ = ["build_dense", "lexical_apply", "new_folder", "open_indexes", "rebuild_indexes", "replay_dense"]
+__all__ = [
+    "discard_new",
+    "build_dense",
+    "lexical_apply",
+    "new_folder",
+    "open_indexes",
+    "rebuild_indexes",
+    "replay_dense",
+]

@@ -85,6 +85,9 @@ class Manifest:
             raise InputError(
                 f"{folder} is not an interlingua collection (no {MANIFEST}); create one with `interlingua index create`."
             )
+        from ._paths import check_within
+
+        check_within(folder, path, source=str(folder), field=MANIFEST)  # a link out is not read
         raw = _read_json(path)
         if raw.get("format") != FORMAT:
             raise _bad(path, f"not an interlingua collection manifest (format {raw.get('format')!r})")
