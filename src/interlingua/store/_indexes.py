@@ -181,8 +181,15 @@ def lexical_apply(col: Any, live: np.ndarray, gone: np.ndarray) -> None:
 def rebuild_indexes(col: Any, *, force: bool = False) -> None:
     """Rebuild both indexes from the catalog (compacts HNSW tombstones, re-segments text).
 
-    An index that holds documents the catalog lacks is not thrown away without ``force``: the
+    Refused when the catalog fails its integrity check (it is the source of the rebuild), and an
+    index that holds documents the catalog lacks is not thrown away without ``force``: the
     catalog may be the damaged part (restored from an old backup, say)."""
+    damage = col.catalog.integrity()
+    if damage:
+        raise CollectionError(
+            f"{col.path}: refusing to rebuild the indexes from a damaged catalog ({'; '.join(damage)}); restore "
+            "catalog.sqlite from a backup first"
+        )
     if not force:
         catalog = np.sort(col.catalog.select_keys())
         for name, held in (("dense", col.dense.keys()), ("lexical", col.lexical.keys())):
