@@ -94,7 +94,8 @@ def _sqlite_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:
 
     text = str(exc)
     if "disk is full" in text or "readonly" in text or "read-only" in text or "disk I/O error" in text:
-        return StorageError(f"{path}: cannot write the catalog: {text}; what it held before is kept")
+        why = "the disk is full or cannot be written (disk I/O error)" if "I/O" in text else text
+        return StorageError(f"{path}: cannot write the catalog: {why}; what it held before is kept")
     return _damaged(path, exc)
 
 

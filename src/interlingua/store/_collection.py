@@ -399,23 +399,33 @@ class Collection:
 
     # -- closing ------------------------------------------------------------------------------
     def close(self) -> None:
+        """Save the dense index and release everything; what cannot be saved is rebuilt from the
+        catalog when the collection is next opened (the catalog already holds every batch)."""
         if getattr(self, "catalog", None) is None:
             return
         try:
             if not self.readonly:
                 self.flush()
-                self.lexical.close()
         finally:
-            self.catalog.close()
-            self.catalog = None
-            if self._lock is not None:
-                self._lock.release()
+            try:
+                if not self.readonly:
+                    self.lexical.close()
+            finally:
+                self.catalog.close()
+                self.catalog = None
+                if self._lock is not None:
+                    self._lock.release()
 
     def __enter__(self) -> Collection:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        try:
+            self.close()
+        except Exception:
+            if exc_type is None:
+                raise
+            # the error already on its way is the one to report; this one would hide it
 
     def _writable(self) -> None:
         if self.readonly:

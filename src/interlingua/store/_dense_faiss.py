@@ -91,7 +91,16 @@ class FaissDense:
         if self.tombstones:
             with atomic_open(tomb, "wb") as fh:  # a file object: np.save would append ".npy" to a path
                 np.save(fh, np.array(sorted(self.tombstones), np.int64), allow_pickle=False)
-        atomic_write_with(path, lambda tmp: faiss.write_index(self.index, str(tmp)))
+        try:
+            atomic_write_with(path, lambda tmp: faiss.write_index(self.index, str(tmp)))
+        except RuntimeError as exc:  # faiss reports a failed write (a full disk) as a RuntimeError
+            from ..errors import StorageError
+
+            why = str(exc).splitlines()[-1][-160:]
+            raise StorageError(
+                f"{path}: cannot write the dense index ({why}); the catalog keeps every document, "
+                "the index is rebuilt from it when the collection is next opened"
+            ) from None
         if not self.tombstones:  # a stale file could only name removed keys (keys are never reused)
             tomb.unlink(missing_ok=True)
 
