@@ -114,7 +114,9 @@ def test_a_collection_filling_the_disk_stays_whole(cli, workspace, tmp_path):
         (mnt / "fill").unlink()
         code, out, err = cli("index", "check", coll)
         assert code == 0 and "ok" in out, err  # every committed batch is there, the indexes agree
-        code, out, err = cli("index", "add", coll, workspace / "de.txt", "-q")  # the collection takes more again
+        code, out, err = cli(
+            "index", "add", coll, workspace / "de.txt", "-q"
+        )  # the collection takes more again
         assert code == 0, err
     finally:
         _umount(mnt)
