@@ -112,7 +112,7 @@ def test_torch_thread_count_is_only_set_when_asked():
         text = p.read_text(encoding="utf-8")
         for m in re.finditer(r"torch\.set_num_threads", text):
             before = text[: m.start()].splitlines()[-1]
-            assert "if threads is not None" in text[max(0, m.start() - 200) : m.start()], (p, before)
+            assert "threads is not None" in text[max(0, m.start() - 200) : m.start()], (p, before)
 
 
 def test_install_hints_name_extras_that_exist():
