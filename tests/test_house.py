@@ -128,6 +128,22 @@ def test_install_hints_name_extras_that_exist():
     assert named <= extras, named - extras
 
 
+def test_every_warning_names_its_category():
+    """A warning of the library is one of errors.py's classes (callers filter by them)."""
+    for p in _library_files():
+        text = p.read_text(encoding="utf-8")
+        for m in re.finditer(r"warnings\.warn\(", text):
+            call = text[m.start() : m.start() + 600]
+            depth, end = 0, 0
+            for i, ch in enumerate(call):
+                depth += ch == "("
+                depth -= ch == ")"
+                if depth == 0 and ch == ")":
+                    end = i
+                    break
+            assert re.search(r"\b\w+Warning\b", call[:end]), f"{p.relative_to(SRC)}: {call[:80]!r}"
+
+
 def test_every_exception_and_warning_lives_in_errors():
     from interlingua import errors
 

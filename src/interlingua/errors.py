@@ -166,6 +166,10 @@ class ProvenanceWarning(InterlinguaWarning):
     """Input vectors without provenance: interlingua cannot check which space or role made them."""
 
 
+class RepairWarning(InterlinguaWarning):
+    """A collection file was damaged or lost and is rebuilt from the catalog (or read as it is)."""
+
+
 class DataWarning(InterlinguaWarning):
     """Something in the input that is not an error but changes what the job does (invalid text replaced)."""
 
@@ -184,6 +188,7 @@ __all__ = [
     "ModelNotFoundError",
     "PartialWriteError",
     "ProvenanceWarning",
+    "RepairWarning",
     "SameLanguageWarning",
     "SpaceMismatchError",
     "SpecError",

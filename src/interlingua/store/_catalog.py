@@ -124,9 +124,12 @@ def _connect(uri: str, readonly: bool) -> sqlite3.Connection:
         db.close()
     import warnings
 
+    from ..errors import RepairWarning
+
     warnings.warn(
         f"{uri}: the folder cannot be written, so the catalog is read as it is on disk (changes still in its "
         "write-ahead log, from a writer that did not close, are not seen)",
+        RepairWarning,
         stacklevel=4,
     )
     return sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False)

@@ -12,7 +12,7 @@ import numpy as np
 
 from .._atomic import storage_errors
 from .._faiss import is_factory
-from ..errors import CollectionError, InputError
+from ..errors import CollectionError, InputError, RepairWarning
 from ._catalog import CATALOG
 from ._dense_faiss import FaissDense
 from ._lexical_tantivy import TantivyLexical, remove_index
@@ -99,6 +99,7 @@ def open_indexes(col: Any) -> None:
             warnings.warn(
                 f"{exc}; the dense index is rebuilt from the catalog (run `interlingua index check` "
                 "once to save it).",
+                RepairWarning,
                 stacklevel=3,
             )
     if col.dense is None or col._dense_seq > last:
@@ -126,7 +127,7 @@ def open_indexes(col: Any) -> None:
                 f"{exc}; run `interlingua index check` once to rebuild it from the catalog"
             ) from None
         # a writer rebuilds it from the catalog, in a new folder (the damaged one is left as it is)
-        warnings.warn(f"{exc}; the lexical index is rebuilt from the catalog", stacklevel=3)
+        warnings.warn(f"{exc}; the lexical index is rebuilt from the catalog", RepairWarning, stacklevel=3)
         n = int(col._lexical_dir.rsplit("-", 1)[-1]) + 1
         col._lexical_dir = f"lexical-{n}"
         lex_path = inside(col.path, col._lexical_dir, pattern=LEXICAL_DIR, source=source, field="lexical_dir")
