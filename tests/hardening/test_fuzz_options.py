@@ -96,3 +96,35 @@ def test_bad_option_values_are_one_error_line(cli, workspace, collection, templa
     assert_one_error(code, out, err, fragment)
     assert_unchanged(before, tree_digest(workspace))
     assert not list(workspace.glob("out*"))
+
+
+# Arguments the shell could not decode arrive as lone surrogates (Python's surrogateescape).
+BAD_ARG = "Katze \udcff"
+
+
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["search", "{coll}", BAD_ARG], "lone surrogate"),
+        (["similarity", BAD_ARG, "Hund"], "lone surrogate"),
+        (["detect", "--text", BAD_ARG], "lone surrogate"),
+        (["demo", "--query", BAD_ARG], "lone surrogate"),
+        (["mine", "{de}", "{en}", "--src-lang", BAD_ARG, "-q"], "language code"),
+        (["embed", "{docs}", "-o", "{out}.npy", "--text-field", BAD_ARG, "-q"], "no field"),
+        (["search", "{coll}", "Katze", "--filter", f"year={BAD_ARG}"], "lone surrogate"),
+    ],
+    ids=["search", "similarity", "detect", "demo", "mine-lang", "embed-field", "search-filter"],
+)
+def test_arguments_that_are_not_text_are_one_error_line(cli, workspace, collection, argv, fragment):
+    fill = {
+        "de": workspace / "de.txt",
+        "en": workspace / "en.txt",
+        "coll": collection,
+        "out": workspace / "out",
+        "docs": workspace / "docs.jsonl",
+    }
+    before = tree_digest(workspace)
+    code, out, err = cli(*[a.format(**fill) if "{" in a else a for a in argv])
+    line = assert_one_error(code, out, err, fragment)
+    line.encode("utf-8")  # the message itself is printable
+    assert_unchanged(before, tree_digest(workspace))

@@ -16,12 +16,23 @@ from ..text import canonical_lang
 _EXPR = re.compile(r"^\s*([\w.-]+)\s*(!=|>=|<=|=|<|>)\s*(.*?)\s*$", re.S)
 
 
+def _text(value: str, what: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            f"The {what} holds U+{ord(value[exc.start]):04X} at column {exc.start + 1}, a lone surrogate "
+            "no UTF-8 text can hold (a mis-decoded argument); fix it"
+        ) from None
+    return value
+
+
 def parse_filter(expr: str) -> Condition:
     """``field=value``, ``field!=value``, ``field<value`` (and <=, >, >=); ``field=a|b`` is "in".
 
     Values are read as JSON when they parse (numbers, true/false), else taken as strings.
     """
-    m = _EXPR.match(expr)
+    m = _EXPR.match(_text(expr, f"filter {expr!r}"))
     if not m:
         raise InputError(
             f"Cannot read the filter {expr!r}; write field=value, field!=value or field>=number "

@@ -469,6 +469,13 @@ def _sql_value(v: Any) -> Any:
         return int(v)
     if isinstance(v, float) and not math.isfinite(v):
         raise InputError(f"A filter value must be a finite number. Got {v!r} instead.")
+    if isinstance(v, str):
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError(
+                f"The filter value {v!r} holds a lone surrogate no UTF-8 text can hold; fix it"
+            ) from None
     if v is None or isinstance(v, (int, float, str)):
         return v
     raise InputError(f"A filter value must be a string, number or boolean. Got {type(v).__name__} instead.")
