@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from tests.helpers import console_script
 from typer.testing import CliRunner
 
 from interlingua.cli import app
@@ -85,13 +84,6 @@ def read_jsonl(path: Path) -> list[dict]:
 def write_txt(path: Path, texts: list[str]) -> Path:
     path.write_text("".join(t + "\n" for t in texts), encoding="utf-8")
     return path
-
-
-def console_script() -> str:
-    script = Path(sys.executable).with_name("interlingua")
-    found = str(script) if script.is_file() else shutil.which("interlingua")
-    assert found, "the interlingua console script is not installed"
-    return found
 
 
 # -- formats ------------------------------------------------------------------------------

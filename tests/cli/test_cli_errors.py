@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.helpers import console_script
 
 
 def assert_one_error_line(err: str, *fragments: str) -> str:
@@ -31,13 +30,6 @@ def assert_one_error_line(err: str, *fragments: str) -> str:
 
 def names(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
-
-
-def console_script() -> str:
-    script = Path(sys.executable).with_name("interlingua")
-    found = str(script) if script.is_file() else shutil.which("interlingua")
-    assert found, "the interlingua console script is not installed"
-    return found
 
 
 # -- the input file itself -------------------------------------------------------------------
@@ -97,143 +89,118 @@ def test_empty_line_then_skip_empty(cli, tmp_path):
     assert np.load(tmp_path / "o.npy").shape == (3, 384)
 
 
-def test_missing_tsv_column(cli, tmp_path):
-    src = tmp_path / "in.tsv"
-    src.write_text("id\ttext\n1\thello\n", encoding="utf-8")
-    code, _, err = cli("embed", src, "-o", tmp_path / "o.parquet", "--text-field", "body", "-q")
+# (input file, its content, extra flags, output name, fragments of the one error line); each case
+# also asserts that nothing but the input is left in the folder
+CASES = {
+    "missing-tsv-column": (
+        "in.tsv",
+        "id\ttext\n1\thello\n",
+        ["--text-field", "body"],
+        "o.parquet",
+        ["in.tsv", "'body'", "id, text"],
+    ),
+    "missing-tsv-id-column": (
+        "in.tsv",
+        "id\ttext\n1\thello\n",
+        ["--id-field", "key"],
+        "o.parquet",
+        ["in.tsv", "'key'", "id_field"],
+    ),
+    "tsv-field-count": (
+        "in.tsv",
+        "id\ttext\n1\thello\n2\tworld\textra\n",
+        [],
+        "o.npy",
+        ["in.tsv, line 3", "3 tab-separated fields"],
+    ),
+    "missing-jsonl-field": (
+        "in.jsonl",
+        '{"text": "hello"}\n{"text": "world"}\n{"body": "oops"}\n',
+        [],
+        "o.jsonl",
+        ["in.jsonl, line 3", "no field 'text'", "'body'"],
+    ),
+    "invalid-json-line": (
+        "in.jsonl",
+        '{"text": "hello"}\n{"text": "world"\n',
+        [],
+        "o.jsonl",
+        ["in.jsonl, line 2", "not valid JSON"],
+    ),
+    "duplicate-ids": (
+        "in.jsonl",
+        '{"id": "a", "text": "x"}\n{"id": "b", "text": "y"}\n{"id": "a", "text": "z"}\n',
+        ["--id-field", "id"],
+        "o.jsonl",
+        ["in.jsonl, line 3", "'a'", "line 1"],
+    ),
+    "id-field-on-txt": ("in.txt", "hello\n", ["--id-field", "id"], "o.npy", ["in.txt", "no fields"]),
+    "megabyte-line": (
+        "in.txt",
+        "fine\n" + "x" * 1_000_000 + "\nfine again\n",
+        [],
+        "o.npy",
+        ["in.txt, line 2", "1,000,000 characters", "100,000", "--max-chars"],
+    ),
+    "max-chars-option": (
+        "in.txt",
+        "short\nthis line is longer than twenty characters\n",
+        ["--max-chars", "20"],
+        "o.npy",
+        ["in.txt, line 2", "the limit is 20"],
+    ),
+    "invalid-utf8": (
+        "in.txt",
+        b"fine\nalso fine\ncaf\xe9 au lait\n",
+        [],
+        "o.npy",
+        ["in.txt, line 3", "not valid UTF-8", "0xE9", "byte column 4"],
+    ),
+    "unknown-model": (
+        "in.txt",
+        "hello\n",
+        ["--model", "no-such-model"],
+        "o.npy",
+        ["'no-such-model'", "e5-small", "e5-small-int8", "use-multilingual"],
+    ),
+    "unknown-output-extension": (
+        "in.txt",
+        "hello\n",
+        [],
+        "o.csv",
+        ["o.csv", ".csv", ".jsonl, .npy, .parquet"],
+    ),
+    "output-folder-missing": ("in.txt", "hello\n", [], "no/o.npy", ["o.npy", "does not exist"]),
+    "zero-workers": ("in.txt", "hello\n", ["--workers", "0"], "o.npy", ["'workers'", "Got 0"]),
+    "negative-batch-size": (
+        "in.txt",
+        "hello\n",
+        ["--batch-size", "-1", "--no-cache"],
+        "o.npy",
+        ["'batch_size'", "Got -1"],
+    ),
+    "zero-batch-size": (
+        "in.txt",
+        "hello\n",
+        ["--batch-size", "0", "--no-cache"],
+        "o.npy",
+        ["'batch_size'", "Got 0"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_or_option_is_one_error_line(cli, tmp_path, case):
+    name, content, flags, output, fragments = CASES[case]
+    src = tmp_path / name
+    if isinstance(content, bytes):
+        src.write_bytes(content)
+    else:
+        src.write_text(content, encoding="utf-8")
+    code, _, err = cli("embed", src, "-o", tmp_path / output, *flags, "-q")
     assert code == 2
-    assert_one_error_line(err, "in.tsv", "'body'", "id, text")
-    assert names(tmp_path) == ["in.tsv"]
-
-
-def test_missing_tsv_id_column(cli, tmp_path):
-    src = tmp_path / "in.tsv"
-    src.write_text("id\ttext\n1\thello\n", encoding="utf-8")
-    code, _, err = cli("embed", src, "-o", tmp_path / "o.parquet", "--id-field", "key", "-q")
-    assert code == 2
-    assert_one_error_line(err, "in.tsv", "'key'", "id_field")
-
-
-def test_tsv_row_with_wrong_field_count(cli, tmp_path):
-    src = tmp_path / "in.tsv"
-    src.write_text("id\ttext\n1\thello\n2\tworld\textra\n", encoding="utf-8")
-    code, _, err = cli("embed", src, "-o", tmp_path / "o.npy", "-q")
-    assert code == 2
-    assert_one_error_line(err, "in.tsv, line 3", "3 tab-separated fields")
-    assert names(tmp_path) == ["in.tsv"]
-
-
-def test_missing_jsonl_field(cli, tmp_path):
-    src = tmp_path / "in.jsonl"
-    src.write_text('{"text": "hello"}\n{"text": "world"}\n{"body": "oops"}\n', encoding="utf-8")
-    code, _, err = cli("embed", src, "-o", tmp_path / "o.jsonl", "-q")
-    assert code == 2
-    assert_one_error_line(err, "in.jsonl, line 3", "no field 'text'", "'body'")
-    assert names(tmp_path) == ["in.jsonl"]
-
-
-def test_invalid_json_line(cli, tmp_path):
-    src = tmp_path / "in.jsonl"
-    src.write_text('{"text": "hello"}\n{"text": "world"\n', encoding="utf-8")
-    code, _, err = cli("embed", src, "-o", tmp_path / "o.jsonl", "-q")
-    assert code == 2
-    assert_one_error_line(err, "in.jsonl, line 2", "not valid JSON")
-
-
-def test_duplicate_ids(cli, tmp_path):
-    src = tmp_path / "in.jsonl"
-    src.write_text('{"id": "a", "text": "x"}\n{"id": "b", "text": "y"}\n{"id": "a", "text": "z"}\n')
-    code, _, err = cli("embed", src, "-o", tmp_path / "o.jsonl", "--id-field", "id", "-q")
-    assert code == 2
-    assert_one_error_line(err, "in.jsonl, line 3", "'a'", "line 1")
-
-
-def test_id_field_on_txt(cli, tmp_path):
-    src = tmp_path / "in.txt"
-    src.write_text("hello\n", encoding="utf-8")
-    code, _, err = cli("embed", src, "-o", tmp_path / "o.npy", "--id-field", "id", "-q")
-    assert code == 2
-    assert_one_error_line(err, "in.txt", "no fields")
-
-
-def test_one_megabyte_line_exceeds_max_chars(cli, tmp_path):
-    src = tmp_path / "in.txt"
-    src.write_text("fine\n" + "x" * 1_000_000 + "\nfine again\n", encoding="utf-8")
-    code, _, err = cli("embed", src, "-o", tmp_path / "o.npy", "-q")
-    assert code == 2
-    assert_one_error_line(err, "in.txt, line 2", "1,000,000 characters", "100,000", "--max-chars")
-    assert names(tmp_path) == ["in.txt"]
-
-
-def test_max_chars_option_applies(cli, tmp_path):
-    src = tmp_path / "in.txt"
-    src.write_text("short\nthis line is longer than twenty characters\n", encoding="utf-8")
-    code, _, err = cli("embed", src, "-o", tmp_path / "o.npy", "--max-chars", "20", "-q")
-    assert code == 2
-    assert_one_error_line(err, "in.txt, line 2", "the limit is 20")
-
-
-def test_invalid_utf8(cli, tmp_path):
-    src = tmp_path / "in.txt"
-    src.write_bytes(b"fine\nalso fine\n" + b"caf\xe9 au lait\n")
-    code, _, err = cli("embed", src, "-o", tmp_path / "o.npy", "-q")
-    assert code == 2
-    assert_one_error_line(err, "in.txt, line 3", "not valid UTF-8", "0xE9", "byte column 4")
-    assert names(tmp_path) == ["in.txt"]
-
-
-# -- options ---------------------------------------------------------------------------------
-def test_unknown_model_lists_known_encoders(cli, tmp_path):
-    src = tmp_path / "in.txt"
-    src.write_text("hello\n", encoding="utf-8")
-    code, _, err = cli("embed", src, "-o", tmp_path / "o.npy", "--model", "no-such-model", "-q")
-    assert code == 2
-    assert_one_error_line(err, "'no-such-model'", "e5-small", "e5-small-int8", "use-multilingual")
-    assert names(tmp_path) == ["in.txt"]
-
-
-def test_unknown_output_extension(cli, tmp_path):
-    src = tmp_path / "in.txt"
-    src.write_text("hello\n", encoding="utf-8")
-    code, _, err = cli("embed", src, "-o", tmp_path / "o.csv", "-q")
-    assert code == 2
-    assert_one_error_line(err, "o.csv", ".csv", ".jsonl, .npy, .parquet")
-    assert names(tmp_path) == ["in.txt"]
-
-
-def test_output_folder_missing(cli, tmp_path):
-    src = tmp_path / "in.txt"
-    src.write_text("hello\n", encoding="utf-8")
-    code, _, err = cli("embed", src, "-o", tmp_path / "no" / "o.npy", "-q")
-    assert code == 2
-    assert_one_error_line(err, "o.npy", "does not exist")
-    assert names(tmp_path) == ["in.txt"]
-
-
-def test_zero_workers(cli, tmp_path):
-    src = tmp_path / "in.txt"
-    src.write_text("hello\n", encoding="utf-8")
-    code, _, err = cli("embed", src, "-o", tmp_path / "o.npy", "--workers", "0", "-q")
-    assert code == 2
-    assert_one_error_line(err, "'workers'", "Got 0")
-    assert names(tmp_path) == ["in.txt"]
-
-
-def test_negative_batch_size(cli, tmp_path):
-    src = tmp_path / "in.txt"
-    src.write_text("hello\n", encoding="utf-8")
-    code, _, err = cli("embed", src, "-o", tmp_path / "o.npy", "--batch-size", "-1", "--no-cache", "-q")
-    assert code == 2
-    assert_one_error_line(err, "'batch_size'", "Got -1")
-    assert names(tmp_path) == ["in.txt"]
-
-
-def test_zero_batch_size(cli, tmp_path):
-    src = tmp_path / "in.txt"
-    src.write_text("hello\n", encoding="utf-8")
-    code, _, err = cli("embed", src, "-o", tmp_path / "o.npy", "--batch-size", "0", "--no-cache", "-q")
-    assert code == 2
-    assert_one_error_line(err, "'batch_size'", "Got 0")
+    assert_one_error_line(err, *fragments)
+    assert names(tmp_path) == [name]
 
 
 def test_output_is_the_input(cli, tmp_path):

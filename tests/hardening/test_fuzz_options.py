@@ -9,71 +9,51 @@ from .conftest import assert_one_error, assert_unchanged, tree_digest
 
 NONFINITE = ["nan", "inf", "-inf"]
 
-# (command template, option, bad value, fragment); {de} {en} {coll} {out} are filled in
-OPTIONS = [
-    *[("mine {de} {en} -o {out}.tsv", "--threshold", v, "'margin.threshold'") for v in NONFINITE],
-    *[
-        ("mine {de} {en} -o {out}.tsv", "--max-length-ratio", v, "'filters.max_length_ratio'")
-        for v in [*NONFINITE, "0.5"]
-    ],
-    *[("mine {de} {en} -o {out}.tsv", "-k", v, "'knn.k'") for v in ["0", "-3"]],
-    *[("mine {de} {en} -o {out}.tsv", "--top", v, "'margin.top'") for v in ["0", "-1"]],
-    *[("mine {de} {en} -o {out}.tsv", "--nprobe", v, "'knn.nprobe'") for v in ["0", "-2"]],
-    *[("mine {de} {en} -o {out}.tsv", "--block-size", v, "'knn.block_size'") for v in ["0", "-1"]],
-    *[("mine {de} {en} -o {out}.tsv", "--workers", v, "'workers'") for v in ["0", "-1"]],
-    ("mine {de} {en} -o {out}.tsv", "--margin", "cosine", "'margin.kind'"),
-    ("mine {de} {en} -o {out}.tsv", "--mode", "both", "'margin.mode'"),
-    ("mine {de} {en} -o {out}.tsv", "--knn", "bogus", "'knn.backend'"),
-    ("mine {de} {en} -o {out}.tsv", "--no-filter", "lenght", "mining filter 'lenght'"),
-    ("mine {de} {en} -o {out}.tsv", "--src-lang", "xx-nope!", "Unknown language code"),
-    *[
-        ("align {de} {en} -o {out}.tsv", "--del-penalty", v, "'sentences.del_penalty'")
-        for v in [*NONFINITE, "-1"]
-    ],
-    *[("align {de} {en} -o {out}.tsv", "--max-size", v, "'sentences.max_size'") for v in ["0", "9"]],
-    ("align {de} {en} -o {out}.tsv", "--search", "fast", "'sentences.search'"),
-    ("align {de} {en} -o {out}.tsv", "--blank-lines", "drop", "'sentences.blank_lines'"),
-    ("align {de} {en} --words -o {out}.tsv", "--method", "union", "'words.method'"),
-    *[("embed {de} -o {out}.npy", "--workers", v, "'workers'") for v in ["0", "-2"]],
-    *[("embed {de} -o {out}.npy", "--batch-size", v, "'batch_size'") for v in ["0", "-5"]],
-    *[("embed {de} -o {out}.npy", "--max-chars", v, "'input.max_chars'") for v in ["0", "-1"]],
-    ("embed {de} -o {out}.npy", "--role", "document", "'role'"),
-    ("embed {de} -o {out}.npy", "--model", "no-such-model", "'space.encoder'"),
-    ("embed {de} -o {out}.npy", "--on-invalid", "ignore", "'input.on_invalid'"),
-    *[("search {coll} Katze", "-k", v, "'search.k'") for v in ["0", "-5", "100000"]],
-    *[("search {coll} Katze", "--depth", v, "'search.depth'") for v in ["0", "-1"]],
-    *[
-        ("search {coll} Katze", "--weights", v, "'search.weights'")
-        for v in ["nan,0.5", "0.5,inf", "-1,0.5", "1"]
-    ],
-    ("search {coll} Katze", "--weights", "a,b", "two numbers"),
-    ("search {coll} Katze", "--mode", "fuzzy", "'search.mode'"),
-    ("search {coll} Katze", "--fusion", "max", "'search.fusion'"),
-    *[
-        ("search {coll} Katze", "--filter", v, "filter")
-        for v in ["year>=NaN", "year>=Infinity", "nofield=1", "year>>1"]
-    ],
-    ("search {coll} Katze", "--lang", "xx-nope!", "Unknown language code"),
-    *[("index add {coll} {docs}", "--batch-size", v, "'batch_size'") for v in ["0", "-1"]],
-    *[("index add {coll} {docs}", "--budget", v, "'passages.budget'") for v in ["0", "7"]],
-    ("index add {coll} {docs}", "--wait", "nan", "'lock_timeout'"),
-    ("index add {coll} {docs} --upsert", "--skip-existing", None, "'skip_existing'"),
-    *[("index create {out}-c", "--ef-search", v, "'dense.ef_search'") for v in ["0", "-1"]],
-    ("index create {out}-c", "--dense", "IVF,nonsense", "'dense.factory'"),
-    ("index create {out}-c", "--storage", "fp8", "'--storage'"),
-    ("index create {out}-c", "--segmenter", "jieba", "'lexical.segmenter'"),
-    ("index create {out}-c", "--langid", "cld3", "'langid'"),
-    *[("demo", "-k", v, "'k'") for v in ["0", "-5"]],
-    ("demo", "--query", "", "empty"),
-    *[("eval tatoeba --data {ws} -o {out}.json", "--workers", v, "'workers'") for v in ["0", "-1"]],
-    ("eval tatoeba --data {ws} -o {out}.json", "--set", "colour=red", "does not take option"),
-    ("eval tatoeba --data {ws} -o {out}.json", "--set", "k=nan", "'k'"),
-    ("mine {de} {en} -o {out}.tsv", "--set", "knn.k=nan", "'knn.k'"),
-    ("mine {de} {en} -o {out}.tsv", "--set", "margin.threshold=inf", "'margin.threshold'"),
-    ("mine {de} {en} -o {out}.tsv", "--set", "colour=red", "Unknown option 'colour'"),
-    ("mine {de} {en} -o {out}.tsv", "--set", "knn", "key=value"),
-    ("embed {de} -o {out}.npy", "--set", "cache=maybe", "true or false"),
-]
+MINE = "mine {de} {en} -o {out}.tsv"
+ALIGN = "align {de} {en} -o {out}.tsv"
+EMBED = "embed {de} -o {out}.npy"
+SEARCH = "search {coll} Katze"
+ADD = "index add {coll} {docs}"
+CREATE = "index create {out}-c"
+EVAL = "eval tatoeba --data {ws} -o {out}.json"
+# command template -> (option, the bad values, fragment of the error); {de} {en} {coll} {out} filled in
+# fmt: off
+TABLE = {
+    MINE: [("--threshold", NONFINITE, "'margin.threshold'"),
+           ("--max-length-ratio", [*NONFINITE, "0.5"], "'filters.max_length_ratio'"),
+           ("-k", ["0", "-3"], "'knn.k'"), ("--top", ["0", "-1"], "'margin.top'"),
+           ("--nprobe", ["0", "-2"], "'knn.nprobe'"), ("--block-size", ["0", "-1"], "'knn.block_size'"),
+           ("--workers", ["0", "-1"], "'workers'"), ("--margin", ["cosine"], "'margin.kind'"),
+           ("--mode", ["both"], "'margin.mode'"), ("--knn", ["bogus"], "'knn.backend'"),
+           ("--no-filter", ["lenght"], "mining filter 'lenght'"), ("--src-lang", ["xx-nope!"], "Unknown language code"),
+           ("--set", ["knn.k=nan"], "'knn.k'"), ("--set", ["margin.threshold=inf"], "'margin.threshold'"),
+           ("--set", ["colour=red"], "Unknown option 'colour'"), ("--set", ["knn"], "key=value")],
+    ALIGN: [("--del-penalty", [*NONFINITE, "-1"], "'sentences.del_penalty'"),
+            ("--max-size", ["0", "9"], "'sentences.max_size'"), ("--search", ["fast"], "'sentences.search'"),
+            ("--blank-lines", ["drop"], "'sentences.blank_lines'")],
+    ALIGN + " --words": [("--method", ["union"], "'words.method'")],
+    EMBED: [("--workers", ["0", "-2"], "'workers'"), ("--batch-size", ["0", "-5"], "'batch_size'"),
+            ("--max-chars", ["0", "-1"], "'input.max_chars'"), ("--role", ["document"], "'role'"),
+            ("--model", ["no-such-model"], "'space.encoder'"), ("--on-invalid", ["ignore"], "'input.on_invalid'"),
+            ("--set", ["cache=maybe"], "true or false")],
+    SEARCH: [("-k", ["0", "-5", "100000"], "'search.k'"), ("--depth", ["0", "-1"], "'search.depth'"),
+             ("--weights", ["nan,0.5", "0.5,inf", "-1,0.5", "1"], "'search.weights'"),
+             ("--weights", ["a,b"], "two numbers"), ("--mode", ["fuzzy"], "'search.mode'"),
+             ("--fusion", ["max"], "'search.fusion'"),
+             ("--filter", ["year>=NaN", "year>=Infinity", "nofield=1", "year>>1"], "filter"),
+             ("--lang", ["xx-nope!"], "Unknown language code")],
+    ADD: [("--batch-size", ["0", "-1"], "'batch_size'"), ("--budget", ["0", "7"], "'passages.budget'"),
+          ("--wait", ["nan"], "'lock_timeout'")],
+    ADD + " --upsert": [("--skip-existing", [None], "'skip_existing'")],
+    CREATE: [("--ef-search", ["0", "-1"], "'dense.ef_search'"), ("--dense", ["IVF,nonsense"], "'dense.factory'"),
+             ("--storage", ["fp8"], "'--storage'"), ("--segmenter", ["jieba"], "'lexical.segmenter'"),
+             ("--langid", ["cld3"], "'langid'")],
+    "demo": [("-k", ["0", "-5"], "'k'"), ("--query", [""], "empty")],
+    EVAL: [("--workers", ["0", "-1"], "'workers'"), ("--set", ["colour=red"], "does not take option"),
+           ("--set", ["k=nan"], "'k'")],
+}
+# fmt: on
+OPTIONS = [(t, o, v, f) for t, rows in TABLE.items() for o, values, f in rows for v in values]
 
 
 @pytest.mark.parametrize(
