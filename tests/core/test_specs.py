@@ -178,3 +178,21 @@ def test_numbers_in_specs_are_never_nan():
             SearchOptions(weights=(value, 0.5)).validate()
     with pytest.raises(InputError, match="'search.k' parameter of search must be an int in \\[1, 10000\\]"):
         SearchJob(collection="c", query="q", search=SearchOptions(k=-5)).validate()
+
+
+def test_reports_of_two_shards_merge():
+    from interlingua.embed import EmbedReport
+    from interlingua.mine import AlignReport, MineReport
+    from interlingua.search import SearchReport
+    from interlingua.store import AddReport
+
+    e = EmbedReport("s", "o", "e5-small", records=3, encoded=2, cache_hits=1) + EmbedReport(
+        "s", "o", records=4, encoded=4
+    )
+    assert (e.records, e.encoded, e.cache_hits) == (7, 6, 1)
+    m = MineReport(src_rows=3, pairs=1) + MineReport(src_rows=2, pairs=2)
+    assert (m.src_rows, m.pairs) == (5, 3)
+    a = AlignReport("sentences", 2, 2, 2, lines=("a\n",)) + AlignReport("sentences", 3, 3, 3, lines=("b\n",))
+    assert (a.src_items, a.links, a.lines) == (5, 5, ("a\n", "b\n"))
+    assert (SearchReport("c", 2, 10) + SearchReport("c", 1, 5)).queries == 3
+    assert (AddReport("c", added=2) + AddReport("c", added=3, skipped=1)).added == 5

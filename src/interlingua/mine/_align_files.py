@@ -47,6 +47,21 @@ class AlignReport:
     notes: tuple[str, ...] = ()
     lines: tuple[str, ...] = ()
 
+    def __add__(self, other: AlignReport) -> AlignReport:
+        """Two shards of one job (say, documents aligned one pair at a time): counts add."""
+        from dataclasses import replace
+
+        return replace(
+            self,
+            src_items=self.src_items + other.src_items,
+            tgt_items=self.tgt_items + other.tgt_items,
+            links=self.links + other.links,
+            embed_seconds=self.embed_seconds + other.embed_seconds,
+            align_seconds=self.align_seconds + other.align_seconds,
+            notes=self.notes + other.notes,
+            lines=self.lines + other.lines,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
 

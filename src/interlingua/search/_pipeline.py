@@ -151,7 +151,7 @@ class Searcher:
         if query_lang is None:
             from ..text import detect_language
 
-            guess = detect_language([query], backend=getattr(col, "langid", "fasttext"))[0]
+            guess = detect_language([query], backend=col.langid)[0]
             query_lang, lang_score = guess.lang, guess.score
         else:
             lang_score = 1.0

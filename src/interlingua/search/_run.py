@@ -45,6 +45,18 @@ class SearchReport:
     notes: tuple[str, ...] = ()
     results: tuple[QueryResult, ...] = ()
 
+    def __add__(self, other: SearchReport) -> SearchReport:
+        """Two shards of one batch of queries: counts add, results follow each other."""
+        return SearchReport(
+            self.collection,
+            self.queries + other.queries,
+            self.hits + other.hits,
+            self.seconds + other.seconds,
+            self.output,
+            self.notes + other.notes,
+            self.results + other.results,
+        )
+
     def to_dict(self, *, results: bool = True) -> dict[str, Any]:
         out = {
             "collection": self.collection,
