@@ -95,3 +95,12 @@ def test_outputs_that_cannot_be_written_are_refused_first(cli, workspace, output
     code, out, err = cli("mine", workspace / "de.txt", workspace / "en.txt", "-o", workspace / output, "-q")
     assert_one_error(code, out, err)
     assert_unchanged(before, tree_digest(workspace))
+
+
+def test_a_collection_never_adds_its_own_files(cli, collection):
+    from .conftest import tree_digest as digest
+
+    before = digest(collection)
+    code, out, err = cli("index", "add", collection, collection / "manifest.json", "-q")
+    assert_one_error(code, out, err, "inside the collection")
+    assert_unchanged(before, digest(collection))

@@ -60,6 +60,7 @@ def run(
     """Run an :class:`AddJob` (the file is checked before the collection is locked)."""
     job.validate()
     start = time.perf_counter()
+    _not_inside(job.source, job.collection)
     total = count_records(job.source, job.input)
     with (
         read_records(job.source, job.input) as records,
@@ -111,6 +112,22 @@ def run(
     return AddReport(
         str(job.collection), added, skipped, passages, documents, time.perf_counter() - start, tuple(notes)
     )
+
+
+def _not_inside(source: str, collection: str) -> None:
+    """A collection's own files are never read as documents while the collection is written."""
+    from ..errors import InputError
+    from ._backends import backend_for
+
+    if backend_for(collection) != "embedded":
+        return
+    folder, src = Path(collection).resolve(), Path(source).resolve()
+    if folder == src or folder in src.parents:
+        raise InputError(
+            f"is inside the collection {collection!r}, which this command writes; give a file from "
+            "outside it",
+            path=str(source),
+        )
 
 
 __all__ = ["AddReport", "run"]
