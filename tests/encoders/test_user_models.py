@@ -365,11 +365,15 @@ def test_two_workers_with_a_user_model_by_path_equal_one_process(models, tmp_pat
 
 @pytest.mark.slow
 def test_a_space_built_in_code_goes_to_workers_by_its_spec(models):
-    from interlingua.neutral import Space, SpaceSpec, encode_corpus
+    from interlingua.neutral import Batching, Space, SpaceSpec, encode_corpus
 
     space = Space.from_spec(SpaceSpec(encoder=str(models["hf"]), options={"pooling": "cls"}))
-    one = np.concatenate([c.vectors for c in encode_corpus(TEXTS * 3, space, chunk_size=6)])
-    two = np.concatenate([c.vectors for c in encode_corpus(TEXTS * 3, space, chunk_size=6, workers=2)])
+    one = np.concatenate(
+        [c.vectors for c in encode_corpus(TEXTS * 3, space, batching=Batching(chunk_size=6))]
+    )
+    two = np.concatenate(
+        [c.vectors for c in encode_corpus(TEXTS * 3, space, batching=Batching(chunk_size=6, workers=2))]
+    )
     np.testing.assert_allclose(one, two, atol=1e-5)
 
     # an encoder made of objects in code has no spec: worker processes cannot rebuild it
@@ -378,4 +382,4 @@ def test_a_space_built_in_code_goes_to_workers_by_its_spec(models):
     handmade = Space(HFEncoder(models["hf"]))
     assert not handmade.portable
     with pytest.raises(InputError, match="built from objects in code.*SpaceSpec"):
-        list(encode_corpus(TEXTS, handmade, workers=2))
+        list(encode_corpus(TEXTS, handmade, batching=Batching(workers=2)))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from interlingua.encoders import EmbeddingCache, text_key
-from interlingua.neutral import CorpusStats, Space, encode_corpus
+from interlingua.neutral import Batching, CorpusStats, Space, encode_corpus
 
 # 50 texts of different lengths and languages, so that length-sorted batching reorders them.
 TEXTS = [
@@ -60,7 +60,7 @@ def test_encode_corpus_streams_chunks_in_input_order(encoder, one_shot):
             seen.append(t)
             yield t
 
-    stream = encode_corpus(source(), encoder, chunk_size=7)
+    stream = encode_corpus(source(), encoder, batching=Batching(chunk_size=7))
     first = next(stream)
     # Streaming: the first chunk comes out after 7 texts were read, not after all 50.
     assert first.vectors.shape == (7, encoder.dim)
@@ -80,7 +80,7 @@ def test_encode_corpus_streams_chunks_in_input_order(encoder, one_shot):
 
 def test_encode_corpus_counts_cache_hits_and_misses(encoder, one_shot, tmp_path):
     cache = EmbeddingCache(encoder.identity, encoder.dim, folder=tmp_path)
-    out, first = _run(encode_corpus(TEXTS, encoder, chunk_size=7, cache=cache))
+    out, first = _run(encode_corpus(TEXTS, encoder, batching=Batching(chunk_size=7), cache=cache))
     np.testing.assert_allclose(out, one_shot, atol=1e-5)
     assert (first.records, first.encoded, first.cache_hits) == (50, 50, 0)
     assert len(cache) == 50
@@ -88,7 +88,7 @@ def test_encode_corpus_counts_cache_hits_and_misses(encoder, one_shot, tmp_path)
     # Ten new texts in the middle of the known ones: 50 hits, 10 misses, order kept.
     new = [f"a new text {i}, never seen" for i in range(10)]
     mixed = TEXTS[:20] + new + TEXTS[20:]
-    out2, second = _run(encode_corpus(mixed, encoder, chunk_size=7, cache=cache))
+    out2, second = _run(encode_corpus(mixed, encoder, batching=Batching(chunk_size=7), cache=cache))
     assert (second.records, second.encoded, second.cache_hits) == (60, 10, 50)
     np.testing.assert_allclose(out2[:20], one_shot[:20], atol=1e-5)
     np.testing.assert_allclose(out2[30:], one_shot[20:], atol=1e-5)
@@ -160,6 +160,6 @@ def test_encode_corpus_rejects_bad_parameters(encoder):
     from interlingua.errors import InputError
 
     with pytest.raises(InputError, match="workers"):
-        list(encode_corpus(["a"], encoder, workers=0))
+        list(encode_corpus(["a"], encoder, batching=Batching(workers=0)))
     with pytest.raises(InputError, match="chunk_size"):
-        list(encode_corpus(["a"], encoder, chunk_size=0))
+        list(encode_corpus(["a"], encoder, batching=Batching(chunk_size=0)))

@@ -18,7 +18,16 @@ from .._validation import Interval, NoneOr, Options, Text
 from ..encoders import ROLES
 from ..errors import TruncationWarning
 from ..io import EmbeddingWriter, InputOptions, check_output_path, count_records, read_records
-from ..neutral import CorpusStats, Encoding, SpaceSpec, cached_space, encode_corpus, open_cache, provenance
+from ..neutral import (
+    Batching,
+    CorpusStats,
+    Encoding,
+    SpaceSpec,
+    cached_space,
+    encode_corpus,
+    open_cache,
+    provenance,
+)
 from ..progress import ProgressFn, note
 
 #: the role mining and alignment embed with (they compare sentences symmetrically)
@@ -128,14 +137,11 @@ def run(
                 texts(),
                 space,
                 role=job.role,
-                batch_size=job.batch_size,
-                chunk_size=job.chunk_size,
-                workers=job.workers,
-                executor=executor,
                 cache=cache,
                 progress=progress,
                 total=total,
                 desc=f"embed {space.name}",
+                batching=Batching(job.batch_size, job.chunk_size, job.workers, executor),
             ):
                 batch, pending[:] = pending[: len(chunk.vectors)], pending[len(chunk.vectors) :]
                 writer.write(

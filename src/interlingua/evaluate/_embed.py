@@ -83,11 +83,10 @@ def embed_texts(
         space,
         role=role,
         langs=langs,
-        cache=s.cache,
+        cache=(s.cache_folder or True) if s.cache else False,
         workers=workers,
         progress=s.progress,
         desc=desc,
-        cache_folder=s.cache_folder,
     )
     s.calls.append(stats)
     return vecs

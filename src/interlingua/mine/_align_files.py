@@ -120,17 +120,7 @@ def run(
     src_w = _windows("src", src, job.src_emb, job, space, progress)
     tgt_w = _windows("tgt", tgt, job.tgt_emb, job, space, progress)
     t1 = time.perf_counter()
-    links = align_window_embeddings(
-        src_w,
-        tgt_w,
-        del_factor=o.del_factor,
-        del_penalty=o.del_penalty,
-        samples=o.samples,
-        search=o.search,
-        width=o.width,
-        full_cells=o.full_cells,
-        seed=o.seed,
-    )
+    links = align_window_embeddings(src_w, tgt_w, o)
     t2 = time.perf_counter()
     stamp = provenance("sentence-alignment", space, role=ROLE, job=job)
     lines = alignment_lines(

@@ -137,15 +137,7 @@ def neighbours(
         kk = min(opts.k, db.shape[0])
         with task(progress, f"k-NN {tag}", q.shape[0], "vec") as bar:
             scores, idx, st = blockwise_knn(
-                q,
-                db,
-                kk,
-                backend=backend,
-                block_size=opts.block_size,
-                work_dir=wd,
-                tag=tag,
-                nprobe=opts.nprobe,
-                progress=bar.advance,
+                q, db, kk, opts, backend=backend, work_dir=wd, tag=tag, progress=bar.advance
             )
         out.append((scores, idx))
         blocks = blocks + st

@@ -3,7 +3,6 @@ same-language warning, filtering the candidates into pairs."""
 
 from __future__ import annotations
 
-import time
 import warnings
 from collections import Counter
 from collections.abc import Sequence
@@ -162,46 +161,24 @@ def _lang(code: str | None) -> str | None:
     return canonical_lang(code) if code else None
 
 
-def mine_report(
-    options: MineOptions,
-    space: Space,
-    mined: Any,
-    n_src: int,
-    n_tgt: int,
-    pairs: list[BitextPair],
-    filt: FilterReport,
-    start: float,
-    output: str,
-    said: list[str],
-    notes: list[str],
-    *,
-    results: tuple[BitextPair, ...] = (),
-    reused: int = 0,
-) -> MineReport:
+def mine_report(options: MineOptions, space: Space, mined: Any, **counts: Any) -> MineReport:
+    """The report of a run: its settings (from the options, the space and the k-NN), and ``counts``
+    (rows, pairs, filters, output, warnings, ... as MineReport fields)."""
     m = options.margin
     return MineReport(
-        n_src,
-        n_tgt,
-        space.identity,
-        space.name,
-        ROLE,
-        options.knn.k,
-        m.kind,
-        m.mode,
-        mined.backend,
-        m.threshold,
-        m.top,
-        len(mined.candidates),
-        len(pairs),
-        filt,
-        mined.blocks.computed,
-        mined.blocks.reused,
-        reused,
-        time.perf_counter() - start,
-        output,
-        tuple(said),
-        tuple(notes),
-        results,
+        space=space.identity,
+        encoder=space.name,
+        role=ROLE,
+        k=options.knn.k,
+        margin=m.kind,
+        mode=m.mode,
+        knn=mined.backend,
+        threshold=m.threshold,
+        top=m.top,
+        candidates=len(mined.candidates),
+        blocks_computed=mined.blocks.computed,
+        blocks_reused=mined.blocks.reused,
+        **counts,
     )
 
 

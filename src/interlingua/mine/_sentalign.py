@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_choice, check_float, check_int, check_texts
+from .._validation import check_int, check_texts
 from ..errors import InputError
 from ._align_dp import band_around, banded_dp, downsample
 
@@ -128,21 +128,20 @@ def align_sentences(
 
 
 def align_window_embeddings(
-    src_windows: np.ndarray,
-    tgt_windows: np.ndarray,
-    *,
-    del_factor: float = 1.2,
-    del_penalty: float | None = None,
-    samples: int = 32,
-    search: str = "auto",
-    width: int = 8,
-    full_cells: int = _FULL_CELLS,
-    seed: int = 0,
+    src_windows: np.ndarray, tgt_windows: np.ndarray, options: Any = None, **legacy: Any
 ) -> list[Alignment]:
     """Align from precomputed window embeddings of shape ``(max_size, n, d)`` (see :func:`embed_windows`).
 
+    ``options`` is a :class:`~interlingua.mine.SentenceOptions` (or its fields as keywords:
+    ``del_factor``, ``del_penalty``, ``samples``, ``search``, ``width``, ``full_cells``, ``seed``).
     A 2-d array ``(n, d)`` is taken as ``max_size=1`` (1-1 links and deletions only).
     """
+    from ._align_options import SentenceOptions
+
+    o = (options or SentenceOptions()).with_flat(legacy) if legacy else (options or SentenceOptions())
+    o.validate("align_window_embeddings()")
+    del_factor, del_penalty, samples, search = o.del_factor, o.del_penalty, o.samples, o.search
+    width, full_cells, seed = o.width, o.full_cells, o.seed
     src_w = _check_windows(src_windows, "src_windows")
     tgt_w = _check_windows(tgt_windows, "tgt_windows")
     if src_w.shape[0] != tgt_w.shape[0] or src_w.shape[2] != tgt_w.shape[2]:
@@ -150,14 +149,6 @@ def align_window_embeddings(
             "The 'src_windows' and 'tgt_windows' parameters must have the same max_size and dimension. "
             f"Got shapes {src_w.shape} and {tgt_w.shape} instead."
         )
-    check_float(del_factor, "del_factor", low=0.0)
-    if del_penalty is not None:
-        check_float(del_penalty, "del_penalty", low=0.0)
-    samples = check_int(samples, "samples", low=1)
-    check_choice(search, SEARCHES, "search")
-    width = check_int(width, "width", low=3)
-    full_cells = check_int(full_cells, "full_cells", low=0)
-    seed = check_int(seed, "seed", low=0)
 
     max_size, n, _ = src_w.shape
     m = tgt_w.shape[1]

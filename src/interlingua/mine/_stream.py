@@ -88,18 +88,18 @@ def blockwise_knn(
     queries: np.ndarray,
     database: np.ndarray,
     k: int,
+    options: Any,
     *,
     backend: str,
-    block_size: int,
     work_dir: Path | None = None,
     tag: str = "knn",
-    nprobe: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, BlockStats]:
-    """Top-``k`` of each query in ``database`` (``k`` already clipped), blocks kept in ``work_dir``;
-    with how many blocks were computed and reused. The database index is only built when some
-    block is left to compute.
+    """Top-``k`` of each query in ``database`` (``k`` already clipped; ``options`` a KnnOptions for the
+    block size and IVF cells; ``backend`` resolved), blocks kept in ``work_dir``; with how many blocks
+    were computed and reused. The database index is only built when some block is left to compute.
     """
+    block_size, nprobe = options.block_size, options.nprobe
     computed = reused = 0
     n = queries.shape[0]
     scores = np.empty((n, k), dtype=np.float32)

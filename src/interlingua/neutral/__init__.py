@@ -5,12 +5,13 @@ Adapters that make the space language-neutral (``center``, ``lir``, ``lsar``, ``
 in :data:`ADAPTERS`; until then every space is its encoder.
 """
 
-from ._corpus import Chunk, CorpusStats, encode_corpus, encode_texts, open_cache
+from ._corpus import Batching, Chunk, CorpusStats, encode_corpus, encode_texts, open_cache
 from ._provenance import check_provenance, provenance
 from ._space import ADAPTERS, Adapter, AdapterRef, Encoding, Space, SpaceSpec, cached_space
 
 __all__ = [
     "ADAPTERS",
+    "Batching",
     "Adapter",
     "AdapterRef",
     "Chunk",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,17 @@ class CorpusStats:
 
 
 @dataclass(frozen=True)
+class Batching:
+    """How a corpus goes through the model: texts per forward pass (None: the encoder's), texts read
+    and written at a time, worker processes (or an executor)."""
+
+    batch_size: int | None = None
+    chunk_size: int = 4096
+    workers: int = 1
+    executor: Any = None
+
+
+@dataclass(frozen=True)
 class Chunk:
     vectors: np.ndarray
     stats: CorpusStats
@@ -67,10 +79,7 @@ def encode_corpus(
     *,
     role: Role = "passage",
     langs: Iterable[str | None] | None = None,
-    batch_size: int | None = None,
-    chunk_size: int = 4096,
-    workers: int = 1,
-    executor: str | Executor | None = None,
+    batching: Batching = Batching(),
     cache: EmbeddingCache | None = None,
     progress: ProgressFn | None = None,
     total: int | None = None,
@@ -78,10 +87,16 @@ def encode_corpus(
 ) -> Iterator[Chunk]:
     """Yield one :class:`Chunk` (``(n, dim)`` vectors and their counts) per chunk of ``texts``.
 
-    With ``workers > 1`` (or an executor given) the misses of each chunk are split across
+    With ``batching.workers > 1`` (or an executor given) the misses of each chunk are split across
     worker processes that rebuild the space from ``space.spec``: a space made of objects in code
     has no spec and is refused there, with the fix.
     """
+    workers, chunk_size, batch_size, executor = (
+        batching.workers,
+        batching.chunk_size,
+        batching.batch_size,
+        batching.executor,
+    )
     check_int(workers, "workers", low=1)
     check_int(chunk_size, "chunk_size", low=1)
     check_choice(role, ROLES, "role")
@@ -169,14 +184,14 @@ def encode_texts(
     *,
     role: Role = "passage",
     langs: Sequence[str | None] | None = None,
-    cache: bool = True,
+    cache: bool | str | Path = True,
     workers: int = 1,
     progress: ProgressFn | None = None,
     desc: str = "embed",
-    cache_folder: Any = None,
 ) -> tuple[np.ndarray, CorpusStats]:
-    """A list of texts (each distinct text encoded once) through the cache (in ``cache_folder`` when
-    given): ``(vectors, counts)``."""
+    """A list of texts (each distinct text encoded once) through the cache: ``(vectors, counts)``.
+
+    ``cache``: True (the user cache directory), False, or the folder the cache lives in."""
     items = list(texts)
     if langs is not None:
         keyed = list(dict.fromkeys(zip(items, langs)))
@@ -189,7 +204,7 @@ def encode_texts(
         index = [pos[t] for t in items]
     if not uniq:
         return np.zeros((0, space.dim), dtype=np.float32), CorpusStats()
-    store = open_cache(space, cache_folder) if cache else None
+    store = open_cache(space, None if cache is True else Path(cache)) if cache is not False else None
     stats = CorpusStats()
     parts = []
     try:
@@ -198,7 +213,7 @@ def encode_texts(
             space,
             role=role,
             langs=uniq_langs,
-            workers=workers,
+            batching=Batching(workers=workers),
             cache=store,
             progress=progress,
             total=len(uniq),
@@ -219,4 +234,4 @@ def open_cache(space: Space, folder: Any = None) -> EmbeddingCache | None:
     return EmbeddingCache(space.encoder.identity, space.dim, folder)
 
 
-__all__ = ["Chunk", "CorpusStats", "encode_corpus", "encode_texts", "open_cache"]
+__all__ = ["Batching", "Chunk", "CorpusStats", "encode_corpus", "encode_texts", "open_cache"]
