@@ -171,3 +171,14 @@ def test_every_exception_and_warning_lives_in_errors():
 def test_slow_marker_is_declared():
     cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
     assert any(m.startswith("slow:") for m in cfg["markers"]) and "--strict-markers" in cfg["addopts"]
+
+
+def test_heavy_parts_load_when_used_not_on_import():
+    """A light core (STYLE.md): importing every stage loads no model runtime, index library or Parquet."""
+    code = (
+        "import sys, interlingua.embed, interlingua.mine, interlingua.search, interlingua.store, interlingua.evaluate; "
+        "heavy = ('pyarrow', 'onnxruntime', 'faiss', 'torch', 'transformers', 'tantivy', 'sklearn', 'matplotlib'); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]", out

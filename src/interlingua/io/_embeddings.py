@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from ..errors import InputError
 from ._formats import output_format
 from ._lines import check_input_file, check_text_sample, iter_lines
 from ._parsers import id_value, json_line, json_type
 from ._sinks import PROVENANCE_KEY, PROVENANCE_SUFFIX, sidecar
+
+if TYPE_CHECKING:  # pyarrow loads when a Parquet file is read or written, not on import
+    import pyarrow as pa
+
 
 # A JSONL line holds a whole vector: 4,096 dimensions at ~25 characters each fit easily.
 _JSONL_MAX_CHARS = 10_000_000
@@ -68,6 +70,9 @@ def _read_npy(path: Path) -> tuple[list[str], np.ndarray]:
 
 
 def _schema(path: Path) -> pa.Schema:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
         return pq.read_schema(path)
     except (pa.ArrowException, OSError) as exc:
@@ -75,6 +80,10 @@ def _schema(path: Path) -> pa.Schema:
 
 
 def _read_parquet(path: Path) -> tuple[list[str], np.ndarray]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
     names = _schema(path).names
     for column in ("id", "vector"):
         if column not in names:
@@ -180,6 +189,8 @@ def read_provenance(path: str | os.PathLike[str], *, fmt: str | None = None) -> 
 
 def read_embedding_texts(path: str | os.PathLike[str], *, fmt: str | None = None) -> list[str] | None:
     """The texts stored beside the vectors (``--with-text``), in row order; None when there are none."""
+    import pyarrow.parquet as pq
+
     p = Path(path)
     kind = output_format(p, fmt)
     if kind == "parquet":

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ._parsers import Fields, RawRow, id_value, row_error
+
+if TYPE_CHECKING:  # pyarrow loads when a Parquet file is read or written, not on import
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
 
 BATCH_ROWS = 4096
 
 
 def open_parquet(path: Path) -> pq.ParquetFile:
     """Open a Parquet file, turning pyarrow's complaint about a bad file into an InputError."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
         return pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
@@ -58,6 +64,8 @@ def parse_parquet(path: Path, fields: Fields, max_chars: int) -> Iterator[RawRow
 
 
 def _check_schema(path: Path, schema: pa.Schema, fields: Fields) -> None:
+    import pyarrow as pa
+
     names = schema.names
     for role, name in (("text_field", fields.text), ("id_field", fields.id), ("lang_field", fields.lang)):
         if name is None:
@@ -76,4 +84,6 @@ def _check_schema(path: Path, schema: pa.Schema, fields: Fields) -> None:
 
 
 def _is_string(kind: pa.DataType) -> bool:
+    import pyarrow as pa
+
     return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)

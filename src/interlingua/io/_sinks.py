@@ -13,14 +13,16 @@ import json
 import os
 import struct
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from .._atomic import Publication
 from ._formats import OUTPUT_FORMATS
+
+if TYPE_CHECKING:  # pyarrow loads when a Parquet file is read or written, not on import
+    import pyarrow as pa
+
 
 PROVENANCE_KEY = "interlingua"
 PROVENANCE_SUFFIX = ".meta.json"
@@ -143,6 +145,9 @@ class ParquetSink(Sink):
     def __init__(
         self, path: Path, dim: int, with_text: bool, pub: Publication, provenance: dict[str, Any] | None
     ) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         super().__init__(path, dim, with_text, pub, provenance)
         columns = [pa.field("id", pa.string(), nullable=False)]
         if with_text:
@@ -166,6 +171,8 @@ class ParquetSink(Sink):
         self._pending_rows = 0
 
     def write(self, ids: list[str], vectors: np.ndarray, texts: list[str] | None) -> None:
+        import pyarrow as pa
+
         flat = pa.array(np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1), type=pa.float32())
         arrays = [pa.array(ids, type=pa.string())]
         if self.with_text:
@@ -178,6 +185,8 @@ class ParquetSink(Sink):
             self._flush()
 
     def _flush(self) -> None:
+        import pyarrow as pa
+
         if self._pending:
             self._writer.write_table(
                 pa.Table.from_batches(self._pending, schema=self.schema), row_group_size=self._group_rows
