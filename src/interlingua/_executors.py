@@ -10,7 +10,6 @@ paths and counts for sharded jobs), never whole corpora.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
@@ -65,6 +64,8 @@ class ProcessExecutor:
     def __init__(
         self, workers: int = 2, *, initializer: Callable[..., None] | None = None, initargs: tuple = ()
     ):
+        import multiprocessing as mp
+
         self.workers = check_int(workers, "workers", low=1)
         self._pool = mp.get_context("spawn").Pool(self.workers, _process_init, (initializer, initargs))
 
