@@ -180,5 +180,7 @@ def test_heavy_parts_load_when_used_not_on_import():
         "heavy = ('pyarrow', 'onnxruntime', 'faiss', 'torch', 'transformers', 'tantivy', 'sklearn', 'matplotlib'); "
         "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "[]", out
