@@ -196,3 +196,16 @@ def test_reports_of_two_shards_merge():
     assert (a.src_items, a.links, a.lines) == (5, 5, ("a\n", "b\n"))
     assert (SearchReport("c", 2, 10) + SearchReport("c", 1, 5)).queries == 3
     assert (AddReport("c", added=2) + AddReport("c", added=3, skipped=1)).added == 5
+
+
+def test_merged_reports_keep_labels_and_settings():
+    from interlingua.mine import MineReport
+    from interlingua.store import AddReport
+
+    m = MineReport(space="e5", k=4, threshold=1.1, top=None, pairs=1, notes=("a",)) + MineReport(
+        space="e5", k=4, threshold=1.1, top=None, pairs=2, notes=("b",)
+    )
+    assert (m.space, m.k, m.threshold, m.top, m.pairs, m.notes) == ("e5", 4, 1.1, None, 3, ("a", "b"))
+    assert (MineReport(space="") + MineReport(space="e5")).space == "e5"
+    a = AddReport("c", added=1, documents=10) + AddReport("c", added=2, documents=12)
+    assert (a.collection, a.added, a.documents) == ("c", 3, 12)

@@ -56,11 +56,9 @@ TABLE = {
 OPTIONS = [(t, o, v, f) for t, rows in TABLE.items() for o, values, f in rows for v in values]
 
 
-@pytest.mark.parametrize(
-    "template, option, value, fragment", OPTIONS, ids=[f"{t.split()[0]}{o}={v}" for t, o, v, _ in OPTIONS]
-)
-def test_bad_option_values_are_one_error_line(cli, workspace, collection, template, option, value, fragment):
-    fill = {
+def _fill(workspace, collection) -> dict:
+    """What the ``{name}`` placeholders of an argv template stand for."""
+    return {
         "de": workspace / "de.txt",
         "en": workspace / "en.txt",
         "coll": collection,
@@ -68,6 +66,13 @@ def test_bad_option_values_are_one_error_line(cli, workspace, collection, templa
         "docs": workspace / "docs.jsonl",
         "ws": workspace,
     }
+
+
+@pytest.mark.parametrize(
+    "template, option, value, fragment", OPTIONS, ids=[f"{t.split()[0]}{o}={v}" for t, o, v, _ in OPTIONS]
+)
+def test_bad_option_values_are_one_error_line(cli, workspace, collection, template, option, value, fragment):
+    fill = _fill(workspace, collection)
     argv = (
         [part.format(**fill) for part in template.split()] + [option] + ([value] if value is not None else [])
     )
@@ -96,13 +101,7 @@ BAD_ARG = "Katze \udcff"
     ids=["search", "similarity", "detect", "demo", "mine-lang", "embed-field", "search-filter"],
 )
 def test_arguments_that_are_not_text_are_one_error_line(cli, workspace, collection, argv, fragment):
-    fill = {
-        "de": workspace / "de.txt",
-        "en": workspace / "en.txt",
-        "coll": collection,
-        "out": workspace / "out",
-        "docs": workspace / "docs.jsonl",
-    }
+    fill = _fill(workspace, collection)
     before = tree_digest(workspace)
     code, out, err = cli(*[a.format(**fill) if "{" in a else a for a in argv])
     line = assert_one_error(code, out, err, fragment)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from .._executors import Executor
+from .._reports import add_shards
 from .._spec import REQUIRED, group, param
 from .._validation import Interval, NoneOr, Options, Text
 from ..encoders import ROLES
@@ -78,14 +79,7 @@ class EmbedReport:
         return self.records / self.seconds if self.seconds else 0.0
 
     def __add__(self, other: EmbedReport) -> EmbedReport:
-        summed = {
-            f.name: getattr(self, f.name) + getattr(other, f.name)
-            for f in fields(self)
-            if f.name not in ("space", "output", "encoder")
-        }
-        return EmbedReport(
-            self.space or other.space, self.output or other.output, self.encoder or other.encoder, **summed
-        )
+        return add_shards(self, other)
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -18,6 +18,7 @@ from typing import Literal
 
 import numpy as np
 
+from .._reports import add_shards
 from .._validation import check_choice, check_int, check_texts
 from ..errors import TruncationWarning
 
@@ -51,9 +52,7 @@ class EncodeStats:
         self.truncated += other.truncated
 
     def __add__(self, other: EncodeStats) -> EncodeStats:
-        return EncodeStats(
-            self.texts + other.texts, self.tokens + other.tokens, self.truncated + other.truncated
-        )
+        return add_shards(self, other)
 
 
 @dataclass

@@ -28,14 +28,7 @@ class HFEncoder(Encoder):
         """``options``: the :class:`LoaderOptions` fields (name, pooling, max_tokens, prefixes, threads, ...)."""
         super().__init__()
         o = self._options = LoaderOptions(**options)
-        name, pooling, pooling_from, max_tokens, source = (
-            o.name,
-            o.pooling,
-            o.pooling_from,
-            o.max_tokens,
-            o.source,
-        )
-        self._pooling = pooling
+        self._pooling = o.pooling
         if o.threads is not None:
             torch.set_num_threads(o.threads)  # process-wide in torch: only when asked for
         if o.batch_size is not None:
@@ -47,7 +40,7 @@ class HFEncoder(Encoder):
             model = AutoModel.from_pretrained(str(path), local_files_only=True)
         except OSError as exc:
             raise ModelNotFoundError(
-                f"Model {name or str(path)!r}: transformers could not load {path}: {exc}"
+                f"Model {o.name or str(path)!r}: transformers could not load {path}: {exc}"
             ) from exc
         if self._tok.pad_token is None and self._tok.eos_token is not None:
             self._tok.pad_token = self._tok.eos_token  # padding is masked out; any id will do
@@ -59,17 +52,17 @@ class HFEncoder(Encoder):
         self._model = model.to(self._device).eval()
         params = inspect.signature(self._model.forward).parameters
         self._inputs = tuple(k for k in _INPUTS if k in params)
-        self._max_len = model_max_length(self._tok.model_max_length, config.to_dict(), max_tokens)
+        self._max_len = model_max_length(self._tok.model_max_length, config.to_dict(), o.max_tokens)
         self._info = EncoderInfo(
-            name=name or str(path),
+            name=o.name or str(path),
             dim=int(config.hidden_size),
             languages=None,
             max_tokens=self._max_len,
             description=(
-                f"Hugging Face transformers {config.model_type}, {self._pooling} pooling ({pooling_from}), "
+                f"Hugging Face transformers {config.model_type}, {self._pooling} pooling ({o.pooling_from}), "
                 f"{config.num_hidden_layers} layers"
             ),
-            source=source or str(path),
+            source=o.source or str(path),
         )
 
     @property

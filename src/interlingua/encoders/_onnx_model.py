@@ -31,25 +31,18 @@ class OnnxEncoder(Encoder):
         import onnxruntime as ort
 
         o = self._options = LoaderOptions(**options)
-        name, pooling_from, max_tokens, device, source = (
-            o.name,
-            o.pooling_from,
-            o.max_tokens,
-            o.device,
-            o.source,
-        )
         threads = o.threads if o.threads is not None else 1
         self._pooling = o.pooling
         if o.batch_size is not None:
             self.batch_size = o.batch_size
         model_path, tokenizer_path = Path(model_path), Path(tokenizer_path)
-        label = name or str(model_path)
+        label = o.name or str(model_path)
 
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         try:
-            self._session = ort.InferenceSession(str(model_path), opts, providers=_providers(ort, device))
+            self._session = ort.InferenceSession(str(model_path), opts, providers=_providers(ort, o.device))
         except Exception as exc:  # onnxruntime raises its own untyped errors for unreadable graphs
             raise ModelNotFoundError(
                 f"Model {label!r}: onnxruntime could not load {model_path}: {exc}"
@@ -75,7 +68,7 @@ class OnnxEncoder(Encoder):
         declared = tok_config.get("model_max_length")
         if not (isinstance(declared, int) and declared < 1_000_000) and not config:
             declared = (saved.get("truncation") or {}).get("max_length")
-        self._max_len = model_max_length(declared, config, max_tokens)
+        self._max_len = model_max_length(declared, config, o.max_tokens)
         self._trunc = Tokenizer.from_str(self._tok.to_str())
         self._trunc.enable_truncation(self._max_len)
         self._pad_id = _pad_id(self._tok, saved, tok_config)
@@ -83,14 +76,14 @@ class OnnxEncoder(Encoder):
         dim = (config or {}).get("hidden_size") if self._token_level else None
         if not isinstance(dim, int):
             dim = out_dim if isinstance(out_dim, int) else self._probe_dim()
-        detail = f"{self._pooling} pooling ({pooling_from})" if self._token_level else "pooled by the graph"
+        detail = f"{self._pooling} pooling ({o.pooling_from})" if self._token_level else "pooled by the graph"
         self._info = EncoderInfo(
             name=label,
             dim=int(dim),
             languages=None,
             max_tokens=self._max_len,
             description=f"ONNX model, output {self._output!r}, {detail}",
-            source=source or str(model_path),
+            source=o.source or str(model_path),
         )
 
     @property

@@ -19,6 +19,7 @@ import numpy as np
 
 from .._executors import Executor
 from .._paths import check_outputs
+from .._reports import add_shards
 from ..errors import InputError
 from ..io import output_files, read_embedding_texts, read_embeddings, read_provenance, read_records
 from ..neutral import Space, cached_space, check_provenance, encode_texts, provenance
@@ -49,18 +50,7 @@ class AlignReport:
 
     def __add__(self, other: AlignReport) -> AlignReport:
         """Two shards of one job (say, documents aligned one pair at a time): counts add."""
-        from dataclasses import replace
-
-        return replace(
-            self,
-            src_items=self.src_items + other.src_items,
-            tgt_items=self.tgt_items + other.tgt_items,
-            links=self.links + other.links,
-            embed_seconds=self.embed_seconds + other.embed_seconds,
-            align_seconds=self.align_seconds + other.align_seconds,
-            notes=self.notes + other.notes,
-            lines=self.lines + other.lines,
-        )
+        return add_shards(self, other)
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._reports import add_shards
 from ..errors import SameLanguageWarning
 from ..neutral import Space
 from ._bitext import BitextPair, Candidates
@@ -61,23 +62,7 @@ class MineReport:
 
     def __add__(self, other: MineReport) -> MineReport:
         """Merge the reports of two shards of one job (counts add, settings are the first's)."""
-        from dataclasses import replace
-
-        return replace(
-            self,
-            src_rows=self.src_rows + other.src_rows,
-            tgt_rows=self.tgt_rows + other.tgt_rows,
-            candidates=self.candidates + other.candidates,
-            pairs=self.pairs + other.pairs,
-            filters=self.filters + other.filters,
-            blocks_computed=self.blocks_computed + other.blocks_computed,
-            blocks_reused=self.blocks_reused + other.blocks_reused,
-            embeddings_reused=self.embeddings_reused + other.embeddings_reused,
-            seconds=self.seconds + other.seconds,
-            warnings=self.warnings + other.warnings,
-            notes=self.notes + other.notes,
-            results=self.results + other.results,
-        )
+        return add_shards(self, other, keep=("k", "threshold", "top"))
 
 
 def with_threshold(options: MineOptions, space: Space) -> MineOptions:

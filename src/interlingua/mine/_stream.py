@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .._atomic import atomic_write_bytes, storage_errors
+from .._reports import add_shards
 from ..errors import InputError
 from ._knn import Searcher, release
 
@@ -36,7 +37,7 @@ class BlockStats:
     reused: int = 0
 
     def __add__(self, other: BlockStats) -> BlockStats:
-        return BlockStats(self.computed + other.computed, self.reused + other.reused)
+        return add_shards(self, other)
 
 
 def fingerprint(x: np.ndarray) -> str:

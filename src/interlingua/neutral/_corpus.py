@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._executors import Executor, make_executor
+from .._reports import add_shards
 from .._validation import check_choice, check_int
 from ..encoders import ROLES, EmbeddingCache, EncodeStats, Role, text_key
 from ..errors import InputError
@@ -36,10 +37,7 @@ class CorpusStats:
     truncated: int = 0
 
     def __add__(self, other: CorpusStats) -> CorpusStats:
-        return CorpusStats(*(a + b for a, b in zip(self._values(), other._values())))
-
-    def _values(self) -> tuple[int, ...]:
-        return (self.records, self.encoded, self.cache_hits, self.tokens, self.truncated)
+        return add_shards(self, other)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from .._executors import Executor
 from .._paths import check_outputs
+from .._reports import add_shards
 from ..errors import InputError
 from ..io import read_records
 from ..progress import ProgressFn, note, task
@@ -47,15 +48,7 @@ class SearchReport:
 
     def __add__(self, other: SearchReport) -> SearchReport:
         """Two shards of one batch of queries: counts add, results follow each other."""
-        return SearchReport(
-            self.collection,
-            self.queries + other.queries,
-            self.hits + other.hits,
-            self.seconds + other.seconds,
-            self.output,
-            self.notes + other.notes,
-            self.results + other.results,
-        )
+        return add_shards(self, other)
 
     def to_dict(self, *, results: bool = True) -> dict[str, Any]:
         out = {

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .._executors import Executor
+from .._reports import add_shards
 from ..errors import InterlinguaError, PartialWriteError
 from ..io import count_records, read_records
 from ..progress import ProgressFn, note, task
@@ -32,15 +33,8 @@ class AddReport:
     notes: tuple[str, ...] = ()
 
     def __add__(self, other: AddReport) -> AddReport:
-        return AddReport(
-            self.collection,
-            self.added + other.added,
-            self.skipped + other.skipped,
-            self.passages + other.passages,
-            max(self.documents, other.documents),
-            self.seconds + other.seconds,
-            self.notes + other.notes,
-        )
+        """Two batches of one add: counts add; ``documents`` is the collection's size, the larger."""
+        return add_shards(self, other, larger=("documents",))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -11,12 +11,9 @@ it saved its indexes) loses nothing.
 
 from __future__ import annotations
 
-import functools
 import json
-import math
-import re
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +21,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import CollectionError, DuplicateIdError, InputError
+from ._filter_sql import Condition, where_clause
+from ._sqlite import connect, damaged, guarded, sqlite_error, transaction
 
 CATALOG = "catalog.sqlite"
 _SCHEMA = """
@@ -40,8 +39,6 @@ CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, key I
 CREATE TABLE IF NOT EXISTS fields (name TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-_FIELD = re.compile(r"^[\w.-]{1,128}$")
-OPS = {"=": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
 @dataclass(frozen=True)
@@ -54,85 +51,7 @@ class Document:
     meta: dict[str, Any] = field(default_factory=dict, hash=False)
 
 
-@dataclass(frozen=True)
-class Condition:
-    """A metadata condition ``field op value`` (op one of =, !=, <, <=, >, >=; value a list for "in")."""
-
-    field: str
-    op: str
-    value: Any
-
-
 _TABLES = {"docs", "changes", "fields", "state"}
-
-
-def _damaged(path: Path, exc: BaseException) -> CollectionError:
-    return CollectionError(
-        f"{path}: the catalog is damaged ({exc}). It is the collection's source of truth and cannot be rebuilt "
-        "from the indexes: restore catalog.sqlite from a backup, or make a new collection and add the documents again"
-    )
-
-
-def _guarded(method: Callable) -> Callable:
-    """Turn SQLite's "file is not a database" / "malformed" errors into one CollectionError."""
-
-    @functools.wraps(method)
-    def wrapper(self: Catalog, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.IntegrityError):
-                raise
-            raise _sqlite_error(self.path, exc) from None
-
-    return wrapper
-
-
-def _sqlite_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:
-    """A full disk or a read-only file is a storage error (the catalog is fine); the rest is damage."""
-    from ..errors import StorageError
-
-    text = str(exc)
-    if "disk is full" in text or "readonly" in text or "read-only" in text or "disk I/O error" in text:
-        why = "the disk is full or cannot be written (disk I/O error)" if "I/O" in text else text
-        return StorageError(f"{path}: cannot write the catalog: {why}; what it held before is kept")
-    return _damaged(path, exc)
-
-
-def _rollback(db: sqlite3.Connection) -> None:
-    """Undo the open transaction, if SQLite has not already (a full disk aborts it itself): the
-    error worth reporting is the one that stopped the batch, not a failed rollback."""
-    if db.in_transaction:
-        try:
-            db.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass
-
-
-def _connect(uri: str, readonly: bool) -> sqlite3.Connection:
-    """A connection; a reader on a folder it cannot write (read-only media) opens the file immutably,
-    since SQLite's WAL mode needs to write its shared-memory file even to read."""
-    db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-    if not readonly:
-        return db
-    try:
-        db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
-        return db
-    except sqlite3.OperationalError as exc:
-        if "unable to open" not in str(exc) and "readonly" not in str(exc):
-            raise
-        db.close()
-    import warnings
-
-    from ..errors import RepairWarning
-
-    warnings.warn(
-        f"{uri}: the folder cannot be written, so the catalog is read as it is on disk (changes still in its "
-        "write-ahead log, from a writer that did not close, are not seen)",
-        RepairWarning,
-        stacklevel=4,
-    )
-    return sqlite3.connect(uri + "&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
 
 
 class Catalog:
@@ -155,7 +74,7 @@ class Catalog:
             "?mode=ro" if readonly else ("?mode=rwc" if create else "?mode=rw")
         )
         try:
-            self.db = _connect(uri, readonly)
+            self.db = connect(uri, readonly)
             self.db.execute("PRAGMA busy_timeout=10000")
             if create:
                 self.db.execute("PRAGMA journal_mode=WAL")
@@ -167,19 +86,19 @@ class Catalog:
         except sqlite3.OperationalError as exc:
             if "unable to open" in str(exc):
                 raise CollectionError(f"{self.path}: cannot open the catalog ({exc})") from None
-            raise _sqlite_error(self.path, exc) from None
+            raise sqlite_error(self.path, exc) from None
         except sqlite3.DatabaseError as exc:
-            raise _sqlite_error(self.path, exc) from None
+            raise sqlite_error(self.path, exc) from None
         missing = _TABLES - tables
         if missing:
             self.db.close()
-            raise _damaged(self.path, f"tables {', '.join(sorted(missing))} are missing")
+            raise damaged(self.path, f"tables {', '.join(sorted(missing))} are missing")
 
     def close(self) -> None:
         self.db.close()
 
     # -- writes (each one transaction) -----------------------------------------------------
-    @_guarded
+    @guarded
     def add(self, docs: Sequence[Document], vectors: np.ndarray, *, upsert: bool) -> list[int]:
         """Insert one batch atomically; returns the new keys. A duplicate id aborts the batch."""
         seen: set[str] = set()
@@ -189,9 +108,7 @@ class Catalog:
             seen.add(d.id)
         blobs = np.ascontiguousarray(vectors, dtype=np.float32)
         keys: list[int] = []
-        cur = self.db.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self.db) as cur:
             for d, vec in zip(docs, blobs):
                 old = cur.execute("SELECT key FROM docs WHERE id = ?", (d.id,)).fetchone()
                 if old is not None:
@@ -210,48 +127,32 @@ class Catalog:
                 cur.execute("INSERT INTO changes(key) VALUES (?)", (key,))
             names = {k for d in docs for k in d.meta}
             cur.executemany("INSERT OR IGNORE INTO fields(name) VALUES (?)", [(n,) for n in names])
-            cur.execute("COMMIT")
-        except BaseException:
-            _rollback(self.db)
-            raise
         return keys
 
-    @_guarded
+    @guarded
     def delete(self, ids: Sequence[str]) -> list[int]:
-        cur = self.db.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
-            keys = []
+        keys = []
+        with transaction(self.db) as cur:
             for i in ids:
                 row = cur.execute("SELECT key FROM docs WHERE id = ?", (i,)).fetchone()
                 if row is not None:
                     cur.execute("DELETE FROM docs WHERE key = ?", row)
                     cur.execute("INSERT INTO changes(key) VALUES (?)", row)
                     keys.append(row[0])
-            cur.execute("COMMIT")
-        except BaseException:
-            _rollback(self.db)
-            raise
         return keys
 
-    @_guarded
+    @guarded
     def set_state(self, values: dict[str, Any], *, trim_upto: int | None = None) -> None:
-        cur = self.db.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self.db) as cur:
             cur.executemany(
                 "INSERT OR REPLACE INTO state(name, value) VALUES (?, ?)",
                 [(k, json.dumps(v)) for k, v in values.items()],
             )
             if trim_upto is not None:
                 cur.execute("DELETE FROM changes WHERE seq <= ?", (trim_upto,))
-            cur.execute("COMMIT")
-        except BaseException:
-            _rollback(self.db)
-            raise
 
     # -- reads -----------------------------------------------------------------------------
-    @_guarded
+    @guarded
     def state(self) -> dict[str, Any]:
         out = {}
         for k, v in self.db.execute("SELECT name, value FROM state"):
@@ -264,12 +165,12 @@ class Catalog:
                 ) from None
         return out
 
-    @_guarded
+    @guarded
     def last_seq(self) -> int:
         row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").fetchone()
         return int(row[0]) if row else 0
 
-    @_guarded
+    @guarded
     def changed_since(self, seq: int) -> tuple[np.ndarray, np.ndarray]:
         """Keys changed after ``seq``: (live keys to (re)add, keys no longer live)."""
         touched = [k for (k,) in self.db.execute("SELECT DISTINCT key FROM changes WHERE seq > ?", (seq,))]
@@ -278,7 +179,7 @@ class Catalog:
         live = set(self.existing(touched))
         return (np.array(sorted(live), np.int64), np.array(sorted(set(touched) - live), np.int64))
 
-    @_guarded
+    @guarded
     def existing(self, keys: Sequence[int]) -> list[int]:
         out = []
         for chunk in _chunks(list(keys), 900):
@@ -286,23 +187,23 @@ class Catalog:
             out.extend(k for (k,) in self.db.execute(q, chunk))
         return out
 
-    @_guarded
+    @guarded
     def count(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
 
-    @_guarded
+    @guarded
     def languages(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT lang, COUNT(*) FROM docs GROUP BY lang ORDER BY 2 DESC"))
 
-    @_guarded
+    @guarded
     def fields(self) -> list[str]:
         return [n for (n,) in self.db.execute("SELECT name FROM fields ORDER BY name")]
 
-    @_guarded
+    @guarded
     def has_id(self, doc_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM docs WHERE id = ?", (doc_id,)).fetchone() is not None
 
-    @_guarded
+    @guarded
     def documents(self, keys: Sequence[int]) -> dict[int, Document]:
         out = {}
         for chunk in _chunks([int(k) for k in keys], 900):
@@ -311,7 +212,7 @@ class Catalog:
                 out[key] = Document(i, text, lang, _meta(meta, self.path))
         return out
 
-    @_guarded
+    @guarded
     def keys_of(self, ids: Sequence[str]) -> dict[str, int]:
         out = {}
         for chunk in _chunks(list(ids), 900):
@@ -319,7 +220,7 @@ class Catalog:
             out.update(dict(self.db.execute(q, chunk)))
         return out
 
-    @_guarded
+    @guarded
     def vectors(self, keys: Sequence[int]) -> np.ndarray:
         """Vectors of ``keys``, in the order given (every key must exist)."""
         keys = [int(k) for k in keys]
@@ -329,20 +230,11 @@ class Catalog:
             found.update(self.db.execute(q, chunk))
         return self._stack([found[k] for k in keys])
 
+    @guarded
     def iter_rows(
         self, batch: int = 10_000, keys: np.ndarray | None = None
     ) -> Iterator[tuple[np.ndarray, list[str], np.ndarray]]:
         """(keys, texts, vectors) in batches: of the whole catalog, or of ``keys``."""
-        try:
-            yield from self._iter_rows(batch, keys)
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.IntegrityError):
-                raise
-            raise _sqlite_error(self.path, exc) from None
-
-    def _iter_rows(
-        self, batch: int, keys: np.ndarray | None
-    ) -> Iterator[tuple[np.ndarray, list[str], np.ndarray]]:
         if keys is not None:
             for chunk in _chunks([int(k) for k in keys], 900):
                 q = f"SELECT key, text, vector FROM docs WHERE key IN ({','.join('?' * len(chunk))}) ORDER BY key"
@@ -358,7 +250,7 @@ class Catalog:
             last = rows[-1][0]
             yield self._unzip(rows)
 
-    @_guarded
+    @guarded
     def select_keys(
         self,
         *,
@@ -367,34 +259,17 @@ class Catalog:
         conditions: Sequence[Condition] = (),
     ) -> np.ndarray:
         """Keys of the documents that pass a language and metadata filter."""
-        where, args = [], []
-        if include_langs is not None:
-            where.append(f"({' OR '.join(['lang = ? OR lang LIKE ?'] * len(include_langs)) or '0'})")
-            for lang in include_langs:
-                args += [lang, f"{lang}-%"]
-        for lang in exclude_langs or ():
-            where.append("NOT (lang = ? OR lang LIKE ?)")
-            args += [lang, f"{lang}-%"]
-        known = set(self.fields())
-        for c in conditions:
-            if c.field not in known or not _FIELD.match(c.field):
-                raise InputError(
-                    f"Unknown filter field {c.field!r}. The collection's metadata fields are: "
-                    f"{', '.join(sorted(known)) or '(none)'}; also 'lang' via the language filter."
-                )
-            path = f"json_extract(meta, '$.\"{c.field}\"')"
-            if isinstance(c.value, (list, tuple)):
-                where.append(f"{path} {'NOT ' if c.op == '!=' else ''}IN ({','.join('?' * len(c.value))})")
-                args += [_sql_value(v) for v in c.value]
-            else:
-                if c.op not in OPS:
-                    raise InputError(f"Unknown filter operator {c.op!r}; use one of {', '.join(OPS)}.")
-                where.append(f"{path} {OPS[c.op]} ?")
-                args.append(_sql_value(c.value))
-        sql = "SELECT key FROM docs" + (f" WHERE {' AND '.join(where)}" if where else "")
-        return np.fromiter((k for (k,) in self.db.execute(sql, args)), dtype=np.int64)
+        where, args = where_clause(
+            include_langs=include_langs,
+            exclude_langs=exclude_langs,
+            conditions=conditions,
+            known_fields=set(self.fields()),
+        )
+        return np.fromiter(
+            (k for (k,) in self.db.execute("SELECT key FROM docs" + where, args)), dtype=np.int64
+        )
 
-    @_guarded
+    @guarded
     def integrity(self) -> list[str]:
         problems = [r for (r,) in self.db.execute("PRAGMA integrity_check") if r != "ok"]
         bad = self.db.execute(
@@ -462,23 +337,6 @@ def as_document(raw: Any, i: int) -> Document:
             f"The metadata of document {doc_id!r} must be a JSON object. Got {type(meta).__name__}."
         )
     return Document(str(doc_id), text, get("lang") or "", meta)
-
-
-def _sql_value(v: Any) -> Any:
-    if isinstance(v, bool):
-        return int(v)
-    if isinstance(v, float) and not math.isfinite(v):
-        raise InputError(f"A filter value must be a finite number. Got {v!r} instead.")
-    if isinstance(v, str):
-        try:
-            v.encode("utf-8")
-        except UnicodeEncodeError:
-            raise InputError(
-                f"The filter value {v!r} holds a lone surrogate no UTF-8 text can hold; fix it"
-            ) from None
-    if v is None or isinstance(v, (int, float, str)):
-        return v
-    raise InputError(f"A filter value must be a string, number or boolean. Got {type(v).__name__} instead.")
 
 
 def _chunks(items: list, n: int) -> Iterator[list]:
