@@ -22,6 +22,17 @@ _IVF_AUTO = re.compile(r"IVFauto")
 EF_CONSTRUCTION = 100
 
 
+#: vector storage by name (``--storage``; a version-1 manifest's ``storage``) -> faiss factory string
+STORAGE_FACTORIES = {"fp32": "Flat", "fp16": "SQfp16", "sq8": "SQ8"}
+
+
+def named_factories(storage: str, hnsw_m: int = 32) -> dict[str, str]:
+    """The factory strings that the index names "auto", "flat" and "hnsw" stand for with ``storage``
+    (a key of :data:`STORAGE_FACTORIES`); "hnsw" links ``hnsw_m`` neighbours a node."""
+    flat = STORAGE_FACTORIES[storage]
+    return {"auto": "auto", "flat": flat, "hnsw": f"HNSW{hnsw_m},{flat}"}
+
+
 def faiss_module():
     try:
         import faiss
@@ -122,12 +133,14 @@ def _ivf_of(index: Any) -> Any:
 
 __all__ = [
     "EF_CONSTRUCTION",
+    "STORAGE_FACTORIES",
     "check_factory",
     "concrete",
     "faiss_module",
     "is_factory",
     "ivf_lists",
     "make_index",
+    "named_factories",
     "removable",
     "search_params",
 ]

@@ -173,15 +173,6 @@ class Text(Rule):
 
 
 @dataclass(frozen=True)
-class Boolean(Rule):
-    def ok(self, value: Any) -> bool:
-        return isinstance(value, bool)
-
-    def describe(self) -> str:
-        return "true or false"
-
-
-@dataclass(frozen=True)
 class Mapping(Rule):
     def ok(self, value: Any) -> bool:
         return isinstance(value, dict) and all(isinstance(k, str) for k in value)
@@ -235,6 +226,15 @@ def check_texts(texts: Any, name: str = "texts", *, allow_empty_list: bool = Tru
     return items
 
 
+def surrogate_at(text: str) -> int | None:
+    """The index of the first lone surrogate in ``text`` (no UTF-8 text can hold one), or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.start
+    return None
+
+
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(x)
 
@@ -245,7 +245,6 @@ def _show(value: Any) -> str:
 
 
 __all__ = [
-    "Boolean",
     "Each",
     "Interval",
     "Mapping",
@@ -261,4 +260,5 @@ __all__ = [
     "check_int",
     "check_texts",
     "message",
+    "surrogate_at",
 ]

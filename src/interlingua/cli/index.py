@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from .._faiss import STORAGE_FACTORIES, named_factories
 from ..errors import InputError
 from ..store import AddJob, IndexSpec, check_collection, open_collection
 from ..store import run as run_store
@@ -19,20 +20,19 @@ index_app = typer.Typer(
 LockOpt = typer.Option(
     0.0, "--wait", help="Seconds to wait for another writer to finish (default: fail at once)."
 )
-_STORAGE = {"fp32": "Flat", "fp16": "SQfp16", "sq8": "SQ8"}
 
 
 def dense_factories(dense: str | None, storage: str | None) -> dict[str, str | None]:
     """``--dense auto|flat|hnsw|FACTORY`` and ``--storage fp32|fp16|sq8`` as factory strings."""
-    if storage is not None and storage not in _STORAGE:
+    if storage is not None and storage not in STORAGE_FACTORIES:
         raise InputError(
-            f"The '--storage' option must be one of {', '.join(_STORAGE)}. Got {storage!r} instead."
+            f"The '--storage' option must be one of {', '.join(STORAGE_FACTORIES)}. Got {storage!r} instead."
         )
     if dense is None and storage is None:
         return {}
-    flat = _STORAGE[storage or "fp32"]
-    hnsw = "HNSW32," + flat
-    factory = {"auto": "auto", "flat": flat, "hnsw": hnsw, None: "auto"}.get(dense, dense)
+    names = named_factories(storage or "fp32")
+    flat, hnsw = names["flat"], names["hnsw"]
+    factory = "auto" if dense is None else names.get(dense, dense)
     return {
         "dense.factory": factory,
         "dense.small": flat if storage else None,

@@ -7,13 +7,22 @@ and an optional MaxSim rerank over token states.
 stages; nothing below imports it.
 """
 
-from ._filters import conditions_from, parse_filter, split_langs
+from .._lazy import lazy_exports
+
+# the options load with the package (they register the fusions); the rest on first use
 from ._fusion import FUSIONS, RRF_K, fuse, minmax_normalize, reciprocal_rank_fusion, weighted_sum
 from ._options import MAX_QUERY_CHARS, MODES, RESULT_FORMATS, SearchJob, SearchOptions
-from ._passages import DocumentHit, search_documents
-from ._pipeline import Hit, Searcher, SearchResult, check_query, search, search_options
-from ._rerank import MaxSimReranker, maxsim
-from ._run import QueryResult, SearchReport, answer, result_lines, run
+
+_EXPORTS = {
+    **dict.fromkeys(["conditions_from", "parse_filter", "split_langs"], "._filters"),
+    **dict.fromkeys(["DocumentHit", "search_documents"], "._passages"),
+    **dict.fromkeys(
+        ["Hit", "Searcher", "SearchResult", "check_query", "search", "search_options"], "._pipeline"
+    ),
+    **dict.fromkeys(["MaxSimReranker", "maxsim"], "._rerank"),
+    **dict.fromkeys(["QueryResult", "SearchReport", "answer", "result_lines", "run"], "._run"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "FUSIONS",

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .._validation import surrogate_at
 from ..errors import InputError
 from ..store import Condition
 from ..text import canonical_lang
@@ -17,13 +18,12 @@ _EXPR = re.compile(r"^\s*([\w.-]+)\s*(!=|>=|<=|=|<|>)\s*(.*?)\s*$", re.S)
 
 
 def _text(value: str, what: str) -> str:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
+    at = surrogate_at(value)
+    if at is not None:
         raise InputError(
-            f"The {what} holds U+{ord(value[exc.start]):04X} at column {exc.start + 1}, a lone surrogate "
+            f"The {what} holds U+{ord(value[at]):04X} at column {at + 1}, a lone surrogate "
             "no UTF-8 text can hold (a mis-decoded argument); fix it"
-        ) from None
+        )
     return value
 
 

@@ -14,13 +14,14 @@ documents) searches the document vectors first and then only those documents' pa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .._validation import check_int
 from ..store import CollectionBackend, Condition
-from ._pipeline import Hit, Searcher
+from ._filters import conditions_from
+from ._options import SearchOptions
+from ._pipeline import Hit, Searcher, search_options
 
 
 @dataclass(frozen=True)
@@ -35,41 +36,48 @@ class DocumentHit:
 def search_documents(
     collection: CollectionBackend,
     query: str,
+    options: SearchOptions | None = None,
     *,
-    k: int = 10,
-    passages_per_doc: int = 3,
-    coarse: bool = False,
-    coarse_k: int = 50,
-    mode: str = "hybrid",
     searcher: Searcher | None = None,
-    **options: Any,
+    **flat: Any,
 ) -> list[DocumentHit]:
     """Documents for ``query``, each with its best passages (best first).
 
-    ``coarse=False``: search passages (``k * 10`` of them) and group by document, a document
-    scoring as its best passage. ``coarse=True``: find the best ``coarse_k`` documents by their
-    document vectors (and BM25 over the whole text in hybrid mode) first, then rank only their
-    passages. Other options (``lang``, ``filters``, ``rerank``, ...) go to :meth:`Searcher.search`.
+    ``options`` (a :class:`SearchOptions`), or its fields as keywords: ``coarse=False``: search
+    passages (``k * 10`` of them) and group by document, a document scoring as its best passage.
+    ``coarse=True``: find the best ``coarse_k`` documents by their document vectors (and BM25 over
+    the whole text in hybrid mode) first, then rank only their passages. Other options (``lang``,
+    ``filters``, ``rerank``, ...) go to :meth:`Searcher.search`.
     """
+    base = options or SearchOptions()
+    k = flat.pop("k", base.k)
+    passages_per_doc = flat.pop("passages_per_doc", base.passages_per_doc)
+    coarse = flat.pop("coarse", base.coarse)
+    coarse_k = flat.pop("coarse_k", base.coarse_k)
+    mode = flat.pop("mode", base.mode)
     check_int(k, "k", low=1)
     check_int(passages_per_doc, "passages_per_doc", low=1)
     s = searcher or Searcher(collection)
-    filters = list(_as_list(options.pop("filters", None)))
+    filters = [*conditions_from(list(base.filters)), *conditions_from(flat.pop("filters", None))]
+    base = base.replace(filters=())
+    query_vector = query_lang = None
     if coarse:
-        first = s.search(
-            query, k=coarse_k, mode=mode, filters=[*filters, Condition("level", "=", "document")], **options
+        o, extra = search_options(
+            base, k=coarse_k, mode=mode, filters=[*filters, Condition("level", "=", "document")], **flat
         )
+        first, query_vector, query_lang = s.search_with(query, o, extra)
         chosen = [h.meta["doc_id"] for h in first.hits]
         if not chosen:
             return []
         filters.append(Condition("doc_id", "=", chosen))
-    hits = s.search(
-        query,
+    o, extra = search_options(
+        base,
         k=max(k * 10, passages_per_doc * k),
         mode=mode,
         filters=[*filters, Condition("level", "=", "passage")],
-        **options,
-    ).hits
+        **flat,
+    )
+    hits = s.search_with(query, o, extra, query_vector=query_vector, query_lang=query_lang)[0].hits
     grouped: dict[str, list[Hit]] = {}
     for h in hits:
         grouped.setdefault(h.meta["doc_id"], []).append(h)
@@ -78,12 +86,6 @@ def search_documents(
         DocumentHit(rank, doc_id, ps[0].score, ps[0].lang, ps[:passages_per_doc])
         for rank, (doc_id, ps) in enumerate(ranked, start=1)
     ]
-
-
-def _as_list(filters: Any) -> Sequence[Any]:
-    from ._filters import conditions_from
-
-    return conditions_from(filters)
 
 
 __all__ = ["DocumentHit", "search_documents"]

@@ -7,12 +7,13 @@ cache); :func:`search` is the one-call face of it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
+from .._validation import surrogate_at
 from ..errors import InputError
 from ..store import CollectionBackend, Condition
 from ._filters import conditions_from, split_langs
@@ -56,14 +57,13 @@ class SearchResult:
 def check_query(query: Any, max_chars: int = MAX_QUERY_CHARS) -> str:
     if not isinstance(query, str):
         raise InputError(f"The query must be a string. Got {type(query).__name__} instead.")
-    try:
-        query.encode("utf-8")
-    except UnicodeEncodeError as exc:
+    at = surrogate_at(query)
+    if at is not None:
         raise InputError(
-            f"The query holds U+{ord(query[exc.start]):04X} at column {exc.start + 1}, a lone surrogate no "
+            f"The query holds U+{ord(query[at]):04X} at column {at + 1}, a lone surrogate no "
             "UTF-8 text can hold (a broken escape or a mis-decoded argument); fix the query",
             field="query",
-        ) from None
+        )
     if not query.strip():
         raise InputError("The query is empty; give some words to search for.")
     if len(query) > max_chars:
@@ -139,15 +139,36 @@ class Searcher:
         fused score). ``query_vector`` / ``query_lang`` skip encoding / detection when known.
         """
         o, extra = search_options(options, **flat)
+        return self.search_with(
+            query, o, extra, query_vector=query_vector, query_lang=query_lang, allowed=allowed
+        )[0]
+
+    def allowed(self, options: SearchOptions, extra: Sequence[Condition] = ()) -> np.ndarray | None:
+        """The keys that the language and metadata filters of ``options`` (then ``extra``) allow;
+        None when there is no filter (every document)."""
+        include, exclude = split_langs(list(options.lang), list(options.exclude_lang))
+        return self.collection.select(
+            include_langs=include,
+            exclude_langs=exclude,
+            conditions=[*conditions_from(list(options.filters)), *extra],
+        )
+
+    def search_with(
+        self,
+        query: str,
+        o: SearchOptions,
+        extra: Sequence[Condition] = (),
+        *,
+        query_vector: np.ndarray | None = None,
+        query_lang: str | None = None,
+        allowed: np.ndarray | None = None,
+    ) -> tuple[SearchResult, np.ndarray | None, str]:
+        """:meth:`search` with options already checked (``search_options``); also returns the query
+        vector (None when the mode needs none) and language, for a second search of the same query."""
         check_query(query, o.max_query_chars)
         col = self.collection
         if allowed is None:
-            include, exclude = split_langs(list(o.lang), list(o.exclude_lang))
-            allowed = col.select(
-                include_langs=include,
-                exclude_langs=exclude,
-                conditions=[*conditions_from(list(o.filters)), *extra],
-            )
+            allowed = self.allowed(o, extra)
         if query_lang is None:
             from ..text import detect_language
 
@@ -155,6 +176,8 @@ class Searcher:
             query_lang, lang_score = guess.lang, guess.score
         else:
             lang_score = 1.0
+        if query_vector is None and o.mode in ("dense", "hybrid"):
+            query_vector = self.encode_query(query, query_lang)
         depth = max(o.depth, o.k, o.rerank_depth if o.rerank else 0)
         runs = self.runs(
             query, mode=o.mode, depth=depth, allowed=allowed, query_vector=query_vector, query_lang=query_lang
@@ -183,7 +206,7 @@ class Searcher:
                 per["rerank"] = rerank_scores[key]
             score = rerank_scores.get(key, final[key])
             hits.append(Hit(rank, d.id, score, d.text, d.lang, d.meta, found, per, key))
-        return SearchResult(
+        result = SearchResult(
             query,
             query_lang,
             float(lang_score),
@@ -192,6 +215,11 @@ class Searcher:
             bool(o.rerank),
             hits,
         )
+        return result, query_vector, query_lang
+
+    def encode_query(self, query: str, query_lang: str | None) -> np.ndarray:
+        """The query's vector in the collection's space."""
+        return self.collection.space.encode([query], role="query", langs=[query_lang])[0]
 
     def runs(
         self,
@@ -208,11 +236,7 @@ class Searcher:
         col = self.collection
         runs: dict[str, dict[int, float]] = {}
         if mode in ("dense", "hybrid"):
-            qv = (
-                query_vector
-                if query_vector is not None
-                else col.space.encode([query], role="query", langs=[query_lang])[0]
-            )
+            qv = query_vector if query_vector is not None else self.encode_query(query, query_lang)
             scores, keys = col.dense_search(np.asarray(qv, np.float32)[None, :], depth, allowed)
             runs["dense"] = {int(key): float(s) for s, key in zip(scores[0], keys[0]) if key >= 0}
         if mode in ("lexical", "hybrid"):

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .._executors import Executor
 from .._paths import check_outputs
 from .._reports import add_shards
@@ -19,7 +21,7 @@ from ..progress import ProgressFn, note, task
 from ..store import open_collection
 from ._options import SearchJob, SearchOptions
 from ._passages import DocumentHit, search_documents
-from ._pipeline import Searcher, SearchResult
+from ._pipeline import Searcher, SearchResult, check_query
 
 
 @dataclass(frozen=True)
@@ -64,29 +66,21 @@ class SearchReport:
         return out
 
 
-def answer(searcher: Searcher, query: str, options: SearchOptions, query_id: str = "1") -> QueryResult:
-    """One query, as a plain search or, with ``options.documents``, documents with their passages."""
+def answer(
+    searcher: Searcher,
+    query: str,
+    options: SearchOptions,
+    query_id: str = "1",
+    *,
+    allowed: np.ndarray | None = None,
+) -> QueryResult:
+    """One query, as a plain search or, with ``options.documents``, documents with their passages.
+    ``allowed``: for a plain search, the keys its filters allow when already known."""
     if options.documents:
-        docs = search_documents(
-            searcher.collection,
-            query,
-            k=options.k,
-            passages_per_doc=options.passages_per_doc,
-            coarse=options.coarse,
-            coarse_k=options.coarse_k,
-            mode=options.mode,
-            searcher=searcher,
-            lang=options.lang,
-            exclude_lang=options.exclude_lang,
-            filters=list(options.filters),
-            fusion=options.fusion,
-            weights=options.weights,
-            depth=options.depth,
-            rerank=options.rerank,
-            rerank_depth=options.rerank_depth,
+        return QueryResult(
+            query_id, None, tuple(search_documents(searcher.collection, query, options, searcher=searcher))
         )
-        return QueryResult(query_id, None, tuple(docs))
-    return QueryResult(query_id, searcher.search(query, options))
+    return QueryResult(query_id, searcher.search(query, options, allowed=allowed))
 
 
 def run(
@@ -112,10 +106,14 @@ def run(
     results = []
     with open_collection(job.collection, readonly=True) as col:
         searcher = Searcher(col)
+        allowed, pending = None, not job.search.documents  # a plain search's filters: read once a batch
         with task(progress, "search", len(queries), "query") as bar:
             for qid, text in queries:
                 try:
-                    results.append(answer(searcher, text, job.search, qid))
+                    if pending:  # after checking the query, as search() does: a bad query is reported first
+                        check_query(text, job.search.max_query_chars)
+                        allowed, pending = searcher.allowed(job.search), False
+                    results.append(answer(searcher, text, job.search, qid, allowed=allowed))
                 except InputError as exc:
                     if job.queries is None:
                         raise

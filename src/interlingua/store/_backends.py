@@ -114,7 +114,7 @@ def backend_for(uri: Any) -> str:
     if scheme not in SCHEMES:
         raise InputError(
             f"Unknown collection URI scheme {scheme!r} in {text!r}; give a folder path"
-            + (f" or one of {', '.join(sorted(SCHEMES))}://..." if SCHEMES else "")
+            f" or one of {', '.join(sorted(SCHEMES))}://..."
         )
     return SCHEMES[scheme]
 

@@ -52,6 +52,7 @@ class Document:
 
 
 _TABLES = {"docs", "changes", "fields", "state"}
+_CHUNK = 900  # values bound to one IN (...) query
 
 
 class Catalog:
@@ -99,8 +100,11 @@ class Catalog:
 
     # -- writes (each one transaction) -----------------------------------------------------
     @guarded
-    def add(self, docs: Sequence[Document], vectors: np.ndarray, *, upsert: bool) -> list[int]:
-        """Insert one batch atomically; returns the new keys. A duplicate id aborts the batch."""
+    def add(
+        self, docs: Sequence[Document], vectors: np.ndarray, *, upsert: bool
+    ) -> tuple[list[int], list[int]]:
+        """Insert one batch atomically; returns the new keys and the keys an upsert replaced. A
+        duplicate id aborts the batch."""
         seen: set[str] = set()
         for d in docs:
             if d.id in seen:
@@ -108,6 +112,7 @@ class Catalog:
             seen.add(d.id)
         blobs = np.ascontiguousarray(vectors, dtype=np.float32)
         keys: list[int] = []
+        replaced: list[int] = []
         with transaction(self.db) as cur:
             for d, vec in zip(docs, blobs):
                 old = cur.execute("SELECT key FROM docs WHERE id = ?", (d.id,)).fetchone()
@@ -118,6 +123,7 @@ class Catalog:
                         )
                     cur.execute("DELETE FROM docs WHERE key = ?", old)
                     cur.execute("INSERT INTO changes(key) VALUES (?)", old)
+                    replaced.append(old[0])
                 cur.execute(
                     "INSERT INTO docs(id, text, lang, meta, vector) VALUES (?, ?, ?, ?, ?)",
                     (d.id, d.text, d.lang, json.dumps(d.meta, ensure_ascii=False), vec.tobytes()),
@@ -127,7 +133,7 @@ class Catalog:
                 cur.execute("INSERT INTO changes(key) VALUES (?)", (key,))
             names = {k for d in docs for k in d.meta}
             cur.executemany("INSERT OR IGNORE INTO fields(name) VALUES (?)", [(n,) for n in names])
-        return keys
+        return keys, replaced
 
     @guarded
     def delete(self, ids: Sequence[str]) -> list[int]:
@@ -181,11 +187,7 @@ class Catalog:
 
     @guarded
     def existing(self, keys: Sequence[int]) -> list[int]:
-        out = []
-        for chunk in _chunks(list(keys), 900):
-            q = f"SELECT key FROM docs WHERE key IN ({','.join('?' * len(chunk))})"
-            out.extend(k for (k,) in self.db.execute(q, chunk))
-        return out
+        return [k for rows in self._rows_in("key", "key", list(keys)) for (k,) in rows]
 
     @guarded
     def count(self) -> int:
@@ -206,18 +208,16 @@ class Catalog:
     @guarded
     def documents(self, keys: Sequence[int]) -> dict[int, Document]:
         out = {}
-        for chunk in _chunks([int(k) for k in keys], 900):
-            q = f"SELECT key, id, text, lang, meta FROM docs WHERE key IN ({','.join('?' * len(chunk))})"
-            for key, i, text, lang, meta in self.db.execute(q, chunk):
+        for rows in self._rows_in("key, id, text, lang, meta", "key", [int(k) for k in keys]):
+            for key, i, text, lang, meta in rows:
                 out[key] = Document(i, text, lang, _meta(meta, self.path))
         return out
 
     @guarded
     def keys_of(self, ids: Sequence[str]) -> dict[str, int]:
         out = {}
-        for chunk in _chunks(list(ids), 900):
-            q = f"SELECT id, key FROM docs WHERE id IN ({','.join('?' * len(chunk))})"
-            out.update(dict(self.db.execute(q, chunk)))
+        for rows in self._rows_in("id, key", "id", list(ids)):
+            out.update(dict(rows))
         return out
 
     @guarded
@@ -225,9 +225,8 @@ class Catalog:
         """Vectors of ``keys``, in the order given (every key must exist)."""
         keys = [int(k) for k in keys]
         found: dict[int, bytes] = {}
-        for chunk in _chunks(keys, 900):
-            q = f"SELECT key, vector FROM docs WHERE key IN ({','.join('?' * len(chunk))})"
-            found.update(self.db.execute(q, chunk))
+        for rows in self._rows_in("key, vector", "key", keys):
+            found.update(rows)
         return self._stack([found[k] for k in keys])
 
     @guarded
@@ -236,9 +235,8 @@ class Catalog:
     ) -> Iterator[tuple[np.ndarray, list[str], np.ndarray]]:
         """(keys, texts, vectors) in batches: of the whole catalog, or of ``keys``."""
         if keys is not None:
-            for chunk in _chunks([int(k) for k in keys], 900):
-                q = f"SELECT key, text, vector FROM docs WHERE key IN ({','.join('?' * len(chunk))}) ORDER BY key"
-                yield self._unzip(self.db.execute(q, chunk).fetchall())
+            for rows in self._rows_in("key, text, vector", "key", [int(k) for k in keys], " ORDER BY key"):
+                yield self._unzip(rows)
             return
         last = -1
         while True:
@@ -263,7 +261,7 @@ class Catalog:
             include_langs=include_langs,
             exclude_langs=exclude_langs,
             conditions=conditions,
-            known_fields=set(self.fields()),
+            known_fields=set(self.fields()) if conditions else set(),
         )
         return np.fromiter(
             (k for (k,) in self.db.execute("SELECT key FROM docs" + where, args)), dtype=np.int64
@@ -283,6 +281,14 @@ class Catalog:
         return problems
 
     # -- helpers -----------------------------------------------------------------------------
+    def _rows_in(self, columns: str, column: str, values: list, order: str = "") -> Iterator[list[tuple]]:
+        """The rows of ``SELECT columns FROM docs WHERE column IN (values)``, a list per chunk of
+        ``values`` (SQLite bounds the number of parameters of one statement)."""
+        for i in range(0, len(values), _CHUNK):
+            chunk = values[i : i + _CHUNK]
+            q = f"SELECT {columns} FROM docs WHERE {column} IN ({','.join('?' * len(chunk))}){order}"
+            yield self.db.execute(q, chunk).fetchall()
+
     def _stack(self, blobs: list[bytes]) -> np.ndarray:
         if not blobs:
             return np.zeros((0, self.dim), np.float32)
@@ -337,11 +343,6 @@ def as_document(raw: Any, i: int) -> Document:
             f"The metadata of document {doc_id!r} must be a JSON object. Got {type(meta).__name__}."
         )
     return Document(str(doc_id), text, get("lang") or "", meta)
-
-
-def _chunks(items: list, n: int) -> Iterator[list]:
-    for i in range(0, len(items), n):
-        yield items[i : i + n]
 
 
 __all__ = ["CATALOG", "Catalog", "Condition", "Document", "DuplicateIdError"]

@@ -21,8 +21,8 @@ import numpy as np
 
 from ..errors import InputError, SpaceMismatchError
 from ._catalog import CATALOG, Catalog, Condition, Document
-from ._dense_faiss import FaissDense, exact_search, tombstone_path
-from ._indexes import build_dense, discard_new, lexical_apply, new_folder, open_indexes, rebuild_indexes
+from ._dense_faiss import exact_search, tombstone_path
+from ._indexes import build_dense, discard_new, new_folder, open_indexes, rebuild_indexes
 from ._lock import LOCK_FILE, WriterLock
 from ._manifest import MANIFEST, Manifest, dense_factory_for
 from ._paths import check_own_files
@@ -57,7 +57,7 @@ class Collection:
         try:
             self.catalog = Catalog(path, manifest.dim, readonly=readonly, create=create)
             self._space = None
-            self._open_indexes()
+            open_indexes(self)
         except BaseException:
             if self.catalog is not None:
                 self.catalog.close()
@@ -155,15 +155,6 @@ class Collection:
                 raise
         return col
 
-    def _open_indexes(self) -> None:
-        open_indexes(self)
-
-    def _build_dense(self, factory: str) -> FaissDense:
-        return build_dense(self, factory)
-
-    def _lexical_apply(self, live: np.ndarray, gone: np.ndarray) -> None:
-        lexical_apply(self, live, gone)
-
     # -- the space ---------------------------------------------------------------------------
     @property
     def space(self):
@@ -205,7 +196,11 @@ class Collection:
         """Tokens of ``text`` for the lexical index, as this collection segments (documents and queries)."""
         from ..text import segment_words
 
-        return segment_words(text, method=self.manifest.lexical.get("segmenter", "bigram"))
+        return segment_words(text, method=self._segmenter)
+
+    @property
+    def _segmenter(self) -> str:
+        return self.manifest.lexical.get("segmenter", "bigram")
 
     @property
     def langid(self) -> str:
@@ -224,7 +219,7 @@ class Collection:
         return prepare_batch(
             docs,
             space=self.space,
-            segmenter=self.manifest.lexical.get("segmenter", "bigram"),
+            segmenter=self._segmenter,
             langid=self.langid,
             vectors=vectors,
             identity=identity,
@@ -236,9 +231,8 @@ class Collection:
         self._writable()
         self.check_space(batch.space)
         docs = list(batch.docs)
-        old = self.catalog.keys_of([d.id for d in docs]) if upsert else {}
-        keys = np.array(self.catalog.add(docs, batch.vectors, upsert=upsert), np.int64)  # acknowledged here
-        gone = np.array(list(old.values()), np.int64)
+        added, replaced = self.catalog.add(docs, batch.vectors, upsert=upsert)  # acknowledged here
+        keys, gone = np.array(added, np.int64), np.array(replaced, np.int64)
         self.dense.remove(gone)
         self.dense.add(keys, batch.vectors)
         self.lexical.remove(gone)
@@ -307,7 +301,7 @@ class Collection:
         last = self.catalog.last_seq()
         factory = dense_factory_for(self.manifest.dense, self.catalog.count())
         if factory != self.dense.kind:
-            self.dense = self._build_dense(factory)
+            self.dense = build_dense(self, factory)
         elif self._dense_file == f"dense-{last}.faiss":
             self._pending = 0
             return

@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .._validation import surrogate_at
 from ..errors import InputError
 
 _FIELD = re.compile(r"^[\w.-]{1,128}$")
@@ -67,13 +68,8 @@ def _sql_value(v: Any) -> Any:
         return int(v)
     if isinstance(v, float) and not math.isfinite(v):
         raise InputError(f"A filter value must be a finite number. Got {v!r} instead.")
-    if isinstance(v, str):
-        try:
-            v.encode("utf-8")
-        except UnicodeEncodeError:
-            raise InputError(
-                f"The filter value {v!r} holds a lone surrogate no UTF-8 text can hold; fix it"
-            ) from None
+    if isinstance(v, str) and surrogate_at(v) is not None:
+        raise InputError(f"The filter value {v!r} holds a lone surrogate no UTF-8 text can hold; fix it")
     if v is None or isinstance(v, (int, float, str)):
         return v
     raise InputError(f"A filter value must be a string, number or boolean. Got {type(v).__name__} instead.")

@@ -16,7 +16,7 @@ from ..errors import CollectionError, InputError, RepairWarning
 from ._catalog import CATALOG
 from ._dense_faiss import FaissDense
 from ._lexical_tantivy import TantivyLexical, remove_index
-from ._manifest import MANIFEST, Manifest, dense_factory_for
+from ._manifest import MANIFEST, Manifest, dense_factory_for, dense_setting
 from ._paths import DENSE_FILE, LEXICAL_DIR, inside
 
 
@@ -85,7 +85,7 @@ def open_indexes(col: Any) -> None:
     if col._dense_file:
         dense_path = inside(col.path, col._dense_file, pattern=DENSE_FILE, source=source, field="dense_file")
         kind = state.get("dense_kind", "Flat")
-        kind = {"flat": cfg.get("small", "Flat"), "hnsw": cfg.get("large", "HNSW32,Flat")}.get(kind, kind)
+        kind = {"flat": dense_setting(cfg, "small"), "hnsw": dense_setting(cfg, "large")}.get(kind, kind)
         if not isinstance(kind, str) or not is_factory(kind):
             raise CollectionError(
                 f"{source}: the field 'dense_kind' holds {kind!r}, not a faiss factory string; "
@@ -93,7 +93,7 @@ def open_indexes(col: Any) -> None:
             )
         try:
             col.dense = FaissDense.load(
-                dense_path, col.manifest.dim, factory=kind, ef_search=cfg.get("ef_search", 512)
+                dense_path, col.manifest.dim, factory=kind, ef_search=dense_setting(cfg, "ef_search")
             )
         except (InputError, OSError) as exc:  # missing, truncated, or replaced by a writer's save
             warnings.warn(
@@ -128,8 +128,7 @@ def open_indexes(col: Any) -> None:
             ) from None
         # a writer rebuilds it from the catalog, in a new folder (the damaged one is left as it is)
         warnings.warn(f"{exc}; the lexical index is rebuilt from the catalog", RepairWarning, stacklevel=3)
-        n = int(col._lexical_dir.rsplit("-", 1)[-1]) + 1
-        col._lexical_dir = f"lexical-{n}"
+        col._lexical_dir = _next_lexical_dir(col._lexical_dir)
         lex_path = inside(col.path, col._lexical_dir, pattern=LEXICAL_DIR, source=source, field="lexical_dir")
         remove_index(lex_path)
         col.lexical = TantivyLexical(lex_path, writable=True)
@@ -152,8 +151,8 @@ def build_dense(col: Any, factory: str) -> FaissDense:
     dense = FaissDense(
         col.manifest.dim,
         factory=factory,
-        ef_search=cfg.get("ef_search", 512),
-        ef_construction=cfg.get("ef_construction", 100),
+        ef_search=dense_setting(cfg, "ef_search"),
+        ef_construction=dense_setting(cfg, "ef_construction"),
     )
     if dense.needs_training and col.catalog.count():  # train the quantizer on a sample of all vectors
         keys = col.catalog.select_keys()
@@ -201,19 +200,23 @@ def rebuild_indexes(col: Any, *, force: bool = False) -> None:
                     "from the catalog would drop them. Check that catalog.sqlite is the one you want, then pass "
                     "--force (force=True) to rebuild anyway."
                 )
-    col.dense = col._build_dense(dense_factory_for(col.manifest.dense, col.catalog.count()))
+    col.dense = build_dense(col, dense_factory_for(col.manifest.dense, col.catalog.count()))
     old_dir = col._lexical_dir
-    n = int(old_dir.rsplit("-", 1)[-1]) + 1
-    new_dir = f"lexical-{n}"
+    new_dir = _next_lexical_dir(old_dir)
     new_path = inside(col.path, new_dir, pattern=LEXICAL_DIR, source=str(col.path), field="lexical_dir")
     remove_index(new_path)
     col.lexical.close()
     col.lexical = TantivyLexical(new_path, writable=True)
     col._lexical_dir = new_dir
-    col._lexical_apply(col.catalog.select_keys(), np.zeros(0, np.int64))
+    lexical_apply(col, col.catalog.select_keys(), np.zeros(0, np.int64))
     col._dense_file = None
     col.flush()
     remove_index(inside(col.path, old_dir, pattern=LEXICAL_DIR, source=str(col.path), field="lexical_dir"))
+
+
+def _next_lexical_dir(name: str) -> str:
+    """The folder after ``lexical-<n>``: ``lexical-<n+1>``."""
+    return f"lexical-{int(name.rsplit('-', 1)[-1]) + 1}"
 
 
 def _int_state(state: dict[str, Any], name: str, source: str) -> int:

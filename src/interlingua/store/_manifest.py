@@ -17,12 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from .._atomic import atomic_write_bytes
+from .._faiss import STORAGE_FACTORIES, named_factories
 from ..errors import CollectionError, InputError
+from ._spec import DenseOptions
 
 FORMAT = "interlingua-collection"
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 _MAX_BYTES = 1 << 20
+_DENSE_DEFAULTS = DenseOptions()
 
 #: field -> (type, required)
 _SCHEMA: dict[str, tuple[type | tuple[type, ...], bool]] = {
@@ -165,33 +168,32 @@ def _kind(kind: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(k, k.__name__) for k in (kind if isinstance(kind, tuple) else (kind,)))
 
 
-_V1_STORAGE = {"fp32": "Flat", "fp16": "SQfp16", "sq8": "SQ8"}
-
-
 def _from_v1(raw: dict[str, Any]) -> dict[str, Any]:
     """A version-1 manifest (``index`` + ``storage``) in version-2 terms (factory strings)."""
     dense = dict(raw.get("dense") or {})
     storage = dense.pop("storage", "fp32")
     index = dense.pop("index", "auto")
     m = dense.pop("hnsw_m", 32)
-    flat = _V1_STORAGE.get(storage, "Flat")
-    hnsw = f"HNSW{m}," + ("Flat" if flat == "Flat" else flat)
-    dense.update(
-        factory={"auto": "auto", "flat": flat, "hnsw": hnsw}.get(index, "auto"), small=flat, large=hnsw
-    )
+    names = named_factories(storage if storage in STORAGE_FACTORIES else "fp32", m)  # unknown: fp32
+    dense.update(factory=names.get(index, "auto"), small=names["flat"], large=names["hnsw"])
     return {**raw, "dense": dense, "format_version": FORMAT_VERSION}
+
+
+def dense_setting(dense: dict[str, Any], name: str) -> Any:
+    """A setting of a manifest's ``dense`` table; one it lacks has :class:`DenseOptions`' default."""
+    return dense.get(name, getattr(_DENSE_DEFAULTS, name))
 
 
 def dense_factory_for(dense: dict[str, Any], n: int) -> str:
     """The factory string the dense index uses for a collection of ``n`` documents."""
-    factory = dense.get("factory", "auto")
+    factory = dense_setting(dense, "factory")
     if factory != "auto":
         return factory
     return (
-        dense.get("large", "HNSW32,Flat")
-        if n > dense.get("hnsw_threshold", 50_000)
-        else dense.get("small", "Flat")
+        dense_setting(dense, "large")
+        if n > dense_setting(dense, "hnsw_threshold")
+        else dense_setting(dense, "small")
     )
 
 
-__all__ = ["FORMAT_VERSION", "MANIFEST", "Manifest", "dense_factory_for"]
+__all__ = ["FORMAT_VERSION", "MANIFEST", "Manifest", "dense_factory_for", "dense_setting"]

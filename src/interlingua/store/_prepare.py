@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import surrogate_at
 from ..errors import DuplicateIdError, InputError, SpaceMismatchError
 from ._catalog import Document, as_document
-from ._lexical_tantivy import clean_tokens
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def prepare_batch(
             )
         vecs = check_vectors(vectors, len(docs), space.dim)
         ident = space.identity
-    tokens = tuple(tuple(clean_tokens(segment_words(d.text, method=segmenter))) for d in docs)
+    tokens = tuple(tuple(segment_words(d.text, method=segmenter)) for d in docs)
     return PreparedBatch(tuple(docs), vecs, tokens, ident)
 
 
@@ -95,13 +95,12 @@ def check_vectors(vectors: Any, n: int, dim: int) -> np.ndarray:
 
 def _check_text(d: Document) -> None:
     for name, value in (("id", d.id), ("text", d.text)):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError as exc:
+        at = surrogate_at(value)
+        if at is not None:
             raise InputError(
-                f"The {name} of document {d.id!r} holds U+{ord(value[exc.start]):04X} at column {exc.start + 1}, a "
+                f"The {name} of document {d.id!r} holds U+{ord(value[at]):04X} at column {at + 1}, a "
                 "lone surrogate no UTF-8 text can hold; fix it (or read the file with --on-invalid replace)"
-            ) from None
+            )
 
 
 def batches(docs: Iterable[Any], size: int) -> Iterable[list[Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .._faiss import is_factory
+from .._faiss import EF_CONSTRUCTION, is_factory
 from .._spec import REQUIRED, Spec, group, param
 from .._validation import Interval, Named, NoneOr, Satisfies, Text
 from ..io import InputOptions
@@ -33,7 +33,7 @@ class DenseOptions(Spec):
     ef_search: int = param(
         512, Interval(int, 1, None), help="HNSW search breadth (512: recall@10 0.95 at 1M vectors)"
     )
-    ef_construction: int = param(100, Interval(int, 1, None), help="HNSW build breadth")
+    ef_construction: int = param(EF_CONSTRUCTION, Interval(int, 1, None), help="HNSW build breadth")
 
 
 @dataclass(frozen=True, kw_only=True)
