@@ -14,18 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.helpers import console_script
-
-
-def assert_one_error_line(err: str, *fragments: str) -> str:
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
-    line = lines[0]
-    assert line.startswith("error: "), line
-    for fragment in fragments:
-        assert fragment in line, f"{fragment!r} not in {line!r}"
-    return line
+from tests.helpers import assert_one_error, console_script
 
 
 def names(folder: Path) -> list[str]:
@@ -36,30 +25,30 @@ def names(folder: Path) -> list[str]:
 def test_missing_file(cli, tmp_path):
     code, out, err = cli("embed", tmp_path / "nope.txt", "-o", tmp_path / "o.npy", "-q")
     assert code == 2 and out == ""
-    assert_one_error_line(err, "nope.txt", "does not exist")
+    assert_one_error(code, out, err, "nope.txt", "does not exist", alone=True)
     assert names(tmp_path) == []
 
 
 def test_empty_file(cli, tmp_path):
     (tmp_path / "empty.txt").write_bytes(b"")
-    code, _, err = cli("embed", tmp_path / "empty.txt", "-o", tmp_path / "o.npy", "-q")
+    code, out, err = cli("embed", tmp_path / "empty.txt", "-o", tmp_path / "o.npy", "-q")
     assert code == 2
-    assert_one_error_line(err, "empty.txt", "empty")
+    assert_one_error(code, out, err, "empty.txt", "empty", alone=True)
     assert names(tmp_path) == ["empty.txt"]
 
 
 def test_directory_as_input(cli, tmp_path):
     (tmp_path / "folder.txt").mkdir()
-    code, _, err = cli("embed", tmp_path / "folder.txt", "-o", tmp_path / "o.npy", "-q")
+    code, out, err = cli("embed", tmp_path / "folder.txt", "-o", tmp_path / "o.npy", "-q")
     assert code == 2
-    assert_one_error_line(err, "folder.txt", "directory")
+    assert_one_error(code, out, err, "folder.txt", "directory", alone=True)
 
 
 def test_binary_file(cli, tmp_path):
     (tmp_path / "data.txt").write_bytes(bytes(range(256)) * 8)
-    code, _, err = cli("embed", tmp_path / "data.txt", "-o", tmp_path / "o.npy", "-q")
+    code, out, err = cli("embed", tmp_path / "data.txt", "-o", tmp_path / "o.npy", "-q")
     assert code == 2
-    assert_one_error_line(err, "data.txt", "binary")
+    assert_one_error(code, out, err, "data.txt", "binary", alone=True)
     assert names(tmp_path) == ["data.txt"]
 
 
@@ -67,18 +56,18 @@ def test_gzip_file_is_named(cli, tmp_path):
     import gzip
 
     (tmp_path / "texts.txt").write_bytes(gzip.compress(b"hello\nworld\n"))
-    code, _, err = cli("embed", tmp_path / "texts.txt", "-o", tmp_path / "o.npy", "-q")
+    code, out, err = cli("embed", tmp_path / "texts.txt", "-o", tmp_path / "o.npy", "-q")
     assert code == 2
-    assert_one_error_line(err, "texts.txt", "gzip")
+    assert_one_error(code, out, err, "texts.txt", "gzip", alone=True)
 
 
 # -- problems on a line ----------------------------------------------------------------------
 def test_empty_line_then_skip_empty(cli, tmp_path):
     src = tmp_path / "in.txt"
     src.write_text("first\nsecond\n\nfourth\n", encoding="utf-8")
-    code, _, err = cli("embed", src, "-o", tmp_path / "o.npy", "-q")
+    code, out, err = cli("embed", src, "-o", tmp_path / "o.npy", "-q")
     assert code == 2
-    assert_one_error_line(err, "in.txt, line 3", "--skip-empty")
+    assert_one_error(code, out, err, "in.txt, line 3", "--skip-empty", alone=True)
     assert names(tmp_path) == ["in.txt"]
 
     code, out, err = cli("embed", src, "-o", tmp_path / "o.npy", "-q", "--skip-empty", "--json", "--no-cache")
@@ -197,9 +186,9 @@ def test_bad_input_or_option_is_one_error_line(cli, tmp_path, case):
         src.write_bytes(content)
     else:
         src.write_text(content, encoding="utf-8")
-    code, _, err = cli("embed", src, "-o", tmp_path / output, *flags, "-q")
+    code, out, err = cli("embed", src, "-o", tmp_path / output, *flags, "-q")
     assert code == 2
-    assert_one_error_line(err, *fragments)
+    assert_one_error(code, out, err, *fragments, alone=True)
     assert names(tmp_path) == [name]
 
 
@@ -207,22 +196,22 @@ def test_output_is_the_input(cli, tmp_path):
     src = tmp_path / "in.jsonl"
     src.write_text('{"text": "hello"}\n', encoding="utf-8")
     before = src.read_bytes()
-    code, _, err = cli("embed", src, "-o", src, "--no-cache", "-q")
+    code, out, err = cli("embed", src, "-o", src, "--no-cache", "-q")
     assert src.read_bytes() == before
     assert code == 2
-    assert_one_error_line(err, "in.jsonl")
+    assert_one_error(code, out, err, "in.jsonl", alone=True)
 
 
 def test_unknown_language_code_in_detect(cli):
     code, out, err = cli("detect", "--text", "hello", "--candidates", "xx1")
     assert code == 2 and out == ""
-    assert_one_error_line(err, "'xx1'", "language code")
+    assert_one_error(code, out, err, "'xx1'", "language code", alone=True)
 
 
 def test_detect_without_input(cli):
-    code, _, err = cli("detect")
+    code, out, err = cli("detect")
     assert code == 2
-    assert_one_error_line(err, "--text")
+    assert_one_error(code, out, err, "--text", alone=True)
 
 
 # -- an existing output survives a run that fails midway -------------------------------------
@@ -244,7 +233,7 @@ def test_failure_after_first_chunk_leaves_existing_output_intact(cli, tmp_path):
     src.write_text((line + "\n") * 4099 + "\n" + (line + "\n") * 10, encoding="utf-8")
     code, out_text, err = cli("embed", src, "-o", out, "-q", "--json")
     assert code == 2 and out_text == ""
-    assert_one_error_line(err, "big.txt, line 4100", "--skip-empty")
+    assert_one_error(code, out_text, err, "big.txt, line 4100", "--skip-empty", alone=True)
     assert {p.name: p.read_bytes() for p in out_dir.iterdir()} == before  # same files, same bytes
 
     # The same input with --skip-empty replaces the output, atomically and completely.
@@ -270,14 +259,23 @@ def test_script_error_mid_file_is_one_line(tmp_path):
     proc = run_script("embed", "in.jsonl", "-o", "out.parquet", "-q", cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stdout == ""
-    assert_one_error_line(proc.stderr, "in.jsonl, line 2", "no field 'text'")
+    assert_one_error(
+        proc.returncode, proc.stdout, proc.stderr, "in.jsonl, line 2", "no field 'text'", alone=True
+    )
     assert names(tmp_path) == ["in.jsonl"]
 
 
 def test_script_unknown_model_is_one_line(tmp_path):
     proc = run_script("similarity", "a", "b", "--model", "e5-large", cwd=tmp_path)
     assert proc.returncode == 2
-    assert_one_error_line(proc.stderr, "'e5-large'", "e5-small, e5-small-int8, use-multilingual")
+    assert_one_error(
+        proc.returncode,
+        proc.stdout,
+        proc.stderr,
+        "'e5-large'",
+        "e5-small, e5-small-int8, use-multilingual",
+        alone=True,
+    )
 
 
 @pytest.mark.parametrize("case", ["unknown-extension", "empty-line"])
@@ -285,6 +283,6 @@ def test_error_without_quiet_is_one_line(cli, tmp_path, case):
     src = tmp_path / "in.txt"
     src.write_text("hello\n\nworld\n" if case == "empty-line" else "hello\n", encoding="utf-8")
     out = tmp_path / ("o.csv" if case == "unknown-extension" else "o.npy")
-    code, _, err = cli("embed", src, "-o", out)
+    code, stdout, err = cli("embed", src, "-o", out)
     assert code == 2
-    assert_one_error_line(err)
+    assert_one_error(code, stdout, err, alone=True)

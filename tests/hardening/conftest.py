@@ -55,16 +55,6 @@ def assert_unchanged(before: dict[str, str], after: dict[str, str]) -> None:
     assert not new, f"new files: {sorted(new)}"
 
 
-def assert_one_error(code: int, out: str, err: str, *fragments: str) -> str:
-    assert code != 0, f"exit 0, expected an error; stderr: {err!r}"
-    assert "Traceback" not in err, err
-    errors = [line for line in err.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1, f"expected exactly one error line, got {err!r}"
-    for fragment in fragments:
-        assert fragment in errors[0], f"{fragment!r} not in {errors[0]!r}"
-    return errors[0]
-
-
 @pytest.fixture(scope="session")
 def good_collection(tmp_path_factory):
     """A small, whole collection (real e5-small vectors), copied by each test that damages it."""

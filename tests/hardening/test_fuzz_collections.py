@@ -9,8 +9,9 @@ import os
 import sqlite3
 
 import pytest
+from tests.helpers import assert_one_error
 
-from .conftest import assert_one_error, assert_unchanged, tree_digest
+from .conftest import assert_unchanged, tree_digest
 
 
 def _sql(coll, *statements):

@@ -7,8 +7,9 @@ import gzip
 import json
 
 import pytest
+from tests.helpers import assert_one_error
 
-from .conftest import assert_one_error, assert_unchanged, tree_digest
+from .conftest import assert_unchanged, tree_digest
 
 
 def _parquet(path, table):

@@ -4,8 +4,9 @@ least 1; other bad option values. One error line each, nothing written."""
 from __future__ import annotations
 
 import pytest
+from tests.helpers import assert_one_error
 
-from .conftest import assert_one_error, assert_unchanged, tree_digest
+from .conftest import assert_unchanged, tree_digest
 
 NONFINITE = ["nan", "inf", "-inf"]
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from tests.helpers import assert_one_error
 
-from .conftest import assert_one_error, assert_unchanged, tree_digest
+from .conftest import assert_unchanged, tree_digest
 
 
 def _alias(ws, target, how):
@@ -98,9 +99,7 @@ def test_outputs_that_cannot_be_written_are_refused_first(cli, workspace, output
 
 
 def test_a_collection_never_adds_its_own_files(cli, collection):
-    from .conftest import tree_digest as digest
-
-    before = digest(collection)
+    before = tree_digest(collection)
     code, out, err = cli("index", "add", collection, collection / "manifest.json", "-q")
     assert_one_error(code, out, err, "inside the collection")
-    assert_unchanged(before, digest(collection))
+    assert_unchanged(before, tree_digest(collection))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from .conftest import assert_one_error
+from tests.helpers import assert_one_error
 
 
 def _mine(cli, ws, work, *extra):
@@ -55,17 +55,14 @@ def test_changed_inputs_are_embedded_again(cli, workspace):
     assert _mine(cli, workspace, work)[0] == 0
     (workspace / "en.txt").write_text("The dog is sleeping on the sofa.\nA new line.\n", encoding="utf-8")
     code, out, err = _mine(cli, workspace, work)
-    # the target changed: it is embedded again, and the old k-NN blocks belong to another job
-    assert (
-        code != 0
-        and "different job" in err
-        or json.loads(out[out.index("\n{") + 1 :])["embeddings_reused"] == 1
-    )
+    # the target changed: the k-NN blocks in the work folder belong to another job, which is refused
+    assert code == 2
+    assert_one_error(code, out, err, "work folder holds a different job", "differs in: tgt", "--work-dir")
 
 
 def test_a_work_dir_that_is_a_file_is_an_error(cli, workspace):
     work = workspace / "work"
     work.write_text("not a folder", encoding="utf-8")
     code, out, err = _mine(cli, workspace, work)
-    assert_one_error(code, "", err, "work folder is a file")
+    assert_one_error(code, out, err, "work folder is a file")
     assert work.read_text() == "not a folder"

@@ -8,7 +8,6 @@ encoders or the CLI. Every problem with an input file is one
 
 from __future__ import annotations
 
-from . import _sinks  # noqa: F401  (registers the embedding output formats)
 from ._demo import demo_path
 from ._embeddings import read_embedding_texts, read_embeddings, read_provenance
 from ._formats import (

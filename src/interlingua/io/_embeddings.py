@@ -12,8 +12,9 @@ import numpy as np
 from ..errors import InputError
 from ._formats import output_format
 from ._lines import check_input_file, check_text_sample, iter_lines
+from ._parquet_records import column_values
 from ._parsers import id_value, json_line, json_type
-from ._sinks import PROVENANCE_KEY, PROVENANCE_SUFFIX, sidecar
+from ._sinks import IDS_SUFFIX, PROVENANCE_KEY, PROVENANCE_SUFFIX, TEXTS_SUFFIX, sidecar
 
 if TYPE_CHECKING:  # pyarrow loads when a Parquet file is read or written, not on import
     import pyarrow as pa
@@ -30,14 +31,27 @@ def read_embeddings(path: str | os.PathLike[str], *, fmt: str | None = None) -> 
     Parquet and JSONL are read into memory. An empty JSONL file gives shape ``(0, 0)``, since
     it cannot record its dimension.
     """
-    p = Path(path)
-    kind = output_format(p, fmt)
-    check_input_file(p, allow_empty=kind == "jsonl")
+    ids, vectors, _ = _read(Path(path), fmt, with_texts=False)
+    return ids, vectors
+
+
+def read_embeddings_with_texts(
+    path: str | os.PathLike[str], *, fmt: str | None = None
+) -> tuple[list[str], np.ndarray, list[str] | None]:
+    """``(ids, vectors, texts)``: :func:`read_embeddings` and :func:`read_embedding_texts` in one
+    pass over the file (the errors are theirs, in that order)."""
+    return _read(Path(path), fmt, with_texts=True)
+
+
+def _read(path: Path, fmt: str | None, *, with_texts: bool) -> tuple[list[str], np.ndarray, list[str] | None]:
+    kind = output_format(path, fmt)
+    check_input_file(path, allow_empty=kind == "jsonl")
     if kind == "npy":
-        return _read_npy(p)
+        ids, vectors = _read_npy(path)
+        return ids, vectors, _sidecar_texts(path) if with_texts else None
     if kind == "parquet":
-        return _read_parquet(p)
-    return _read_jsonl(p)
+        return _read_parquet(path, with_texts)
+    return _read_jsonl(path, with_texts)
 
 
 def _read_npy(path: Path) -> tuple[list[str], np.ndarray]:
@@ -52,7 +66,7 @@ def _read_npy(path: Path) -> tuple[list[str], np.ndarray]:
         )
     if matrix.dtype != np.float32:
         matrix = np.asarray(matrix, dtype=np.float32)
-    ids_path = sidecar(path, ".ids.txt")
+    ids_path = sidecar(path, IDS_SUFFIX)
     if not ids_path.is_file():
         raise InputError(
             f"has no ids file next to it; expected {ids_path.name} with one id a line", path=str(path)
@@ -79,7 +93,8 @@ def _schema(path: Path) -> pa.Schema:
         raise InputError(f"is not a valid Parquet file ({exc})", path=str(path)) from None
 
 
-def _read_parquet(path: Path) -> tuple[list[str], np.ndarray]:
+def _read_parquet(path: Path, with_texts: bool = False) -> tuple[list[str], np.ndarray, list[str] | None]:
+    """Ids and vectors, and the texts when asked and there is a ``text`` column (else None)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -88,10 +103,12 @@ def _read_parquet(path: Path) -> tuple[list[str], np.ndarray]:
     for column in ("id", "vector"):
         if column not in names:
             raise InputError(f"has no column {column!r}; the columns are: {', '.join(names)}", path=str(path))
+    with_texts = with_texts and "text" in names
     # read_table, not ParquetFile.read: it pre-buffers column chunks, several times faster here.
-    table = pq.read_table(path, columns=["id", "vector"])
+    table = pq.read_table(path, columns=["id", "vector", "text"] if with_texts else ["id", "vector"])
     ids = [
-        id_value(v, "id", path, row, unit="row") for row, v in enumerate(table.column("id").to_pylist(), 1)
+        id_value(v, "id", path, row, unit="row")
+        for row, v in enumerate(column_values(path, {"id": table.column("id")})["id"], 1)
     ]
     column = table.column("vector").combine_chunks()
     kind = column.type
@@ -113,12 +130,19 @@ def _read_parquet(path: Path) -> tuple[list[str], np.ndarray]:
                 f"row {row}: the vector has {lengths[row - 1]} values but row 1 has {dim}", path=str(path)
             )
     values = column.flatten().to_numpy(zero_copy_only=False)
-    return ids, np.ascontiguousarray(values, dtype=np.float32).reshape(n, dim)
+    texts = _parquet_texts(path, table) if with_texts else None
+    return ids, np.ascontiguousarray(values, dtype=np.float32).reshape(n, dim), texts
 
 
-def _read_jsonl(path: Path) -> tuple[list[str], np.ndarray]:
+def _parquet_texts(path: Path, table: pa.Table) -> list[str]:
+    return [str(t) for t in column_values(path, {"text": table.column("text")})["text"]]
+
+
+def _read_jsonl(path: Path, with_texts: bool = False) -> tuple[list[str], np.ndarray, list[str] | None]:
+    """Ids, vectors and, when asked, the texts: None unless every line has a "text" string."""
+    texts: list[str] | None = [] if with_texts else None
     if path.stat().st_size == 0:
-        return [], np.empty((0, 0), dtype=np.float32)
+        return [], np.empty((0, 0), dtype=np.float32), texts
     check_text_sample(path)
     ids: list[str] = []
     rows: list[np.ndarray] = []
@@ -146,9 +170,15 @@ def _read_jsonl(path: Path) -> tuple[list[str], np.ndarray]:
                 )
             ids.append(id_value(obj["id"], "id", path, number))
             rows.append(np.asarray(vector, dtype=np.float32))
+            if texts is not None:
+                text = obj.get("text")
+                if isinstance(text, str):
+                    texts.append(text)
+                else:
+                    texts = None
     if not rows:
-        return [], np.empty((0, 0), dtype=np.float32)
-    return ids, np.stack(rows)
+        return [], np.empty((0, 0), dtype=np.float32), texts
+    return ids, np.stack(rows), texts
 
 
 def read_provenance(path: str | os.PathLike[str], *, fmt: str | None = None) -> dict | None:
@@ -196,8 +226,24 @@ def read_embedding_texts(path: str | os.PathLike[str], *, fmt: str | None = None
     if kind == "parquet":
         if "text" not in _schema(p).names:
             return None
-        return [str(t) for t in pq.read_table(p, columns=["text"]).column("text").to_pylist()]
-    source = sidecar(p, ".texts.jsonl") if kind == "npy" else p
+        return _parquet_texts(p, pq.read_table(p, columns=["text"]))
+    if kind == "npy":
+        return _sidecar_texts(p)
+    if not p.is_file():
+        return None
+    texts: list[str] = []
+    with open(p, "rb") as f:
+        for number, line in iter_lines(f, p, _JSONL_MAX_CHARS):
+            obj = json_line(line, p, number)
+            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                return None
+            texts.append(obj["text"])
+    return texts
+
+
+def _sidecar_texts(path: Path) -> list[str] | None:
+    """The texts of a .npy matrix from its ``.texts.jsonl`` sidecar, or None without one."""
+    source = sidecar(path, TEXTS_SUFFIX)
     if not source.is_file():
         return None
     texts: list[str] = []
@@ -205,10 +251,8 @@ def read_embedding_texts(path: str | os.PathLike[str], *, fmt: str | None = None
         for number, line in iter_lines(f, source, _JSONL_MAX_CHARS):
             obj = json_line(line, source, number)
             if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-                return None if kind == "jsonl" else _no_text(source, number)
+                raise InputError(
+                    'each line must be a JSON object with a "text" string', path=str(source), line=number
+                )
             texts.append(obj["text"])
     return texts
-
-
-def _no_text(path: Path, number: int) -> list[str]:
-    raise InputError('each line must be a JSON object with a "text" string', path=str(path), line=number)

@@ -14,8 +14,13 @@ from ._parsers import Fields
 _PEEK_LINES = 64
 
 
-def resolve_fields(path: Path, fmt: str, opts: InputOptions) -> tuple[Fields, list[str]]:
-    """The fields to read and the notes that say which ones were taken without being asked."""
+def resolve_fields(
+    path: Path, fmt: str, opts: InputOptions, columns: list[str] | None = None
+) -> tuple[Fields, list[str]]:
+    """The fields to read and the notes that say which ones were taken without being asked.
+
+    ``columns``: a Parquet file's column names when the caller has read them already.
+    """
     explicit_id = opts.id_field not in (None, LINE_IDS)
     explicit_lang = opts.lang_field not in (None, DETECT_LANG)
     if fmt == "txt":
@@ -28,7 +33,7 @@ def resolve_fields(path: Path, fmt: str, opts: InputOptions) -> tuple[Fields, li
         return Fields("text", None, None), []
     if opts.columns and fmt != "tsv":
         raise InputError("--columns applies to TSV input without a header", path=str(path))
-    names = _field_names(path, fmt, opts)
+    names = columns if fmt == "parquet" and columns is not None else _field_names(path, fmt, opts)
     notes: list[str] = []
     id_field = opts.id_field if explicit_id else None
     if opts.id_field is None and names is not None:
@@ -58,13 +63,9 @@ def _field_names(path: Path, fmt: str, opts: InputOptions) -> list[str] | None:
             first = next(iter_lines(f, path, opts.max_chars), None)
         return [n.strip() for n in first[1].split("\t")] if first else None
     if fmt == "parquet":
-        from ._parquet_records import open_parquet
+        from ._parquet_records import parquet_columns
 
-        pf = open_parquet(path)
-        try:
-            return list(pf.schema_arrow.names)
-        finally:
-            pf.close()
+        return parquet_columns(path)
     with open(path, "rb") as f:
         for n, (_, text) in enumerate(iter_lines(f, path, opts.max_chars)):
             if text.strip():

@@ -25,8 +25,22 @@ INPUT_FORMATS.register(
 )
 INPUT_FORMATS.register("parquet", parse_parquet, description="Parquet columns", extensions=(".parquet",))
 
-#: filled by ``_sinks`` (the sinks import this module)
-OUTPUT_FORMATS: Registry[Any] = Registry("embedding-formats", kind="embedding format")
+
+def _load_sinks() -> None:
+    from ._sinks import JsonlSink, NpySink, ParquetSink
+
+    builtin = (
+        ("npy", NpySink, "float32 matrix + .ids.txt", ".npy"),
+        ("parquet", ParquetSink, "id, [text], vector columns", ".parquet"),
+        ("jsonl", JsonlSink, '{"id", ["text"], "vector"} a line', ".jsonl"),
+    )
+    for name, sink, description, extension in builtin:
+        if name not in OUTPUT_FORMATS:  # one registered before the first look-up wins
+            OUTPUT_FORMATS.register(name, sink, description=description, extensions=(extension,))
+
+
+#: the sinks (:mod:`._sinks`), registered on first use
+OUTPUT_FORMATS: Registry[Any] = Registry("embedding-formats", kind="embedding format", loader=_load_sinks)
 
 
 def _extensions(registry: Registry[Any]) -> dict[str, str]:

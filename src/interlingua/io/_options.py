@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .._spec import Spec, param
-from .._validation import Each, Interval, NoneOr, Options, Text
+from .._validation import Each, Interval, Named, NoneOr, Options, Text
+from ._formats import INPUT_FORMATS
 
 #: ``id_field`` value for "number the records by line (row)", even when a field named ``id`` exists
 LINE_IDS = "@line"
@@ -15,7 +16,6 @@ DETECT_LANG = "@detect"
 AUTO_ID_FIELDS = ("id",)
 AUTO_LANG_FIELDS = ("lang", "language")
 ON_INVALID = ("error", "replace")
-INPUT_FORMAT_NAMES = ("txt", "tsv", "jsonl", "parquet")
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class InputOptions(Spec):
     caller = "read_records()"
     format: str | None = param(
         None,
-        NoneOr(Options(INPUT_FORMAT_NAMES)),
+        NoneOr(Named(INPUT_FORMATS)),
         help="txt, tsv, jsonl or parquet, when the extension does not tell (vecalign's overlaps.de)",
     )
     text_field: str = param("text", Text(nonempty=True), help="field / column holding the text")

@@ -1,10 +1,14 @@
-"""Parquet input, read one record batch at a time so a large file never sits in memory."""
+"""Parquet input, read one record batch at a time so a large file never sits in memory.
+
+Parquet does not check that a string column holds UTF-8: a string that does not decode is an
+error naming its row and column (pyarrow's UnicodeDecodeError would name neither).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ._parsers import Fields, RawRow, id_value, row_error
@@ -28,6 +32,45 @@ def open_parquet(path: Path) -> pq.ParquetFile:
         raise InputError(f"is not a valid Parquet file ({exc})", path=str(path)) from None
 
 
+def parquet_columns(path: Path) -> list[str]:
+    """The column names of a Parquet file (opened and closed: a bad file fails here)."""
+    pf = open_parquet(path)
+    try:
+        return list(pf.schema_arrow.names)
+    finally:
+        pf.close()
+
+
+def column_values(path: Path, columns: dict[str, Any], first_row: int = 1) -> dict[str, list[Any]]:
+    """``to_pylist()`` of each column (an Array or ChunkedArray), by name; a string that is not
+    UTF-8 is an error naming the earliest such row (``first_row`` is the number of the first)."""
+    try:
+        return {name: column.to_pylist() for name, column in columns.items()}
+    except UnicodeDecodeError:
+        raise _not_utf8(path, columns, first_row) from None
+
+
+def _not_utf8(path: Path, columns: dict[str, Any], first_row: int) -> InputError:
+    found: tuple[int, str, UnicodeDecodeError] | None = None
+    for name, column in columns.items():
+        for i in range(len(column) if found is None else found[0]):
+            try:
+                column[i].as_py()
+            except UnicodeDecodeError as exc:
+                found = (i, name, exc)
+                break
+    if found is None:  # pragma: no cover - to_pylist failed, so some value does not decode
+        return InputError("holds a string that is not valid UTF-8", path=str(path))
+    i, name, exc = found
+    bad = " ".join(f"0x{b:02X}" for b in exc.object[exc.start : exc.end][:4])
+    return row_error(
+        path,
+        first_row + i,
+        f"column {name!r} holds a string that is not valid UTF-8 (byte {bad} at byte {exc.start + 1}: "
+        f"{exc.reason}); write the file again with UTF-8 strings",
+    )
+
+
 def parse_parquet(path: Path, fields: Fields, max_chars: int) -> Iterator[RawRow]:
     """Yield rows batch by batch; row numbers start at 1, as lines do."""
     pf = open_parquet(path)
@@ -36,12 +79,14 @@ def parse_parquet(path: Path, fields: Fields, max_chars: int) -> Iterator[RawRow
         _check_schema(path, schema, fields)
         used = (fields.text, fields.id, fields.lang)
         rest = [name for name in schema.names if name not in used]
+        wanted = [n for n in (fields.text, fields.id, fields.lang) if n] + rest
         row = 0
         for batch in pf.iter_batches(batch_size=BATCH_ROWS):
-            texts = batch.column(fields.text).to_pylist()
-            ids = batch.column(fields.id).to_pylist() if fields.id else None
-            langs = batch.column(fields.lang).to_pylist() if fields.lang else None
-            others = {name: batch.column(name).to_pylist() for name in rest}
+            values = column_values(path, {name: batch.column(name) for name in wanted}, row + 1)
+            texts = values[fields.text]
+            ids = values[fields.id] if fields.id else None
+            langs = values[fields.lang] if fields.lang else None
+            others = {name: values[name] for name in rest}
             for i, text in enumerate(texts):
                 row += 1
                 if text is not None and len(text) > max_chars:

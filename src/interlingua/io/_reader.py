@@ -28,12 +28,15 @@ from ._fields import resolve_fields
 from ._formats import INPUT_FORMATS, input_format
 from ._lines import check_input_file, check_text_sample
 from ._options import InputOptions
-from ._parquet_records import open_parquet
+from ._parquet_records import open_parquet, parquet_columns
 from ._parsers import RawRow, row_error
 from ._records import ReadStats, Record
 
 _SURROGATE = regex.compile(r"[\ud800-\udfff]")
 _FIELD_WORD = {"txt": None, "tsv": "column", "jsonl": "field", "parquet": "column"}
+#: formats whose parsers decode strictly (txt and TSV in ``_lines``, Parquet in pyarrow), so no
+#: lone surrogate can reach the reader; only JSON's ``\ud800`` escapes (or a plug-in) make them
+_STRICT_UTF8 = frozenset({"txt", "tsv", "parquet"})
 #: old keyword names of read_records (``fmt``) -> InputOptions fields
 _ALIASES = {"fmt": "format"}
 
@@ -67,11 +70,12 @@ class RecordReader(Iterator[Record]):
         self.options = opts = input_options(options, **overrides)
         self.format = input_format(self.path, opts.format)
         check_input_file(self.path)
+        columns = None
         if self.format == "parquet":
-            open_parquet(self.path).close()
+            columns = parquet_columns(self.path)
         else:
             check_text_sample(self.path)
-        self.fields, self.notes = resolve_fields(self.path, self.format, opts)
+        self.fields, self.notes = resolve_fields(self.path, self.format, opts, columns)
         self.stats = ReadStats()
         self._lang_cache: dict[str, str] = {}
         self._records = self._generate()
@@ -98,17 +102,18 @@ class RecordReader(Iterator[Record]):
         seen: dict[str, int] = {}
         unit = "row" if self.format == "parquet" else "line"
         parser = INPUT_FORMATS.get(self.format)
+        check = self.format not in _STRICT_UTF8
         for raw in parser(self.path, self.fields, self.options.max_chars):
             if raw.text is None or not raw.text.strip():
                 if self.options.skip_empty:
                     self.stats.skipped_empty += 1
                     continue
                 raise self._error(raw.line, self._no_text(raw))
-            text = self._valid(raw.text, raw.line, self.fields.text)
+            text = self._valid(raw.text, raw.line, self.fields.text) if check else raw.text
             if raw.id is None:
                 ident = str(raw.line)
             else:
-                ident = self._valid(raw.id, raw.line, self.fields.id)
+                ident = self._valid(raw.id, raw.line, self.fields.id) if check else raw.id
                 if not ident.strip():
                     raise self._error(
                         raw.line, f"the {unit} has an empty id in {self._field(self.fields.id)}"
@@ -119,7 +124,7 @@ class RecordReader(Iterator[Record]):
                         raw.line, f"id {ident!r} was already used on {unit} {first}; ids must be unique"
                     )
             lang = self._lang(raw) if raw.lang else None
-            meta = self._valid_meta(raw.meta, raw.line) if raw.meta else raw.meta
+            meta = self._valid_meta(raw.meta, raw.line) if check and raw.meta else raw.meta
             self.stats.records += 1
             yield Record(ident, text, lang, raw.line, meta)
 

@@ -9,8 +9,8 @@ intact. Provenance (the space, the role, the job) goes into a ``<name>.meta.json
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import struct
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 
 from .._atomic import Publication
-from ._formats import OUTPUT_FORMATS
 
 if TYPE_CHECKING:  # pyarrow loads when a Parquet file is read or written, not on import
     import pyarrow as pa
@@ -26,6 +25,9 @@ if TYPE_CHECKING:  # pyarrow loads when a Parquet file is read or written, not o
 
 PROVENANCE_KEY = "interlingua"
 PROVENANCE_SUFFIX = ".meta.json"
+#: the sidecars of a .npy matrix: one id a line, and the texts (``with_text``)
+IDS_SUFFIX = ".ids.txt"
+TEXTS_SUFFIX = ".texts.jsonl"
 
 _NPY_MAGIC = b"\x93NUMPY\x01\x00"
 # Placeholder row count for the .npy header written first: longer than any real count, so
@@ -44,6 +46,9 @@ class Sink:
 
     #: whether provenance goes into a ``.meta.json`` sidecar (else into the file itself)
     sidecar_provenance = True
+    #: suffixes of every file the sink may write beside ``path`` (:func:`sidecar`), so that
+    #: :func:`~._writer.output_files` can keep an output from replacing an input
+    sidecars: tuple[str, ...] = (PROVENANCE_SUFFIX,)
 
     def __init__(
         self, path: Path, dim: int, with_text: bool, pub: Publication, provenance: dict[str, Any] | None
@@ -72,25 +77,32 @@ class Sink:
         raise NotImplementedError
 
     def finish(self) -> None:
-        """Complete the temporary files (headers, footers, fsync); nothing is published yet."""
+        """Complete and close the temporary files (headers, footers); nothing is published yet.
+
+        No fsync here: :meth:`Publication.commit <interlingua._atomic.Publication.commit>` fsyncs
+        every temporary file before it moves any into place.
+        """
         raise NotImplementedError
 
     def close_quietly(self) -> None:
-        """Release open handles after a failure; the caller deletes the temporary files."""
+        """Release open handles after a failure, raising nothing (a full disk fails the flush that
+        closing tries again); the caller deletes the temporary files."""
 
 
 class NpySink(Sink):
     """Raw float32 rows after a placeholder header; the real row count goes in at the end."""
+
+    sidecars = (PROVENANCE_SUFFIX, IDS_SUFFIX, TEXTS_SUFFIX)
 
     def __init__(
         self, path: Path, dim: int, with_text: bool, pub: Publication, provenance: dict[str, Any] | None
     ) -> None:
         super().__init__(path, dim, with_text, pub, provenance)
         # The files stay open across write() calls; finish() or close_quietly() closes them.
-        self._ids = open(self._temp(sidecar(path, ".ids.txt")), "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        self._ids = open(self._temp(sidecar(path, IDS_SUFFIX)), "w", encoding="utf-8", newline="\n")  # noqa: SIM115
         self._texts = None
         if with_text:
-            texts_path = self._temp(sidecar(path, ".texts.jsonl"))
+            texts_path = self._temp(sidecar(path, TEXTS_SUFFIX))
             self._texts = open(texts_path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
         self._data: BinaryIO = open(self._temp(path), "r+b")  # noqa: SIM115
         self._header_size = len(npy_header(_NPY_PLACEHOLDER_ROWS, dim))
@@ -113,14 +125,13 @@ class NpySink(Sink):
         self._data.write(npy_header(self.rows, self.dim, size=self._header_size))
         for f in (self._ids, self._texts, self._data):
             if f is not None:
-                f.flush()
-                os.fsync(f.fileno())
                 f.close()
 
     def close_quietly(self) -> None:
         for f in (self._ids, self._texts, self._data):
             if f is not None:
-                f.close()
+                with contextlib.suppress(OSError):
+                    f.close()
 
 
 def npy_header(rows: int, dim: int, *, size: int | None = None) -> bytes:
@@ -141,6 +152,7 @@ class ParquetSink(Sink):
     """Columns id, [text], vector (fixed_size_list<float32>[dim]), in row groups of ~32 MB."""
 
     sidecar_provenance = False
+    sidecars = ()
 
     def __init__(
         self, path: Path, dim: int, with_text: bool, pub: Publication, provenance: dict[str, Any] | None
@@ -199,7 +211,8 @@ class ParquetSink(Sink):
 
     def close_quietly(self) -> None:
         self._pending = []
-        self._writer.close()
+        with contextlib.suppress(OSError):
+            self._writer.close()
 
 
 class JsonlSink(Sink):
@@ -225,18 +238,8 @@ class JsonlSink(Sink):
 
     def finish(self) -> None:
         self._write_meta()
-        self._file.flush()
-        os.fsync(self._file.fileno())
         self._file.close()
 
     def close_quietly(self) -> None:
-        self._file.close()
-
-
-OUTPUT_FORMATS.register("npy", NpySink, description="float32 matrix + .ids.txt", extensions=(".npy",))
-OUTPUT_FORMATS.register(
-    "parquet", ParquetSink, description="id, [text], vector columns", extensions=(".parquet",)
-)
-OUTPUT_FORMATS.register(
-    "jsonl", JsonlSink, description='{"id", ["text"], "vector"} a line', extensions=(".jsonl",)
-)
+        with contextlib.suppress(OSError):
+            self._file.close()

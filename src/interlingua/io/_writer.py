@@ -16,12 +16,12 @@ from typing import Any, Self
 
 import numpy as np
 
-from .._atomic import Publication, is_storage_error, storage_error
+from .._atomic import Publication, is_storage_error, storage_error, storage_errors
 from .._paths import check_outputs
 from .._validation import check_int, check_texts
 from ..errors import InputError
 from ._formats import OUTPUT_FORMATS, output_format
-from ._sinks import PROVENANCE_SUFFIX, Sink, sidecar
+from ._sinks import Sink, sidecar
 
 
 class EmbeddingWriter:
@@ -105,20 +105,15 @@ class EmbeddingWriter:
         if self._sink is None:
             return
         sink, self._sink = self._sink, None
-        try:
-            sink.finish()
-            self._pub.commit()
-            self._finalizer.detach()
-        except OSError as exc:
-            sink.close_quietly()
-            self._pub.abort()
-            if is_storage_error(exc):
-                raise storage_error(exc, self.path) from None
-            raise
-        except BaseException:
-            sink.close_quietly()
-            self._pub.abort()
-            raise
+        with storage_errors(self.path):
+            try:
+                sink.finish()
+                self._pub.commit()
+            except BaseException:
+                sink.close_quietly()
+                self._pub.abort()
+                raise
+        self._finalizer.detach()
 
     def abort(self) -> None:
         """Discard everything written; the output path is left as it was."""
@@ -167,13 +162,10 @@ class EmbeddingWriter:
 
 
 def output_files(path: str | os.PathLike[str], fmt: str | None = None) -> list[Path]:
-    """Every file an embedding output writes: the file and, for .npy, its sidecars."""
+    """Every file an embedding output may write: the file, then the sidecars its sink names."""
     path = Path(path)
-    kind = output_format(path, fmt)
-    files = [path, sidecar(path, PROVENANCE_SUFFIX)] if kind != "parquet" else [path]
-    if kind == "npy":
-        files += [sidecar(path, ".ids.txt"), sidecar(path, ".texts.jsonl")]
-    return files
+    sink = OUTPUT_FORMATS.get(output_format(path, fmt))
+    return [path, *(sidecar(path, suffix) for suffix in getattr(sink, "sidecars", Sink.sidecars))]
 
 
 def check_output_path(

@@ -24,7 +24,6 @@ from ..errors import MissingDependencyError
 
 #: scripts whose words are not separated by spaces
 UNSPACED = ("Han", "Hiragana", "Katakana", "Thai", "Lao", "Khmer", "Myanmar")
-METHODS = ("bigram", "icu")
 
 _UNSPACED_CLASS = "".join(rf"\p{{{s}}}" for s in UNSPACED)
 # a run of unspaced-script characters (with their combining marks), or a word of any other script
@@ -94,4 +93,4 @@ SEGMENTERS.register(
     "icu", _icu_words, description="ICU dictionary word breaks (pip install 'interlingua[icu]')"
 )
 
-__all__ = ["METHODS", "SEGMENTERS", "UNSPACED", "segment_words"]
+__all__ = ["SEGMENTERS", "UNSPACED", "segment_words"]
