@@ -124,12 +124,8 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     pub = Publication()
     temp = pub.add(target)
     try:
-        yield temp
-    except OSError as exc:
-        pub.abort()
-        if is_storage_error(exc):
-            raise storage_error(exc, target) from None
-        raise
+        with storage_errors(target):
+            yield temp
     except BaseException:
         pub.abort()
         raise
@@ -143,14 +139,8 @@ def atomic_open(target: str | os.PathLike[str], mode: str = "w", **kwargs: Any) 
         raise ValueError("atomic_open writes whole files: use mode 'w' or 'wb'")
     if "b" not in mode:
         kwargs.setdefault("encoding", "utf-8")
-    with atomic_path(target) as temp:
-        try:
-            with open(temp, mode, **kwargs) as fh:
-                yield fh
-        except OSError as exc:
-            if is_storage_error(exc):
-                raise storage_error(exc, target) from None
-            raise
+    with atomic_path(target) as temp, open(temp, mode, **kwargs) as fh:
+        yield fh
 
 
 def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> None:

@@ -2,14 +2,15 @@
 (``processes``: spawned, one thread each; on this class of machine two single-threaded
 processes beat one two-threaded one). The ``dask`` executor joins the same registry.
 
-An executor maps a picklable function over picklable items, in order. Workers are set up once
-by an ``initializer`` (e.g. rebuilding a :class:`~interlingua.neutral.Space` from its spec:
-models are never pickled). Items and results should be small (texts in, vectors out; shard
-paths and counts for sharded jobs), never whole corpora.
+An executor maps a picklable function over picklable items, in order. Models are never
+pickled: a worker rebuilds what it needs from a spec on first use and keeps it (e.g. a
+:class:`~interlingua.neutral.Space` through ``cached_space``). Items and results should be small
+(texts in, vectors out; shard paths and counts for sharded jobs), never whole corpora.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
@@ -30,12 +31,8 @@ class Executor(Protocol):
 class LocalExecutor:
     """Everything in the calling process, one item after another."""
 
-    def __init__(
-        self, workers: int = 1, *, initializer: Callable[..., None] | None = None, initargs: tuple = ()
-    ):
+    def __init__(self, workers: int = 1):
         self.workers = 1
-        if initializer is not None:
-            initializer(*initargs)
 
     def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         return map(fn, items)
@@ -50,24 +47,20 @@ class LocalExecutor:
         self.close()
 
 
-def _process_init(initializer: Callable[..., None] | None, initargs: tuple) -> None:
+def _process_init() -> None:
     # A worker is our own process: pin its math libraries to one thread before they load.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
-    if initializer is not None:
-        initializer(*initargs)
 
 
 class ProcessExecutor:
     """``workers`` spawned processes (spawn, not fork: onnxruntime and faiss hold threads)."""
 
-    def __init__(
-        self, workers: int = 2, *, initializer: Callable[..., None] | None = None, initargs: tuple = ()
-    ):
+    def __init__(self, workers: int = 2):
         import multiprocessing as mp
 
         self.workers = check_int(workers, "workers", low=1)
-        self._pool = mp.get_context("spawn").Pool(self.workers, _process_init, (initializer, initargs))
+        self._pool = mp.get_context("spawn").Pool(self.workers, _process_init)
 
     def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         return iter(self._pool.map(fn, list(items)))
@@ -88,19 +81,49 @@ EXECUTORS.register("local", LocalExecutor, description="in this process")
 EXECUTORS.register("processes", ProcessExecutor, description="spawned worker processes, one thread each")
 
 
-def make_executor(
-    executor: str | Executor | None,
-    workers: int,
-    *,
-    initializer: Callable[..., None] | None = None,
-    initargs: tuple = (),
-) -> tuple[Executor, bool]:
+def make_executor(executor: str | Executor | None, workers: int) -> tuple[Executor, bool]:
     """An executor for ``workers``: the one given, else ``local`` for 1 and ``processes`` above.
     Returns ``(executor, owned)``: close it when ``owned``."""
     if executor is not None and not isinstance(executor, str):
         return executor, False
     name = executor or ("local" if workers <= 1 else "processes")
-    return EXECUTORS.get(name)(workers, initializer=initializer, initargs=initargs), True
+    return EXECUTORS.get(name)(workers), True
 
 
-__all__ = ["EXECUTORS", "Executor", "LocalExecutor", "ProcessExecutor", "make_executor"]
+class _OnFirstUse:
+    """The executor ``make_executor`` would make, made when first asked to map."""
+
+    def __init__(self, executor: str | None, workers: int):
+        self.workers, self._name = workers, executor
+        self._pool: Executor | None = None
+
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        if self._pool is None:
+            self._pool, _ = make_executor(self._name, self.workers)
+        return self._pool.map(fn, items)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+
+@contextlib.contextmanager
+def shared_executor(executor: str | Executor | None, workers: int) -> Iterator[str | Executor | None]:
+    """One executor for every step of a job (both sides of a mining run), so that worker
+    processes start, and load their model, once rather than once a step. It is made on first
+    use (a job whose vectors are all ready starts no process) and closed when the job ends; an
+    executor object given by the caller, or one local worker, passes through as it is."""
+    if (executor is not None and not isinstance(executor, str)) or (
+        workers <= 1 and executor in (None, "local")
+    ):
+        yield executor
+        return
+    shared = _OnFirstUse(executor, workers)
+    try:
+        yield shared
+    finally:
+        shared.close()
+
+
+__all__ = ["EXECUTORS", "Executor", "LocalExecutor", "ProcessExecutor", "make_executor", "shared_executor"]

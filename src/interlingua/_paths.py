@@ -37,6 +37,12 @@ def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
         return False
 
 
+def file_stamp(path: str | os.PathLike[str]) -> list[int]:
+    """Size and modification time: what a rerun compares to tell that a source file is unchanged."""
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns]
+
+
 def check_outputs(
     outputs: Iterable[str | os.PathLike[str]], inputs: Iterable[str | os.PathLike[str] | None]
 ) -> None:

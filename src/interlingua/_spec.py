@@ -134,7 +134,8 @@ class Spec:
         for key, value in values.items():
             if value is None:
                 continue
-            _set_path(data, key.split("."), value, type(self))
+            _hint_at(type(self), key.split("."))  # refuses unknown keys with the known ones
+            set_dotted(data, key, value.to_dict() if isinstance(value, Spec) else value)
         return type(self).from_dict(data)
 
     def with_overrides(self, items: Iterable[str]) -> Self:
@@ -149,8 +150,8 @@ class Spec:
             key = key.strip()
             if not sep or not key:
                 raise SpecError(f"The '--set' option takes key=value (e.g. knn.k=8). Got {item!r} instead.")
-            hint = _hint_at(cls, key.split("."))
-            _set_path(data, key.split("."), _parse_raw(raw.strip(), hint, key), cls)
+            hint = _hint_at(cls, key.split("."))  # refuses unknown keys with the known ones
+            set_dotted(data, key, _parse_raw(raw.strip(), hint, key))
         return data
 
     def with_flat(self, options: dict[str, Any], *, aliases: dict[str, str] | None = None) -> Self:
@@ -268,14 +269,16 @@ def _leaf_paths(cls: type) -> dict[str, list[str]]:
     return {k: ([p for p in v if "." not in p] or v) for k, v in table.items()}
 
 
-def _set_path(data: dict[str, Any], parts: list[str], value: Any, cls: type) -> None:
-    _hint_at(cls, parts)  # refuses unknown keys with the known ones
+def set_dotted(data: dict[str, Any], key: str, value: Any, *, where: str = "") -> None:
+    """Set the dotted ``key`` (``knn.k``) in nested plain data, making the groups on the way;
+    ``where`` ends the message when a part of the path holds a value, not a group."""
+    parts = key.split(".")
     node = data
     for p in parts[:-1]:
         node = node.setdefault(p, {})
         if not isinstance(node, dict):
-            raise SpecError(f"Cannot set {'.'.join(parts)!r}: {p!r} is not a group of options.")
-    node[parts[-1]] = value.to_dict() if isinstance(value, Spec) else value
+            raise SpecError(f"Cannot set {key!r}: {p!r} is not a group of options{where}.")
+    node[parts[-1]] = value
 
 
 def _strip_none(hint: Any) -> Any:
@@ -343,4 +346,4 @@ def _json_or_raw(raw: str) -> Any:
         return raw
 
 
-__all__ = ["REQUIRED", "Spec", "dump_toml", "group", "param", "read_config_file"]
+__all__ = ["REQUIRED", "Spec", "dump_toml", "group", "param", "read_config_file", "set_dotted"]

@@ -66,20 +66,4 @@ def note(progress: ProgressFn | None, message: str, task: str = "") -> None:
         progress(ProgressEvent("note", task, message=message))
 
 
-class Recorder:
-    """A progress callback that keeps every event (tests, and servers that replay them)."""
-
-    def __init__(self) -> None:
-        self.events: list[ProgressEvent] = []
-
-    def __call__(self, event: ProgressEvent) -> None:
-        self.events.append(event)
-
-    def done(self, task_name: str) -> int:
-        return sum(e.n for e in self.events if e.kind == "advance" and e.task == task_name)
-
-    def notes(self) -> list[str]:
-        return [e.message for e in self.events if e.kind == "note"]
-
-
-__all__ = ["ProgressEvent", "ProgressFn", "Recorder", "Task", "note", "task"]
+__all__ = ["ProgressEvent", "ProgressFn", "Task", "note", "task"]

@@ -72,3 +72,29 @@ def test_register_refuses_a_second_entry_and_works_as_a_decorator():
             reg.register("a", a)
     finally:
         REGISTRIES.pop("test-only")
+
+
+def test_an_installed_plugin_is_found_through_its_entry_point(tmp_path, monkeypatch):
+    """A third-party distribution adds a margin through ``interlingua.margins``; the registry
+    lists it, marked as a plugin, next to the built-in ones."""
+    import sys
+
+    from interlingua._registry import installed_entry_points
+
+    (tmp_path / "il_plugin_demo.py").write_text("def half(a, b):\n    return (a + b) / 2\n")
+    info = tmp_path / "il_plugin_demo-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: il-plugin-demo\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[interlingua.test-plugins]\nhalf = il_plugin_demo:half\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    installed_entry_points.cache_clear()
+    reg: Registry = Registry("test-plugins", kind="thing")
+    try:
+        reg.register("builtin", len)
+        entry = reg.entry("half")
+        assert entry.obj(1, 3) == 2 and entry.meta == {"plugin": True}
+        assert reg.names() == ["builtin", "half"]
+    finally:
+        REGISTRIES.pop("test-plugins")
+        sys.modules.pop("il_plugin_demo", None)
+        installed_entry_points.cache_clear()

@@ -48,8 +48,9 @@ def main(argv: list[str] | None = None) -> None:
 
         if not is_storage_error(exc):
             raise
-        print(f"error: {_printable(storage_error(exc, exc.filename or '?'))}", file=sys.stderr)
-        sys.exit(5)
+        err = storage_error(exc, exc.filename or "?")
+        print(f"error: {_printable(err)}", file=sys.stderr)
+        sys.exit(err.exit_code)
 
 
 __all__ = ["app", "main"]

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from .._spec import Spec, read_config_file
+from .._spec import Spec, read_config_file, set_dotted
 from ..errors import SpecError
 
 S = TypeVar("S", bound=Spec)
@@ -69,13 +69,7 @@ def build_job(cls: type[S], config: Path | None, sets: list[str] | None, values:
     data: dict[str, Any] = read_config_file(config) if config is not None else {}
     given = {k: _plain(v) for k, v in values.items() if v is not None and v != [] and v != ()}
     for key, value in given.items():
-        node = data
-        parts = key.split(".")
-        for p in parts[:-1]:
-            node = node.setdefault(p, {})
-            if not isinstance(node, dict):
-                raise SpecError(f"Cannot set {key!r}: {p!r} is not a group of options in the config.")
-        node[parts[-1]] = value
+        set_dotted(data, key, value, where=" in the config")
     data = cls.apply_overrides(data, sets or [])
     missing = [f for f in _required(cls) if f not in data]
     if missing:

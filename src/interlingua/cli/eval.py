@@ -26,7 +26,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from ._common import JsonOpt, QuietOpt, print_json
+from ._common import JsonOpt, NoCacheOpt, QuietOpt, print_json
 from ._jobs import PrintConfigOpt, comma_list, print_config
 from ._progress import Drawer
 
@@ -73,7 +73,7 @@ def _make_command(task_name: str):
             help="Run option a.b=value, or task option key=value (value parsed as JSON when it can be).",
         ),
         workers: int = typer.Option(None, "--workers", "-w", help="Encoder processes, one thread each."),
-        no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
+        no_cache: bool = NoCacheOpt,
         show: bool = PrintConfigOpt,
         quiet: bool = QuietOpt,
         as_json: bool = JsonOpt,
@@ -111,14 +111,11 @@ def _make_command(task_name: str):
 
 
 def _merge(base: dict, flags: dict) -> dict:
+    from .._spec import set_dotted
+
     for key, value in flags.items():
-        if value is None:
-            continue
-        node = base
-        parts = key.split(".")
-        for p in parts[:-1]:
-            node = node.setdefault(p, {})
-        node[parts[-1]] = value
+        if value is not None:
+            set_dotted(base, key, value, where=" in the config")
     return base
 
 

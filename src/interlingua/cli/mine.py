@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ..mine import FILTERS, MINE_FILTERS, MineJob, pair_lines, run
+from ..mine import FILTERS, MineJob, check_filters, run
 from ._common import NoCacheOpt, print_json
 from ._jobs import JobFlags, comma_list, job_command, spec_argument, spec_option
 
@@ -50,15 +50,14 @@ def mine(
     """Find the translation pairs between SRC and TGT by margin-scored k-NN (LASER's method).
 
     Both sides are embedded with role 'query' (precomputed --src-emb/--tgt-emb must be too)."""
-    off = comma_list(no_filter) or []
-    for name in off:
-        MINE_FILTERS.entry(name)  # an unknown name lists the known ones
+    off = check_filters(comma_list(no_filter) or [])  # an unknown name lists the known ones
     enabled = [f for f in FILTERS if f not in off] if off else None
     done = flags.run(J, run, {"filters.enabled": enabled, "cache": False if no_cache else None})
     if done is None:
         return
     job, report = done
     if report.output == "-":
+        from ..mine import pair_lines
         from ..neutral import cached_space, provenance
 
         stamp = provenance("mined-pairs", cached_space(job.space), role=report.role, job=job)

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from ..errors import InputError
-from ..search import SearchJob, result_lines, run
+from ..search import SearchJob
 from ._common import print_json
 from ._jobs import JobFlags, job_command, spec_argument, spec_option
 
@@ -48,6 +48,8 @@ def search(
             raise InputError(
                 f"The '--weights' option takes two numbers like 0.7,0.3. Got {weights!r}."
             ) from None
+    from ..search import result_lines, run
+
     done = flags.run(J, run, {"search.weights": w})
     if done is None:
         return

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from .._executors import Executor
+from .._paths import file_stamp
 from .._reports import add_shards
 from .._spec import REQUIRED, group, param
 from .._validation import Interval, NoneOr, Options, Text
@@ -110,7 +111,7 @@ def run(
         role=job.role,
         job=job,
         source=job.source,
-        source_stat=_stat(job.source),
+        source_stat=file_stamp(job.source),
         fingerprint=job.fingerprint(),
     )
     cache = open_cache(space) if job.cache else None
@@ -170,13 +171,6 @@ def run(
         tuple(warned),
         tuple(notes),
     )
-
-
-def _stat(path: str) -> list[int]:
-    from pathlib import Path
-
-    st = Path(path).stat()
-    return [st.st_size, st.st_mtime_ns]
 
 
 def _warn(message: str) -> None:

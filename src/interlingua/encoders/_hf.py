@@ -40,7 +40,7 @@ class HFEncoder(Encoder):
             model = AutoModel.from_pretrained(str(path), local_files_only=True)
         except OSError as exc:
             raise ModelNotFoundError(
-                f"Model {o.name or str(path)!r}: transformers could not load {path}: {exc}"
+                f"Model {o.label(path)!r}: transformers could not load {path}: {exc}"
             ) from exc
         if self._tok.pad_token is None and self._tok.eos_token is not None:
             self._tok.pad_token = self._tok.eos_token  # padding is masked out; any id will do
@@ -54,7 +54,7 @@ class HFEncoder(Encoder):
         self._inputs = tuple(k for k in _INPUTS if k in params)
         self._max_len = model_max_length(self._tok.model_max_length, config.to_dict(), o.max_tokens)
         self._info = EncoderInfo(
-            name=o.name or str(path),
+            name=o.label(path),
             dim=int(config.hidden_size),
             languages=None,
             max_tokens=self._max_len,

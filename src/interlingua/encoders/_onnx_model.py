@@ -36,7 +36,7 @@ class OnnxEncoder(Encoder):
         if o.batch_size is not None:
             self.batch_size = o.batch_size
         model_path, tokenizer_path = Path(model_path), Path(tokenizer_path)
-        label = o.name or str(model_path)
+        label = o.label(model_path)
 
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads

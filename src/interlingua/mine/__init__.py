@@ -7,39 +7,57 @@ two documents; ``mine(src_texts, tgt_texts)`` and ``align_sentences(...)`` work 
 from typing import Any
 
 from .._executors import Executor
+from .._lazy import lazy_exports
 from ..progress import ProgressFn
-from ._align_files import AlignReport, align_files, alignment_lines, read_document, write_alignments
-from ._align_files import run as run_align
+
+# the options load with the package (they register the k-NN backends, margins and filters);
+# the rest loads on first use, so that a CLI command pays only for what it runs
 from ._align_options import AlignJob, SentenceOptions, WordOptions
-from ._bitext import (
-    BitextPair,
-    Candidates,
-    Mined,
-    Neighbours,
-    mine_embeddings,
-    mine_vectors,
-    neighbours,
-    select_pairs,
-)
-from ._calibration import DEFAULT_THRESHOLDS, default_threshold
-from ._filters import FILTERS, MINE_FILTERS, FilterReport, apply_filters
-from ._knn import BACKENDS, KNN_BACKENDS, check_embeddings, knn
+from ._filters import FILTERS, MINE_FILTERS, FilterReport, apply_filters, check_filters
+from ._knn import KNN_BACKENDS, check_embeddings, knn
 from ._margin import MARGINS, margin, neighbourhood_mean, score_candidates
-from ._mine_common import MineReport
-from ._mine_texts import mine, mine_texts
 from ._options import MODES, FilterOptions, KnnOptions, MarginOptions, MineJob, MineOptions
-from ._pairs import pair_lines, write_pairs
-from ._run import mine_files
-from ._run import run as run_mine
-from ._sentalign import (
-    Alignment,
-    align_sentences,
-    align_window_embeddings,
-    alignment_moves,
-    embed_windows,
-    window_texts,
-)
-from ._wordalign import WordAlignment, align_words, links_from_similarity, word_spans
+
+_EXPORTS = {
+    "BACKENDS": "._knn",
+    **dict.fromkeys(
+        ["AlignReport", "align_files", "alignment_lines", "read_document", "write_alignments"],
+        "._align_files",
+    ),
+    **dict.fromkeys(
+        [
+            "BitextPair",
+            "Candidates",
+            "Mined",
+            "Neighbours",
+            "mine_embeddings",
+            "mine_vectors",
+            "neighbours",
+            "select_pairs",
+        ],
+        "._bitext",
+    ),
+    **dict.fromkeys(["DEFAULT_THRESHOLDS", "default_threshold"], "._calibration"),
+    "MineReport": "._mine_common",
+    **dict.fromkeys(["mine", "mine_texts"], "._mine_texts"),
+    **dict.fromkeys(["pair_lines", "write_pairs"], "._pairs"),
+    "mine_files": "._run",
+    "run_align": "._align_files:run",
+    "run_mine": "._run:run",
+    **dict.fromkeys(
+        [
+            "Alignment",
+            "align_sentences",
+            "align_window_embeddings",
+            "alignment_moves",
+            "embed_windows",
+            "window_texts",
+        ],
+        "._sentalign",
+    ),
+    **dict.fromkeys(["WordAlignment", "align_words", "links_from_similarity", "word_spans"], "._wordalign"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 def run(
@@ -48,8 +66,12 @@ def run(
     """The stage's one entry: a :class:`MineJob` gives a :class:`MineReport`, an :class:`AlignJob` an
     :class:`AlignReport`."""
     if isinstance(job, AlignJob):
+        from ._align_files import run as run_align
+
         return run_align(job, progress=progress, executor=executor)
     if isinstance(job, MineJob):
+        from ._run import run as run_mine
+
         return run_mine(job, progress=progress, executor=executor)
     raise TypeError(f"run() takes a MineJob or an AlignJob. Got {type(job).__name__}.")
 
@@ -87,6 +109,7 @@ __all__ = [
     "alignment_moves",
     "apply_filters",
     "check_embeddings",
+    "check_filters",
     "default_threshold",
     "embed_windows",
     "knn",

@@ -17,19 +17,19 @@ from typing import Any
 
 import numpy as np
 
-from .._executors import Executor
-from .._paths import check_outputs
+from .._executors import Executor, shared_executor
 from .._reports import add_shards
+from ..embed import MINING_ROLE
 from ..errors import InputError
-from ..io import output_files, read_embedding_texts, read_embeddings, read_provenance, read_records
+from ..io import read_embedding_texts, read_embeddings, read_provenance, read_records
 from ..neutral import Space, cached_space, check_provenance, encode_texts, provenance
 from ..progress import ProgressFn, note
 from ._align_options import AlignJob
-from ._pairs import provenance_comment, write_text_output
+from ._pairs import check_job_outputs, one_field, provenance_comment, write_text_output
 from ._sentalign import Alignment, align_window_embeddings, embed_windows
 from ._wordalign import WordAlignment, align_words
 
-ROLE = "query"
+ROLE = MINING_ROLE
 
 
 @dataclass(frozen=True)
@@ -95,9 +95,7 @@ def run(
 ) -> AlignReport:
     """Run an :class:`AlignJob`; the output is written atomically, or returned as ``lines``."""
     job.validate()
-    to_file = job.output is not None and job.output != "-"
-    inputs = [job.src, job.tgt, *_emb_files(job.src_emb), *_emb_files(job.tgt_emb)]
-    check_outputs([job.output, job.output + ".meta.json"] if to_file else [], inputs)
+    to_file = check_job_outputs(job)
     if job.mode == "words":
         return _align_word_files(job, to_file, progress)
     fmt = job.output_format or "tsv"
@@ -107,8 +105,9 @@ def run(
     space = cached_space(job.space)
     note(progress, f"both documents embedded with role {ROLE!r} by {space.name}", "align")
     t0 = time.perf_counter()
-    src_w = _windows("src", src, job.src_emb, job, space, progress)
-    tgt_w = _windows("tgt", tgt, job.tgt_emb, job, space, progress)
+    with shared_executor(executor, job.workers) as pool:
+        src_w = _windows("src", src, job.src_emb, job, space, progress, pool)
+        tgt_w = _windows("tgt", tgt, job.tgt_emb, job, space, progress, pool)
     t1 = time.perf_counter()
     links = align_window_embeddings(src_w, tgt_w, o)
     t2 = time.perf_counter()
@@ -147,19 +146,21 @@ def _emit(
     return tuple(lines)
 
 
-def _emb_files(path: str | None) -> list[str]:
-    return [str(p) for p in output_files(path)] if path else []
-
-
 def _windows(
-    side: str, sents: list[str], emb: str | None, job: AlignJob, space: Space, progress: ProgressFn | None
+    side: str,
+    sents: list[str],
+    emb: str | None,
+    job: AlignJob,
+    space: Space,
+    progress: ProgressFn | None,
+    executor: str | Executor | None,
 ) -> np.ndarray:
     """Window vectors ``(max_size, n, d)``: encoded (through the cache), or looked up in ``emb``."""
     max_size = job.sentences.max_size
     if emb is None:
 
         def encode(texts: list[str]) -> np.ndarray:
-            opts = {"cache": job.cache, "workers": job.workers, "progress": progress}
+            opts = {"cache": job.cache, "workers": job.workers, "executor": executor, "progress": progress}
             return encode_texts(texts, space, role=ROLE, desc=f"embed {side}", **opts)[0]
 
     else:
@@ -222,7 +223,7 @@ def alignment_lines(
         else:
             fields = [str(s_idx), str(t_idx), f"{a.score:.6f}"]
             if s_text is not None:
-                fields += [_one_field(s_text), _one_field(t_text or "")]
+                fields += [one_field(s_text), one_field(t_text or "")]
             yield "\t".join(fields) + "\n"
 
 
@@ -280,10 +281,6 @@ def _word_line(wa: WordAlignment, fmt: str, with_text: bool) -> str:
     if with_text:
         rec.update(src_words=list(wa.src_words), tgt_words=list(wa.tgt_words))
     return json.dumps(rec, ensure_ascii=False)
-
-
-def _one_field(text: str) -> str:
-    return " ".join(text.replace("\t", " ").splitlines())
 
 
 def align_files(

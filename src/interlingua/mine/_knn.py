@@ -46,7 +46,14 @@ KNN_BACKENDS.register("hnsw", "HNSW32,Flat", description="faiss HNSW graph: appr
 KNN_BACKENDS.register(
     "ivf", "IVFauto,Flat", description="faiss inverted file: approximate, for millions of rows"
 )
-BACKENDS = tuple(KNN_BACKENDS.names())
+
+
+def __getattr__(name: str) -> Any:
+    # BACKENDS (the built-in and plugin names) is read when asked for: listing the plugins scans
+    # the installed packages, which importing the module should not cost
+    if name == "BACKENDS":
+        return tuple(KNN_BACKENDS.names())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def factory_of(backend: str) -> str | None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._reports import add_shards
+from ..embed import MINING_ROLE
 from ..errors import SameLanguageWarning
 from ..neutral import Space
 from ._bitext import BitextPair, Candidates
@@ -18,7 +19,7 @@ from ._filters import FilterReport, apply_filters
 from ._options import MineOptions
 
 #: the role both sides are embedded with: mining compares sentences symmetrically
-ROLE = "query"
+ROLE = MINING_ROLE
 #: Texts per side whose detected languages decide whether both sides look like one language.
 LANG_SAMPLE = 200
 

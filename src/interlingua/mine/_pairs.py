@@ -7,13 +7,15 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from .._atomic import Publication, storage_errors
+from .._paths import check_outputs
 from ..errors import InputError
+from ..io import output_files
 from ._bitext import BitextPair
+from ._options import PAIR_FORMATS
 
-PAIR_FORMATS = ("tsv", "jsonl")
 META_SUFFIX = ".meta.json"
 TSV_HEADER = "score\tsrc_id\ttgt_id\tsrc_text\ttgt_text\tcosine\n"
 
@@ -44,7 +46,7 @@ def pair_lines(
         yield TSV_HEADER
     for p in pairs:
         if fmt == "tsv":
-            st, tt = (_one_field(t) for t in (p.src_text, p.tgt_text))
+            st, tt = (one_field(t) for t in (p.src_text, p.tgt_text))
             yield f"{p.score:.6f}\t{p.src_id}\t{p.tgt_id}\t{st}\t{tt}\t{p.cosine:.6f}\n"
         else:
             yield (
@@ -85,12 +87,22 @@ def write_text_output(output: str, lines: Iterable[str], sidecar: dict[str, Any]
     pub.commit()
 
 
-def write_lines_to(out: TextIO, lines: Iterable[str]) -> None:
-    out.writelines(lines)
-
-
-def _one_field(text: str) -> str:
+def one_field(text: str) -> str:
+    """A text as one TSV field: tabs and line breaks become spaces."""
     return " ".join(text.replace("\t", " ").splitlines())
+
+
+def check_job_outputs(job: Any) -> bool:
+    """Whether a mine or align job writes a file; such an output (and its sidecar) may not be one
+    of the job's inputs: its texts or the embedding files given."""
+    to_file = job.output is not None and job.output != "-"
+    inputs = [job.src, job.tgt, *_emb_files(job.src_emb), *_emb_files(job.tgt_emb)]
+    check_outputs([job.output, job.output + META_SUFFIX] if to_file else [], inputs)
+    return to_file
+
+
+def _emb_files(path: str | None) -> list[str]:
+    return [str(p) for p in output_files(path)] if path else []
 
 
 __all__ = [

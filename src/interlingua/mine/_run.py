@@ -17,17 +17,17 @@ from typing import Any
 
 import numpy as np
 
-from .._executors import Executor
-from .._paths import check_outputs
+from .._executors import Executor, shared_executor
+from .._paths import file_stamp
 from ..errors import InputError
-from ..io import count_records, output_files, read_embeddings, read_provenance, read_records
+from ..io import count_records, read_embeddings, read_provenance, read_records
 from ..neutral import Space, cached_space, check_provenance, provenance
 from ..progress import ProgressFn, note
 from . import _mine_common as common
 from ._bitext import mine_vectors
 from ._mine_common import ROLE, MineReport
 from ._options import ALIASES, MineJob
-from ._pairs import pair_format, write_pairs
+from ._pairs import check_job_outputs, pair_format, write_pairs
 from ._stream import prepare_work_dir
 
 
@@ -38,10 +38,7 @@ def run(
     job.validate()
     start = time.perf_counter()
     out_fmt = pair_format(job.output, job.output_format)
-    to_file = job.output is not None and job.output != "-"
-    inputs = [job.src, job.tgt, *_emb_files(job.src_emb), *_emb_files(job.tgt_emb)]
-    outputs = [job.output, job.output + ".meta.json"] if to_file else []
-    check_outputs(outputs, inputs)
+    to_file = check_job_outputs(job)
     if job.work_dir is not None:
         prepare_work_dir(Path(job.work_dir))
     space = cached_space(job.space)
@@ -56,6 +53,7 @@ def run(
             if job.work_dir is not None
             else Path(stack.enter_context(tempfile.TemporaryDirectory()))
         )
+        executor = stack.enter_context(shared_executor(executor, job.workers))
         sides, reused = {}, 0
         for side, path, emb in (("src", job.src, job.src_emb), ("tgt", job.tgt, job.tgt_emb)):
             ids, vecs, was_reused = _side_vectors(
@@ -110,10 +108,6 @@ def mine_files(
             options[key] = str(options[key])
     options.pop("quiet", None)
     return run(job.with_flat(options, aliases=ALIASES), progress=progress)
-
-
-def _emb_files(path: str | None) -> list[str]:
-    return [str(p) for p in output_files(path)] if path else []
 
 
 def _head(path: str, job: MineJob) -> list[str]:
@@ -175,12 +169,7 @@ def _reusable(target: Path, embed: Any) -> bool:
         return False
     if not prov or prov.get("fingerprint") != embed.fingerprint():
         return False
-    return prov.get("source_stat") == _stat(embed.source)
-
-
-def _stat(path: str) -> list[int]:
-    st = Path(path).stat()
-    return [st.st_size, st.st_mtime_ns]
+    return prov.get("source_stat") == file_stamp(embed.source)
 
 
 def _texts_at(path: str, rows: np.ndarray, ids: Sequence[str], job: MineJob, emb_given: bool) -> list[str]:

@@ -38,10 +38,8 @@ import numpy as np
 
 from .._validation import check_int, check_texts
 from ..errors import InputError
+from ..neutral import Space
 from ._align_dp import band_around, banded_dp, downsample
-
-SEARCHES = ("auto", "full", "banded")
-_FULL_CELLS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -90,7 +88,7 @@ def embed_windows(
     flat = [t for w in windows for t in w]
     unique = list(dict.fromkeys(flat))
     if encode is None:
-        enc = _resolve_encoder(encoder)
+        enc = Space.of(encoder)
         vecs = enc.encode(unique, role=role)
     else:
         vecs = np.asarray(encode(unique), dtype=np.float32)
@@ -121,7 +119,7 @@ def align_sentences(
     for name, side in (("src_sents", src), ("tgt_sents", tgt)):
         if not any(s.strip() for s in side):
             raise InputError(f"The {name!r} parameter must hold at least one non-blank sentence. Got none.")
-    enc = _resolve_encoder(encoder)
+    enc = Space.of(encoder)
     src_win = embed_windows(src, enc, max_size=max_size, role=role)
     tgt_win = embed_windows(tgt, enc, max_size=max_size, role=role)
     return align_window_embeddings(src_win, tgt_win, **options)
@@ -248,10 +246,3 @@ def _check_windows(x: Any, name: str) -> np.ndarray:
     if not np.isfinite(arr).all():
         raise InputError(f"The {name!r} parameter must hold finite values only.")
     return arr.astype(np.float32, copy=False)
-
-
-def _resolve_encoder(encoder: Any) -> Any:
-    """A :class:`~interlingua.neutral.Space` from a space, a spec, an encoder name or an Encoder."""
-    from ..neutral import Space
-
-    return Space.of(encoder)

@@ -39,8 +39,7 @@ import regex
 
 from .._validation import check_choice, check_texts
 from ..errors import InputError
-
-METHODS = ("intersection", "forward", "backward", "itermax")
+from ._align_options import WORD_METHODS as METHODS
 
 _RUNS = regex.compile(r"[\w\p{M}]+|[^\w\s\p{M}]")
 _UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"

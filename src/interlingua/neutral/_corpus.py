@@ -184,6 +184,7 @@ def encode_texts(
     langs: Sequence[str | None] | None = None,
     cache: bool | str | Path = True,
     workers: int = 1,
+    executor: str | Executor | None = None,
     progress: ProgressFn | None = None,
     desc: str = "embed",
 ) -> tuple[np.ndarray, CorpusStats]:
@@ -211,7 +212,7 @@ def encode_texts(
             space,
             role=role,
             langs=uniq_langs,
-            batching=Batching(workers=workers),
+            batching=Batching(workers=workers, executor=executor),
             cache=store,
             progress=progress,
             total=len(uniq),

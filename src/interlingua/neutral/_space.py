@@ -27,7 +27,6 @@ from ..encoders import (
     DEFAULT_ENCODER,
     ENCODERS,
     Encoder,
-    EncodeStats,
     Role,
     TokenStates,
     get_encoder,
@@ -188,17 +187,6 @@ class Space:
         raw = self.encoder.encode(items, role=role, batch_size=batch_size)
         out = self.apply(raw, role=role, langs=_check_langs(langs, len(items)))
         return out[0] if single else out
-
-    def encode_counted(
-        self,
-        texts: Sequence[str],
-        *,
-        role: Role = "passage",
-        langs: Sequence[str | None] | None = None,
-        batch_size: int | None = None,
-    ) -> tuple[np.ndarray, EncodeStats]:
-        raw, stats = self.encoder.encode_counted(texts, role=role, batch_size=batch_size)
-        return self.apply(raw, role=role, langs=_check_langs(langs, len(raw))), stats
 
     def apply(
         self, vectors: np.ndarray, *, role: str, langs: Sequence[str | None] | None = None
