@@ -160,6 +160,39 @@ def atomic_write_with(target: str | os.PathLike[str], write: Callable[[Path], An
 
 
 @contextlib.contextmanager
+def atomic_folder(target: str | os.PathLike[str], *, replace: bool = False) -> Iterator[Path]:
+    """Yield an empty temporary folder beside ``target``; when the block ends cleanly its files
+    are fsynced and it becomes ``target``. With ``replace`` an existing ``target`` is moved aside
+    first and removed last, so a crash leaves the old folder or the new one whole."""
+    import shutil
+    import tempfile
+
+    final = Path(target)
+    with storage_errors(final):
+        temp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+    try:
+        with storage_errors(final):
+            yield temp
+            for p in temp.rglob("*"):
+                if p.is_file():
+                    fsync_file(p)
+            fsync_dir(temp)
+            old = None
+            if final.exists():
+                if not replace:
+                    raise FileExistsError(errno.EEXIST, "the folder already exists", str(final))
+                old = final.with_name(f".{final.name}.{secrets.token_hex(4)}.old")
+                os.replace(final, old)
+            os.replace(temp, final)
+            fsync_dir(final.parent)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+
+
+@contextlib.contextmanager
 def storage_errors(path: str | os.PathLike[str]) -> Iterator[None]:
     """Turn storage OSErrors raised inside the block into :class:`StorageError` naming ``path``."""
     try:
@@ -172,6 +205,7 @@ def storage_errors(path: str | os.PathLike[str]) -> Iterator[None]:
 
 __all__ = [
     "Publication",
+    "atomic_folder",
     "atomic_open",
     "atomic_path",
     "atomic_write_bytes",

@@ -174,9 +174,14 @@ class DataWarning(InterlinguaWarning):
     """Something in the input that is not an error but changes what the job does (invalid text replaced)."""
 
 
+class AdapterLanguageWarning(InterlinguaWarning):
+    """An adapter met a language (or a role) it was not fit on and used its documented fallback."""
+
+
 __all__ = [
     "CollectionError",
     "CollectionLockedError",
+    "AdapterLanguageWarning",
     "DataWarning",
     "DuplicateIdError",
     "EncoderMismatchError",

@@ -14,7 +14,7 @@ from interlingua._registry import REGISTRIES, Registry
 from interlingua.errors import UnknownNameError
 
 SNAPSHOT = {
-    "adapters": [],
+    "adapters": ["balance", "center", "linear", "lir", "lsar"],
     "embedding-formats": ["npy", "parquet", "jsonl"],
     "encoders": ["e5-small", "e5-small-int8", "use-multilingual"],
     "executors": ["local", "processes"],

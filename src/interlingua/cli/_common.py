@@ -21,3 +21,19 @@ NoCacheOpt = typer.Option(False, "--no-cache", help="Do not read or write the em
 def print_json(obj: Any) -> None:
     json.dump(obj, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+
+
+AdapterOpt = typer.Option(
+    None,
+    "--adapter",
+    help="Adapter folder from `interlingua neutral fit` (repeatable: applied in order); stored in the job's space.",
+)
+
+
+def adapter_values(paths: list[str] | None) -> dict[str, Any]:
+    """The job value ``--adapter`` gives: the space's adapter chain (nothing when not given)."""
+    if not paths:
+        return {}
+    from ..neutral import adapter_refs
+
+    return {"space.adapters": [ref.to_dict() for ref in adapter_refs(paths)]}

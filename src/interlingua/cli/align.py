@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from ..mine import AlignJob, run
-from ._common import NoCacheOpt, print_json
+from ._common import AdapterOpt, NoCacheOpt, adapter_values, print_json
 from ._jobs import JobFlags, job_command, spec_argument, spec_option
 
 J = AlignJob
@@ -37,13 +37,18 @@ def align(
     model: str = spec_option(J, "space.encoder", "--model", "-m"),
     workers: int = spec_option(J, "workers", "--workers", "-w"),
     no_cache: bool = NoCacheOpt,
+    adapter: list[str] = AdapterOpt,
     *,
     flags: JobFlags,
 ) -> None:
     """Align SRC and TGT: sentence links (1-1, 1-2, 2-1, 1-0, 0-1, ...) or, with --words, word links.
 
     Both documents are embedded with role 'query'."""
-    done = flags.run(J, run, {"mode": "words" if words else None, "cache": False if no_cache else None})
+    done = flags.run(
+        J,
+        run,
+        {"mode": "words" if words else None, "cache": False if no_cache else None, **adapter_values(adapter)},
+    )
     if done is None:
         return
     job, report = done

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from ..embed import EmbedJob, run
-from ._common import NoCacheOpt, print_json
+from ._common import AdapterOpt, NoCacheOpt, adapter_values, print_json
 from ._jobs import JobFlags, job_command, spec_argument, spec_option
 
 J = EmbedJob
@@ -29,11 +29,12 @@ def embed(
     workers: int = spec_option(J, "workers", "--workers", "-w"),
     batch_size: int = spec_option(J, "batch_size", "--batch-size"),
     no_cache: bool = NoCacheOpt,
+    adapter: list[str] = AdapterOpt,
     *,
     flags: JobFlags,
 ) -> None:
     """Encode every text of SOURCE and write the vectors to --output, in input order."""
-    done = flags.run(J, run, {"cache": False if no_cache else None})
+    done = flags.run(J, run, {"cache": False if no_cache else None, **adapter_values(adapter)})
     if done is None:
         return
     job, report = done

@@ -10,7 +10,7 @@ from .._faiss import STORAGE_FACTORIES, named_factories
 from ..errors import InputError
 from ..store import AddJob, IndexSpec, check_collection, open_collection
 from ..store import run as run_store
-from ._common import JsonOpt, print_json
+from ._common import AdapterOpt, JsonOpt, adapter_values, print_json
 from ._jobs import JobFlags, job_command, spec_argument, spec_option
 
 index_app = typer.Typer(
@@ -56,11 +56,19 @@ def create(
     ef_search: int = spec_option(IndexSpec, "dense.ef_search", "--ef-search"),
     segmenter: str = spec_option(IndexSpec, "lexical.segmenter", "--segmenter"),
     langid: str = spec_option(IndexSpec, "langid", "--langid"),
+    adapter: list[str] = AdapterOpt,
     *,
     flags: JobFlags,
 ) -> None:
-    """Make an empty collection that records the space its vectors come from."""
-    done = flags.run(IndexSpec, lambda job, progress: run_store(job), dense_factories(dense, storage))
+    """Make an empty collection that records the space its vectors come from.
+
+    With --adapter the adapters are copied into the collection: documents are transformed by
+    their language, queries by their detected (or given) language."""
+    done = flags.run(
+        IndexSpec,
+        lambda job, progress: run_store(job),
+        {**dense_factories(dense, storage), **adapter_values(adapter)},
+    )
     if done is not None:
         _print_info(done[1], flags.as_json)
 

@@ -8,6 +8,7 @@ an existing output intact. The file carries its provenance (space, role, the fil
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from typing import Any
@@ -117,10 +118,17 @@ def run(
     cache = open_cache(space) if job.cache else None
     pending: list = []
 
+    langs: deque[str | None] = deque()
+
     def texts() -> Iterator[str]:
         for rec in records:
             pending.append(rec)
+            langs.append(rec.lang)
             yield rec.text
+
+    def text_langs() -> Iterator[str | None]:  # read after each chunk's texts: in step with them
+        while langs:
+            yield langs.popleft()
 
     start = time.perf_counter()
     counts = None
@@ -132,6 +140,7 @@ def run(
                 texts(),
                 space,
                 role=job.role,
+                langs=text_langs() if space.needs_langs and records.fields.lang else None,
                 cache=cache,
                 progress=progress,
                 total=total,

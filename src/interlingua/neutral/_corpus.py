@@ -147,7 +147,7 @@ def _encode_chunk(
         raw[miss] = vecs
         if cache is not None:
             cache.put_many([keys[i] for i in miss], vecs)
-    out = space.apply(raw, role=role, langs=langs)
+    out = space.apply(raw, role=role, langs=space.langs_for(chunk, langs))
     return Chunk(out, CorpusStats(len(chunk), stats.texts, hits, stats.tokens, stats.truncated + truncated))
 
 

@@ -45,8 +45,21 @@ class Adapter(Protocol):
     def apply(self, vectors: np.ndarray, *, role: str, langs: Sequence[str | None] | None) -> np.ndarray: ...
 
 
-#: adapters by method name; each entry is ``load(path, **params) -> Adapter``
-ADAPTERS: Registry[Any] = Registry("adapters", kind="adapter")
+def _load_methods() -> None:
+    from functools import partial
+
+    from ._adapter import load_adapter
+    from ._methods import METHODS
+
+    for name, method in METHODS.items():
+        if name not in ADAPTERS:
+            ADAPTERS.register(
+                name, partial(load_adapter, expected_method=name), description=method.description
+            )
+
+
+#: adapters by method name; each entry is ``load(path) -> Adapter`` (a fitted adapter folder)
+ADAPTERS: Registry[Any] = Registry("adapters", kind="adapter", loader=_load_methods)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,7 +75,7 @@ class AdapterRef(Spec):
 @dataclasses.dataclass(frozen=True)
 class SpaceSpec(Spec):
     """What makes a space: an encoder (registered name, model path or Hugging Face id), its
-    options and a chain of adapters (empty until adapters land)."""
+    options and a chain of adapters (fitted folders, applied in order)."""
 
     caller = "Space()"
     encoder: str = param(
@@ -114,6 +127,7 @@ class Space:
         encoder = get_encoder(spec.encoder, **dict(spec.options))  # an unknown name lists the known ones
         spec.validate("Space()")
         adapters = [ADAPTERS.get(a.method)(a.path) for a in spec.adapters]
+        _check_chain(encoder, adapters)
         return cls(encoder, adapters, spec=spec)
 
     @classmethod
@@ -169,8 +183,38 @@ class Space:
             "identity": self.identity,
             "encoder": self.name,
             "dim": self.dim,
+            "adapters": [a.identity for a in self.adapters],
             "spec": self.spec.to_dict() if self.spec is not None else None,
         }
+
+    def raw(self) -> Space:
+        """The same encoder with no adapters: what the vectors were before neutralizing."""
+        if not self.adapters:
+            return self
+        spec = self.spec.replace(adapters=()) if self.spec is not None else None
+        return Space(self.encoder, (), spec=spec)
+
+    @property
+    def balances_scores(self) -> bool:
+        """Whether the chain holds a score-level step (``balance``) that ranking must apply."""
+        return any(getattr(a, "scores", False) for a in self.adapters)
+
+    def balance_scores(
+        self,
+        scores: np.ndarray,
+        queries: np.ndarray,
+        doc_langs: Sequence[str | None],
+        *,
+        role: str = "passage",
+    ) -> np.ndarray:
+        """The ``(n_queries, n_docs)`` scores to rank by: unchanged without a ``balance`` adapter;
+        with one, each query's scores z-normalized within each document language (from that
+        language's fitted mean and covariance), so no language wins by its score level alone."""
+        out = np.asarray(scores, dtype=np.float32)
+        for a in self.adapters:
+            if getattr(a, "scores", False):
+                out = a.balance_scores(out, queries, doc_langs, role=role)
+        return out
 
     # -- making vectors -----------------------------------------------------------------------
     def encode(
@@ -185,17 +229,34 @@ class Space:
         single = isinstance(texts, str)
         items = [texts] if single else check_texts(texts)
         raw = self.encoder.encode(items, role=role, batch_size=batch_size)
-        out = self.apply(raw, role=role, langs=_check_langs(langs, len(items)))
+        out = self.apply(raw, role=role, langs=self.langs_for(items, _check_langs(langs, len(items))))
         return out[0] if single else out
+
+    @property
+    def needs_langs(self) -> bool:
+        """Whether an adapter of the chain transforms vectors by their language."""
+        return any(getattr(a, "needs_langs", False) for a in self.adapters)
+
+    def langs_for(
+        self, texts: Sequence[str], langs: Sequence[str | None] | None
+    ) -> Sequence[str | None] | None:
+        """The languages the adapters use: those given, else (when an adapter needs them) each
+        text's detected language (fastText), so no text silently takes a fallback."""
+        if langs is not None or not self.needs_langs:
+            return langs
+        from ..text import detect_language
+
+        return [None if g.lang == "und" else g.lang for g in detect_language(list(texts))]
 
     def apply(
         self, vectors: np.ndarray, *, role: str, langs: Sequence[str | None] | None = None
     ) -> np.ndarray:
         """The adapter chain on raw (normalized) encoder vectors; a no-op without adapters."""
-        if not self.adapters:
+        steps = [a for a in self.adapters if not getattr(a, "scores", False)]
+        if not steps:  # no adapters, or only score-level ones: the vectors are the encoder's
             return vectors
         out = np.asarray(vectors, dtype=np.float32)
-        for a in self.adapters:
+        for a in steps:
             out = a.apply(out, role=role, langs=langs)
         return l2_normalize(out)
 
@@ -210,6 +271,27 @@ class Space:
 
     def __repr__(self) -> str:
         return f"Space({self.identity!r})"
+
+
+def _check_chain(encoder: Encoder, adapters: Sequence[Adapter]) -> None:
+    """Each adapter must take the vectors of the chain before it: same encoder build, same adapters."""
+    from ..errors import SpaceMismatchError
+
+    identity = encoder.identity
+    for a in adapters:
+        expected = getattr(a, "input_space", None)
+        if expected is not None and expected != identity:
+            where = f" ({a.path})" if getattr(a, "path", None) else ""
+            raise SpaceMismatchError(
+                f"The adapter {a.identity}{where} was fit on vectors of space {expected!r}, but here it gets "
+                f"vectors of {identity!r}; fit it again in this space (same model, same adapters before it)."
+            )
+        dim = getattr(a, "dim", None)
+        if dim is not None and dim != encoder.dim:
+            raise SpaceMismatchError(
+                f"The adapter {a.identity} takes {dim}-d vectors; {encoder.name} makes {encoder.dim}-d ones."
+            )
+        identity = f"{identity}+{a.identity}"
 
 
 def _check_langs(langs: Sequence[str | None] | None, n: int) -> list[str | None] | None:

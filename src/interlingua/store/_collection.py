@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import InputError, SpaceMismatchError
 from ._catalog import CATALOG, Catalog, Condition, Document
 from ._dense_faiss import exact_search, tombstone_path
-from ._indexes import build_dense, discard_new, new_folder, open_indexes, rebuild_indexes
+from ._indexes import build_dense, discard_new, new_folder, open_indexes, rebuild_indexes, resolve_space
 from ._lock import LOCK_FILE, WriterLock
 from ._manifest import MANIFEST, Manifest, dense_factory_for
 from ._paths import check_own_files
@@ -163,7 +163,7 @@ class Collection:
             from ..neutral import Space, SpaceSpec
 
             spec = (
-                SpaceSpec.from_dict(self.manifest.space)
+                SpaceSpec.from_dict(resolve_space(self.path, self.manifest.space))
                 if self.manifest.space
                 else SpaceSpec(encoder=self.manifest.encoder_name)
             )

@@ -4,6 +4,7 @@ up with the change log, so a writer killed at any moment loses no acknowledged b
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,13 @@ def new_folder(spec: Any, sp: Any) -> tuple[Path, Manifest]:
         )
     if folder.exists() and not folder.is_dir():
         raise InputError(f"{folder} exists and is not a folder.")
+    if folder.exists() and (folder / ADAPTERS_DIR).exists():
+        raise InputError(
+            f"{folder} holds an {ADAPTERS_DIR} folder that is not a collection's; choose another folder."
+        )
     with storage_errors(folder):
         folder.mkdir(parents=True, exist_ok=True)
+        space = _stored_space(folder, sp)
     from ..text import langid_info
 
     d = spec.dense
@@ -41,7 +47,7 @@ def new_folder(spec: Any, sp: Any) -> tuple[Path, Manifest]:
         encoder=sp.identity,
         encoder_name=sp.name,
         dim=int(sp.dim),
-        space=sp.spec.to_dict() if sp.spec is not None else {},
+        space=space,
         dense={
             "factory": d.factory,
             "small": d.small,
@@ -56,6 +62,56 @@ def new_folder(spec: Any, sp: Any) -> tuple[Path, Manifest]:
     return folder, manifest
 
 
+#: where a collection keeps copies of its space's adapters (``adapters/0-center``, ...)
+ADAPTERS_DIR = "adapters"
+_ADAPTER_PATH = re.compile(rf"^{ADAPTERS_DIR}/[0-9]+-[a-z]+$")
+
+
+def _stored_space(folder: Path, sp: Any) -> dict[str, Any]:
+    """The space spec the manifest records, its adapters copied into the collection (paths
+    relative to it), so the collection keeps working when the original folders move or change."""
+    import shutil
+
+    spec = sp.spec.to_dict() if sp.spec is not None else {}
+    if not sp.adapters:
+        return spec
+    if sp.spec is None:
+        raise InputError(
+            "A collection's space must be rebuildable from a spec to hold adapters; give the adapters "
+            "as a SpaceSpec (adapter folders), not as objects made in code."
+        )
+    refs = []
+    for i, (ref, adapter) in enumerate(zip(sp.spec.adapters, sp.adapters)):
+        rel = f"{ADAPTERS_DIR}/{i}-{ref.method}"
+        shutil.copytree(Path(adapter.path), folder / rel)
+        refs.append({"method": ref.method, "path": rel})
+    spec["adapters"] = refs
+    return spec
+
+
+def resolve_space(folder: Path, space: dict[str, Any]) -> dict[str, Any]:
+    """The manifest's space spec with its adapters' paths made absolute inside ``folder``
+    (a path that leaves the collection is refused: a collection handed over is safe to open)."""
+    adapters = space.get("adapters") if isinstance(space, dict) else None
+    if not adapters:
+        return space
+    out = []
+    for ref in adapters:
+        path = ref.get("path", "") if isinstance(ref, dict) else ""
+        if (
+            not isinstance(path, str)
+            or not _ADAPTER_PATH.match(path)
+            or (folder / ADAPTERS_DIR).is_symlink()
+            or (folder / path).is_symlink()
+        ):
+            raise CollectionError(
+                f"{folder}: the manifest names an adapter at {path!r}, outside the collection; "
+                "refusing to load it (the manifest was changed by hand or is not this collection's)."
+            )
+        out.append({**ref, "path": str(folder / path)})
+    return {**space, "adapters": out}
+
+
 def discard_new(folder: Path, existed: bool) -> None:
     """Remove what a failed create made: the folder when it made it, else only its own files."""
     import shutil
@@ -64,7 +120,7 @@ def discard_new(folder: Path, existed: bool) -> None:
         shutil.rmtree(folder, ignore_errors=True)
         return
     for p in folder.iterdir():
-        if p.name in (CATALOG, f"{CATALOG}-wal", f"{CATALOG}-shm", "write.lock", MANIFEST) or (
+        if p.name in (CATALOG, f"{CATALOG}-wal", f"{CATALOG}-shm", "write.lock", MANIFEST, ADAPTERS_DIR) or (
             DENSE_FILE.match(p.name) or LEXICAL_DIR.match(p.name)
         ):
             if p.is_dir() and not p.is_symlink():
