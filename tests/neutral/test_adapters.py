@@ -36,10 +36,12 @@ def fitted(tmp_path_factory):
         ("lir", {"rank": 2}),
         ("lsar", {"rank": 2}),
         ("linear", {}),
-        ("balance", {"rank": 8}),
+        ("balance", {"rank": 8, "estimate": "fitted"}),
+        ("balance_top", {"top_k": 3}),
     ):
-        report = fit(FitJob(method=method, data=(str(sib),), params=params, output=str(root / method)))
-        out[method] = (root / method, report)
+        name, method = method, method.split("_")[0]
+        report = fit(FitJob(method=method, data=(str(sib),), params=params, output=str(root / name)))
+        out[name] = (root / name, report)
     return sib, out
 
 
@@ -148,6 +150,24 @@ def test_balance_leaves_vectors_and_standardizes_scores_per_language(fitted):
         cols = [j for j, x in enumerate(langs) if x == lang]
         assert np.abs(z[:, cols].mean(axis=1)).max() < 0.5  # about 0 on the data it was fit on
     assert np.array_equal(Space.of(None).balance_scores(queries @ raw.T, queries, langs), queries @ raw.T)
+
+
+def test_top_balance_standardizes_each_languages_head(fitted):
+    """The default estimate: each language's scores by the mean and spread of its own top_k."""
+    _, out = fitted
+    space = Space.from_spec(SpaceSpec(adapters=adapter_refs([out["balance_top"][0]])))
+    texts, langs = _train()
+    docs = _raw(texts, langs, role="passage")
+    queries = _raw(["Where is the station?", "Wo ist der Bahnhof?"], ["en", "de"])
+    z = space.balance_scores(queries @ docs.T, queries, langs)
+    for lang in LANGS:
+        cols = [j for j, x in enumerate(langs) if x == lang]
+        head = -np.sort(-z[:, cols], axis=1)[:, :3]
+        assert np.allclose(head.mean(axis=1), 0, atol=1e-4) and np.allclose(head.std(axis=1), 1, atol=1e-3)
+    few = space.balance_scores(queries @ docs[:2].T, queries, langs[:2])  # fewer than top_k: fitted stats
+    assert np.isfinite(few).all()
+    ids = {out["balance"][1].identity, out["balance_top"][1].identity}
+    assert len(ids) == 2  # the parameters are part of the identity
 
 
 def test_an_unseen_language_takes_the_fallback_with_one_warning(fitted):

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import AdapterLanguageWarning, InputError
 from ..text import canonical_lang
-from ._methods import FALLBACK, METHODS, score_moments, transform
+from ._methods import FALLBACK, METHODS, score_moments, top_moments, transform
 
 FORMAT = "interlingua-adapter/1"
 META_FILE = "adapter.json"
@@ -39,9 +39,11 @@ def state_digest(state: Mapping[str, np.ndarray]) -> str:
     return h.hexdigest()
 
 
-def adapter_identity(method: str, digest: str, input_space: str) -> str:
-    """What makes the adapter's output what it is: its method, its arrays and the vectors it expects."""
-    tag = hashlib.sha256(f"{digest}|{input_space}".encode()).hexdigest()[:12]
+def adapter_identity(method: str, digest: str, input_space: str, params: Mapping[str, Any]) -> str:
+    """What makes the adapter's output what it is: its method and parameters, its arrays and the
+    vectors it expects."""
+    blob = json.dumps(params, sort_keys=True, default=str)
+    tag = hashlib.sha256(f"{digest}|{input_space}|{blob}".encode()).hexdigest()[:12]
     return f"{method}-{tag}"
 
 
@@ -160,14 +162,22 @@ class FittedAdapter:
         *,
         role: str = "passage",
     ) -> np.ndarray:
-        """Each query's scores z-normalized within each document language (``balance`` only)."""
+        """Each query's scores z-normalized within each document language (``balance`` only): by
+        the query's own ``top_k`` scores in the language, or (``estimate="fitted"``, or fewer
+        candidates than ``top_k`` there) by the fitted mean and covariance of the language."""
         r = self._role(role)
         out = np.array(scores, dtype=np.float32, copy=True)
-        keys = [self.resolve_lang(x) for x in doc_langs]
         q = np.asarray(queries, np.float32)
-        for key in dict.fromkeys(keys):
-            cols = np.asarray([j for j, k in enumerate(keys) if k == key])
-            mean, std = score_moments(q, self._by_key[(r, key)])
+        top_k = int(self.params.get("top_k", 10))
+        from_top = self.params.get("estimate") == "top"
+        groups: dict[str, list[int]] = {}
+        for j, lang in enumerate(doc_langs):  # group by the document's own language first
+            groups.setdefault(lang, []).append(j)
+        for lang, cols in groups.items():
+            if from_top and len(cols) >= top_k:
+                mean, std = top_moments(out[:, cols], top_k)
+            else:
+                mean, std = score_moments(q, self._by_key[(r, self.resolve_lang(lang))])
             out[:, cols] = (out[:, cols] - mean[:, None]) / std[:, None]
         return out
 

@@ -138,7 +138,7 @@ def run(
         }
     state = fit_state(job.method, groups, params, pairs=pairs)
     digest = state_digest(state)
-    identity = adapter_identity(job.method, digest, space.identity)
+    identity = adapter_identity(job.method, digest, space.identity, params)
     meta = {
         "format": FORMAT,
         "method": job.method,

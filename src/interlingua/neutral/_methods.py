@@ -12,8 +12,11 @@ the language means.
 - ``linear``: map each language onto a pivot with an orthogonal Procrustes (or ridge) map fit on
   parallel rows.
 - ``balance``: a score-level step: a query's scores are z-normalized within each document
-  language before ranking, from each language's mean and (low-rank) covariance; the vectors
-  themselves are left as they are.
+  language before ranking; the vectors themselves are left as they are. The mean and spread
+  come from the query's own ``top_k`` scores in that language (``estimate="top"``, default) or
+  from the language's mean and (low-rank) covariance fit on training text (``"fitted"``). On
+  XQuAD-R-style pools the top-k estimate ranks better: what decides a ranking is the head of
+  each language's scores, not their bulk.
 
 A language the adapter has not seen gets the documented fallback of its method (the mean over
 the languages seen, the directions of all languages pooled, the identity map) and one warning
@@ -35,6 +38,10 @@ Groups = Mapping[str, Mapping[str, np.ndarray]]
 
 #: the key of the fallback entry in a method's per-language state
 FALLBACK = "*"
+#: how ``balance`` estimates a query's score distribution in a language: from the query's own
+#: ``top_k`` scores there (the default: no statistics of any corpus needed), or from the mean and
+#: covariance fit on training text (also the fallback where a language has fewer candidates)
+ESTIMATES = ("top", "fitted")
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,7 @@ METHODS: dict[str, Method] = {
             "balance",
             "z-normalize a query's scores within each document language before ranking",
             "the mean and covariance of all languages' vectors pooled",
-            {"rank": 64},
+            {"estimate": "top", "top_k": 10, "rank": 64},
             scores=True,
         ),
     )
@@ -103,6 +110,14 @@ def check_params(method: str, params: Mapping[str, Any]) -> dict[str, Any]:
         not isinstance(out["rank"], int) or isinstance(out["rank"], bool) or out["rank"] < 0
     ):
         raise InputError(f"The {method} adapter's 'rank' must be an int >= 0. Got {out['rank']!r} instead.")
+    if method == "balance":
+        if out["estimate"] not in ESTIMATES:
+            raise InputError(
+                f"The balance adapter's 'estimate' must be top or fitted. Got {out['estimate']!r}."
+            )
+        k = out["top_k"]
+        if not isinstance(k, int) or isinstance(k, bool) or k < 2:
+            raise InputError(f"The balance adapter's 'top_k' must be an int >= 2. Got {k!r} instead.")
     if method == "linear":
         if out["kind"] not in ("procrustes", "ridge"):
             raise InputError(f"The linear adapter's 'kind' must be procrustes or ridge. Got {out['kind']!r}.")
@@ -231,6 +246,12 @@ def transform(method: str, vectors: np.ndarray, state: Mapping[str, np.ndarray])
     if method == "linear":
         return vectors @ state["map"]
     return vectors  # balance: a score-level step
+
+
+def top_moments(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of each row's ``k`` highest scores."""
+    top = -np.partition(-scores, k - 1, axis=1)[:, :k]
+    return top.mean(axis=1), np.maximum(top.std(axis=1), 1e-6)
 
 
 def score_moments(queries: np.ndarray, state: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
