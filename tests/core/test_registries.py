@@ -29,6 +29,7 @@ SNAPSHOT = {
     "tasks": [
         "bucc",
         "fertility",
+        "lareqa",
         "mexa",
         "mining_pools",
         "neutrality",

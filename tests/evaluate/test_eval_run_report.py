@@ -77,8 +77,11 @@ def test_run_from_config_record_cache_and_report(tatoeba, tmp_path):
     text = html.read_text(encoding="utf-8")
     assert "<h2>tatoeba</h2>" in text and "Δ 2−1" in text and "acc_cosine" in text
     pngs = sorted((tmp_path / "out" / "report_files").glob("*.png"))
-    assert [p.name for p in pngs] == ["tatoeba_bars.png"]
-    assert pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in pngs] == [
+        "tatoeba_bars.png",
+        "tatoeba_measures.png",
+    ]  # two runs: bars per measure
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
     assert 'src="report_files/tatoeba_bars.png"' in text
 
 
@@ -126,7 +129,7 @@ def test_report_with_heatmaps_and_bad_inputs(tmp_path):
     assert first["result"]["matrices"]["rho"]["values"][0][1] is None
     html = write_report([tmp_path / "nan.json", record([[82.0, 70.0], [66.0, 76.0]])], tmp_path / "r.html")
     names = sorted(p.name for p in (tmp_path / "r_files").iterdir())
-    assert names == ["sts_bars.png", "sts_rho.png", "sts_rho_delta.png"]
+    assert names == ["sts_bars.png", "sts_measures.png", "sts_rho.png", "sts_rho_delta.png"]
     assert "+2.00" in html.read_text(encoding="utf-8")  # the metric delta 82 - 80
     with pytest.raises(InputError, match="must be an .html file"):
         write_report([record([[1.0, 1.0], [1.0, 1.0]])], tmp_path / "r.png")

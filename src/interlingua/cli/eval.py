@@ -3,7 +3,9 @@
 ``interlingua eval tatoeba --data DIR [--lang de --lang fr] [--scoring margin] [-o run.json]``
 runs a task; ``--config run.toml`` reads the same settings from a file (flags win);
 ``--set key=value`` sets a run field (``space.encoder=...``) or, for any other key, a task option
-(``--set k=4`` is ``options.k``); ``--print-config`` prints the filled run. ``interlingua eval report RUN.json
+(``--set k=4`` is ``options.k``); ``--adapter DIR`` (repeatable) puts fitted adapters in the
+space (``space.adapters``; the task then runs raw and adapted, and both are printed, saved and
+reported side by side); ``--print-config`` prints the filled run. ``interlingua eval report RUN.json
 [RUN2.json ...] -o report.html`` writes an HTML page with PNG figures beside it.
 
 A run config (TOML or JSON; a relative ``data`` path is relative to the file)::
@@ -26,7 +28,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from ._common import JsonOpt, NoCacheOpt, QuietOpt, print_json
+from ._common import AdapterOpt, JsonOpt, NoCacheOpt, QuietOpt, adapter_values, print_json
 from ._jobs import PrintConfigOpt, comma_list, print_config
 from ._progress import Drawer
 
@@ -73,6 +75,7 @@ def _make_command(task_name: str):
             help="Run option a.b=value, or task option key=value (value parsed as JSON when it can be).",
         ),
         workers: int = typer.Option(None, "--workers", "-w", help="Encoder processes, one thread each."),
+        adapter: list[str] = AdapterOpt,
         no_cache: bool = NoCacheOpt,
         show: bool = PrintConfigOpt,
         quiet: bool = QuietOpt,
@@ -88,6 +91,7 @@ def _make_command(task_name: str):
             "languages": comma_list(lang),
             "workers": workers,
             "cache": False if no_cache else None,
+            **adapter_values(adapter),
         }
         job = EvalRun.from_dict(EvalRun.apply_overrides(_merge(base, flags), _sets(set_)))
         if show:
@@ -127,9 +131,20 @@ def _print_summary(record: dict, output: Path | None) -> None:
         f"[bold]{res['task']}[/bold] with {record['encoder']['name']} in {record['seconds']:.1f} s "
         f"({record['embedding']['encoded']:,} encoded, {record['embedding']['cache_hits']:,} from cache)"
     )
-    for key, value in res["metrics"].items():
-        mark = "  <- primary" if key == primary else ""
-        console.print(f"  {key:<28} {value:10.4f}{mark}")
+    raw = (record.get("raw") or {}).get("result")
+    if raw is not None:  # raw and adapted side by side
+        console.print(f"  {'':<28} {'raw':>10} {'adapted':>10} {'delta':>10}")
+        for key, value in res["metrics"].items():
+            mark = "  <- primary" if key == primary else ""
+            before = raw["metrics"].get(key)
+            if before is None:
+                console.print(f"  {key:<28} {'-':>10} {value:10.4f}{mark}")
+            else:
+                console.print(f"  {key:<28} {before:10.4f} {value:10.4f} {value - before:+10.4f}{mark}")
+    else:
+        for key, value in res["metrics"].items():
+            mark = "  <- primary" if key == primary else ""
+            console.print(f"  {key:<28} {value:10.4f}{mark}")
     if output is not None:
         console.print(f"run record: {output}")
 

@@ -1,7 +1,8 @@
 """Reproducible runs: a config (file or flags) in, a JSON record out.
 
 The record holds the task's result, the config, the encoder identity, package versions and
-a checksum of the data, so that two runs can be compared and a run can be repeated. Vectors go
+a checksum of the data, so that two runs can be compared and a run can be repeated. A run in a
+space with adapters also holds the raw space's result (``"raw"``), measured in the same run. Vectors go
 through the embedding cache, so a repeated run re-scores in seconds.
 """
 
@@ -170,7 +171,11 @@ def run(
     job: EvalRun, *, progress: ProgressFn | None = None, executor: Any = None, space: Any = None
 ) -> dict[str, Any]:
     """Run one task and return the JSON-ready run record. ``space`` (a Space, or an Encoder such as a
-    :class:`PrecomputedEncoder`) replaces ``job.space``."""
+    :class:`PrecomputedEncoder`) replaces ``job.space``.
+
+    In a space with adapters the task runs twice, in the raw space (``space.raw()``, its encoder
+    alone) and in the space itself: ``record["result"]`` is the adapted result and
+    ``record["raw"]`` holds the raw one with its space, so reports show them side by side."""
     job.validate()
     spec = get_task(job.task)
     data = resolve_data(job, spec.default_data)
@@ -182,13 +187,18 @@ def run(
     with embedding_settings(
         cache=job.cache, workers=job.workers, progress=progress or current_progress()
     ) as st:
+        # with adapters, the raw space first (its vectors fill the cache the adapted run reads)
+        raw = sp.raw() if sp.adapters else None
+        raw_result = spec.run(raw, data, **kwargs) if raw is not None else None
         result = spec.run(sp, data, **kwargs)
     seconds = time.perf_counter() - t0
     stats = st.stats
+    side = {"raw": {"space": raw.describe(), "result": raw_result.to_dict()}} if raw is not None else {}
     return {
         "format": FORMAT,
         "task": spec.name,
         "result": result.to_dict(),
+        **side,
         "config": {**job.to_dict(), "data": str(data), "encoder": sp.name},
         "encoder": {"name": sp.name, "identity": sp.identity, "dim": sp.dim},
         "space": sp.describe(),

@@ -3,7 +3,7 @@ returns plain records. A folder in the wrong layout names what it expected; a la
 the data lists those that are."""
 
 from ._bucc import BuccSet, bucc_pairs, read_bucc
-from ._common import select_languages
+from ._common import lang_tag, select_languages
 from ._sib200 import SibExample, read_sib200, sib200_languages
 from ._stsb import STSSet, read_stsb, stsb_languages
 from ._tatoeba import BitextSet, read_tatoeba, tatoeba_languages
@@ -19,6 +19,7 @@ __all__ = [
     "STSSet",
     "SibExample",
     "bucc_pairs",
+    "lang_tag",
     "read_beir",
     "read_bucc",
     "read_qrels",

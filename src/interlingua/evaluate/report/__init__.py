@@ -1,9 +1,12 @@
 """Reports: one or several run records -> an HTML page (jinja2) with PNG figures (matplotlib).
 
-Per task: a metrics table with deltas against the first run, per-language bars sorted by
-score, a per-language table with deltas, and a heatmap for every language-by-language matrix
-(plus the difference between the first two runs when both have it). Figures go to
-``<report name>_files/`` beside the HTML and are linked relatively, so the folder can be moved.
+Per task: a metrics table with deltas against the first run, bars per measure when runs are
+compared, per-language bars sorted by score, a per-language table with deltas, and for every
+language-by-language matrix the runs' heatmaps side by side (plus the difference between the
+first two when both have it). A run made in a space with adapters carries its raw result too
+(``record["raw"]``): it counts as two columns, raw then adapted, so the adapters' effect is the
+delta. Figures go to ``<report name>_files/`` beside the HTML and are linked relatively, so the
+folder can be moved.
 """
 
 from __future__ import annotations
@@ -79,6 +82,16 @@ def _task_section(task: str, runs: list[tuple[str, dict]], files: Path, rel: str
         f"{lab} — {primary} = {_fmt(r['metrics'].get(primary))}" for (lab, _), r in zip(runs, results)
     ]
     figures, lang_rows, lang_columns = [], [], labels
+    if len(results) > 1:
+        shown = [
+            n for n in names if n != "n_languages" and any(r["metrics"].get(n) is not None for r in results)
+        ]
+        if shown:
+            png = files / f"{_slug(task)}_measures.png"
+            _figures.measure_bars(
+                shown, {lab: [r["metrics"].get(n) for n in shown] for lab, r in zip(labels, results)}, png
+            )
+            figures.append({"title": "measures", "src": f"{rel}/{png.name}"})
     metric = _lang_metric(results)
     if metric:
         langs = list(dict.fromkeys(lang for r in results for lang in r["per_language"]))
@@ -109,18 +122,29 @@ def _task_section(task: str, runs: list[tuple[str, dict]], files: Path, rel: str
             ]
     for mname, m in results[0].get("matrices", {}).items():
         png = files / f"{_slug(task)}_{_slug(mname)}.png"
-        vals = [v for row in m["values"] for v in row if v is not None and v == v]
+        # every run that has this matrix in the same shape, side by side on one scale (at most 4;
+        # a matrix equal to one already shown, such as the raw side of two adapted runs, once)
+        same: list[tuple[str, dict]] = []
+        for lab, r in zip(labels, results):
+            o = r.get("matrices", {}).get(mname)
+            if o and o["rows"] == m["rows"] and o["cols"] == m["cols"]:
+                if all(o["values"] != seen["values"] for _, seen in same) and len(same) < 4:
+                    same.append((lab, o))
+        vals = [v for _, o in same for row in o["values"] for v in row if v is not None and v == v]
         signed = bool(vals) and min(vals) < 0 < max(vals)
+        titles = [f"{mname} ({lab})" for lab, _ in same]
         _figures.heatmap(
             m["rows"],
             m["cols"],
-            m["values"],
-            f"{mname} ({labels[0]})",
+            [o["values"] for _, o in same],
+            titles,
             png,
             diverging=signed,
             **_axis_labels(m),
         )
-        figures.append({"title": f"{mname} ({labels[0]})", "src": f"{rel}/{png.name}"})
+        figures.append(
+            {"title": f"{mname}: " + ", ".join(lab for lab, _ in same), "src": f"{rel}/{png.name}"}
+        )
         if len(results) > 1:
             other = results[1].get("matrices", {}).get(mname)
             if other and other["rows"] == m["rows"] and other["cols"] == m["cols"]:
@@ -152,6 +176,24 @@ def _task_section(task: str, runs: list[tuple[str, dict]], files: Path, rel: str
     }
 
 
+def _space_label(rec: dict) -> str:
+    """The encoder and its adapter chain: ``e5-small + center + lir``."""
+    spec = (rec.get("space") or {}).get("spec") or {}
+    methods = [a.get("method", "?") for a in spec.get("adapters") or ()]
+    if not methods and "+" in (rec.get("space") or {}).get("identity", ""):
+        methods = ["adapters"]  # a space made in code: its identity says there are adapters
+    return " + ".join([rec["encoder"]["name"], *methods])
+
+
+def _columns(n: int, rec: dict) -> list[tuple[str, dict]]:
+    """A record's result columns: one, or raw then adapted for a run made with adapters."""
+    raw = rec.get("raw")
+    if not raw:
+        return [(f"{n}: {_space_label(rec)}", rec)]
+    as_raw = {**rec, "result": raw["result"], "space": raw.get("space", {})}
+    return [(f"{n}a: {rec['encoder']['name']} raw", as_raw), (f"{n}b: {_space_label(rec)}", rec)]
+
+
 def write_report(runs: list[str | Path | dict], output: str | Path, *, title: str | None = None) -> Path:
     """Write ``output`` (HTML) and its PNGs from run records (paths or loaded dicts)."""
     from jinja2 import Environment, select_autoescape
@@ -171,15 +213,16 @@ def write_report(runs: list[str | Path | dict], output: str | Path, *, title: st
     with storage_errors(files):
         files.mkdir(parents=True, exist_ok=True)  # the report's folder too
     check_outputs([out], [src for src, _ in records if src != "(in memory)"])
-    labelled = [(f"{i + 1}: {rec['encoder']['name']}", rec) for i, (_, rec) in enumerate(records)]
+    labelled = [entry for i, (_, rec) in enumerate(records) for entry in _columns(i + 1, rec)]
     by_task: dict[str, list[tuple[str, dict]]] = {}
     for lab, rec in labelled:
         by_task.setdefault(rec["task"], []).append((lab, rec))
     run_rows = [
         {
-            "label": lab,
+            "label": f"{i + 1}",
             "task": rec["task"],
             "encoder": rec["encoder"]["name"],
+            "space": _space_label(rec) + (" (and raw)" if rec.get("raw") else ""),
             "data": rec["data"]["path"],
             "checksum": rec["data"]["checksum"][:12],
             "started": rec.get("started", ""),
@@ -187,7 +230,7 @@ def write_report(runs: list[str | Path | dict], output: str | Path, *, title: st
             "file": src,
             "versions": rec.get("versions", {}),
         }
-        for (lab, rec), (src, _) in zip(labelled, records)
+        for i, (src, rec) in enumerate(records)
     ]
     tasks = [_task_section(task, rs, files, files.name) for task, rs in by_task.items()]
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))

@@ -14,9 +14,9 @@ img { max-width: 100%; border: 1px solid #eee; } details { margin: .5em 0 1em; }
 <h1>{{ title }}</h1>
 <p class="muted">Generated {{ generated }} by interlingua {{ version }}.</p>
 <h2>Runs</h2>
-<table><tr><th class="l">#</th><th class="l">task</th><th class="l">encoder</th><th class="l">data</th>
+<table><tr><th class="l">#</th><th class="l">task</th><th class="l">space</th><th class="l">data</th>
 <th class="l">checksum</th><th class="l">started</th><th>seconds</th><th class="l">file</th></tr>
-{% for r in runs %}<tr><td class="l">{{ r.label }}</td><td class="l">{{ r.task }}</td><td class="l">{{ r.encoder }}</td>
+{% for r in runs %}<tr><td class="l">{{ r.label }}</td><td class="l">{{ r.task }}</td><td class="l">{{ r.space }}</td>
 <td class="l">{{ r.data }}</td><td class="l"><code>{{ r.checksum }}</code></td><td class="l">{{ r.started }}</td>
 <td>{{ r.seconds }}</td><td class="l">{{ r.file }}</td></tr>
 {% endfor %}</table>

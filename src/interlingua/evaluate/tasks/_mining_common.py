@@ -7,14 +7,16 @@ from typing import Any
 import numpy as np
 
 
-def encode_texts(encoder: Any, texts: list[str]) -> tuple[Any, np.ndarray]:
+def encode_texts(encoder: Any, texts: list[str], lang: str | None = None) -> tuple[Any, np.ndarray]:
     """``(space, vectors)``; ``encoder`` may be a Space, a name or an Encoder. Role ``query`` (a
-    symmetric task); through the evaluation run's embedding settings (cache, workers, progress)."""
+    symmetric task); through the evaluation run's embedding settings (cache, workers, progress).
+    ``lang``, the texts' language when one is known, reaches the space's adapters."""
     from ...neutral import Space
     from .._embed import embed_texts
 
     space = Space.of(encoder)
-    return space, embed_texts(space, texts, "query", desc=f"embed {space.name}")
+    langs = None if lang is None else [lang] * len(texts)
+    return space, embed_texts(space, texts, "query", desc=f"embed {space.name}", langs=langs)
 
 
 def best_f1(found: np.ndarray, scores: np.ndarray, n_gold: int) -> tuple[float, float, float, float]:

@@ -18,7 +18,7 @@ import numpy as np
 from ...errors import InputError
 from ...mine import MARGINS, neighbours, select_pairs
 from .._task import TaskResult, register_task
-from ..readers import read_bucc
+from ..readers import lang_tag, read_bucc
 from ._mining_common import best_f1, encode_texts
 
 
@@ -42,8 +42,9 @@ def run(
     gold = bucc.gold
     src_ids, src_texts = list(bucc.source), list(bucc.source.values())
     tgt_ids, tgt_texts = list(bucc.target), list(bucc.target.values())
-    enc, src = encode_texts(encoder, src_texts)
-    _, tgt = encode_texts(enc, tgt_texts)
+    src_lang, _, tgt_lang = pair.partition("-")
+    enc, src = encode_texts(encoder, src_texts, lang_tag(src_lang))
+    _, tgt = encode_texts(enc, tgt_texts, lang_tag(tgt_lang) if tgt_lang else None)
     fwd, bwd, _, _ = neighbours(src, tgt, k, knn=knn)
     metrics: dict[str, float] = {}
     for kind in MARGINS:

@@ -16,6 +16,7 @@ import numpy as np
 from .._embed import embed_texts
 from .._parallel import parallel_pairs
 from .._task import TaskResult, register_task
+from ..readers import lang_tag
 
 
 def mexa_score(x: np.ndarray, y: np.ndarray) -> float:
@@ -49,7 +50,12 @@ def mexa(
     pairs, piv = parallel_pairs(data, languages, pivot, split=split, limit=limit)
     per_language: dict[str, dict[str, float]] = {}
     texts = [t for src, tgt in pairs.values() for t in (*src, *tgt)]
-    vecs = embed_texts(encoder, texts, role, desc=f"mexa {encoder.name}")
+    langs = [
+        lang
+        for code, (src, tgt) in pairs.items()
+        for lang in (*[lang_tag(code)] * len(src), *[lang_tag(piv)] * len(tgt))
+    ]
+    vecs = embed_texts(encoder, texts, role, desc=f"mexa {encoder.name}", langs=langs)
     pos = 0
     for code, (src, _) in pairs.items():
         n = len(src)

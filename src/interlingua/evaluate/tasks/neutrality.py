@@ -20,6 +20,7 @@ from .._bitext import SCORINGS, bitext_retrieval
 from .._embed import embed_texts
 from .._parallel import parallel_texts
 from .._task import TaskResult, register_task
+from ..readers import lang_tag
 from .sib200 import MATRIX_DEFAULT
 
 
@@ -60,6 +61,7 @@ def neutrality(
         [t for _, t in fit_texts] + [t for _, t in test_texts],
         role,
         desc=f"neutrality {encoder.name}",
+        langs=[lang_tag(c) for c, _ in fit_texts] + [lang_tag(c) for c, _ in test_texts],
     )
     xf, xt = vecs[: len(fit_texts)], vecs[len(fit_texts) :]
     yf, yt = np.array([c for c, _ in fit_texts]), np.array([c for c, _ in test_texts])

@@ -17,7 +17,7 @@ from ...errors import InputError
 from ...mine import knn
 from .._embed import embed_texts
 from .._task import TaskResult, register_task
-from ..readers import read_beir, read_xquad, select_languages
+from ..readers import lang_tag, read_beir, read_xquad, select_languages
 
 DEFAULT_MEASURES = ("MRR@10", "nDCG@10", "Recall@1", "Recall@10", "Recall@100")
 MIXED = "all"
@@ -42,6 +42,11 @@ def _beir(data, languages, doc_languages, split):
     queries = {q: {qid: t for qid, t in b.queries.items() if qlang[qid] == q} for q in qcodes}
     pools = {d: {did: t for did, t in b.corpus.items() if dlang[did] == d} for d in dcodes}
     return queries, pools, b.qrels
+
+
+def _tag(code: str) -> str | None:
+    """A dataset's language code as a tag for the space's adapters (None: undetermined)."""
+    return None if code == "und" else lang_tag(code)
 
 
 def _parse_measures(names):
@@ -87,8 +92,10 @@ def retrieval(
         queries, pools, qrels = _xquad(data, languages, doc_languages)
     qtexts = [t for q in queries.values() for t in q.values()]
     dtexts = [t for p in pools.values() for t in p.values()]
-    qv = embed_texts(encoder, qtexts, "query", desc=f"retrieval queries {encoder.name}")
-    dv = embed_texts(encoder, dtexts, "passage", desc=f"retrieval passages {encoder.name}")
+    qlangs = [_tag(q) for q, items in queries.items() for _ in items]
+    dlangs = [_tag(d) for d, items in pools.items() for _ in items]
+    qv = embed_texts(encoder, qtexts, "query", desc=f"retrieval queries {encoder.name}", langs=qlangs)
+    dv = embed_texts(encoder, dtexts, "passage", desc=f"retrieval passages {encoder.name}", langs=dlangs)
     qvec, pos = {}, 0
     for q, items in queries.items():
         qvec[q] = qv[pos : pos + len(items)]

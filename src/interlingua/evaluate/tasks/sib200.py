@@ -13,7 +13,7 @@ from ...errors import InputError
 from .._bitext import SCORINGS, bitext_retrieval
 from .._embed import embed_texts
 from .._task import TaskResult, register_task
-from ..readers import read_sib200, select_languages, sib200_languages
+from ..readers import lang_tag, read_sib200, select_languages, sib200_languages
 
 #: languages of the retrieval matrix when there are more than 12 and none are chosen
 MATRIX_DEFAULT = (
@@ -73,7 +73,11 @@ def sib200(
                 f"The test split of {c} is not aligned (index_id order) with {codes[0]}'s.", path=str(data)
             )
     texts = [e.text for e in train] + [e.text for c in codes for e in sets[c]["test"]] + [e.text for e in dev]
-    vecs = embed_texts(encoder, texts, role, desc=f"sib200 {encoder.name}")
+    own_tag = lang_tag(train_code)
+    langs = (
+        [own_tag] * len(train) + [lang_tag(c) for c in codes for _ in sets[c]["test"]] + [own_tag] * len(dev)
+    )
+    vecs = embed_texts(encoder, texts, role, desc=f"sib200 {encoder.name}", langs=langs)
     x_train, y_train = vecs[: len(train)], [e.category for e in train]
     n = len(ids)
     test = {c: vecs[len(train) + i * n : len(train) + (i + 1) * n] for i, c in enumerate(codes)}

@@ -11,7 +11,7 @@ import numpy as np
 from ...errors import InputError
 from .._embed import embed_texts
 from .._task import TaskResult, register_task
-from ..readers import read_stsb
+from ..readers import lang_tag, read_stsb
 
 
 @register_task(
@@ -36,7 +36,8 @@ def sts(
             )
     n = len(gold)
     texts = [t for c in codes for t in (*sets[c].sentence1, *sets[c].sentence2)]
-    vecs = embed_texts(encoder, texts, role, desc=f"sts {encoder.name}")
+    langs = [lang_tag(c) for c in codes for _ in range(2 * n)]
+    vecs = embed_texts(encoder, texts, role, desc=f"sts {encoder.name}", langs=langs)
     s1 = {c: vecs[2 * i * n : (2 * i + 1) * n] for i, c in enumerate(codes)}
     s2 = {c: vecs[(2 * i + 1) * n : (2 * i + 2) * n] for i, c in enumerate(codes)}
 

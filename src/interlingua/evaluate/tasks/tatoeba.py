@@ -37,7 +37,8 @@ def tatoeba(
     check_int(k, "k", low=1)
     sets = read_tatoeba(data, languages)
     texts = [t for s in sets for t in (*s.source, *s.target)]
-    vecs = embed_texts(encoder, texts, role, desc=f"tatoeba {encoder.name}")
+    langs = [lang for s in sets for lang in (*[s.lang] * len(s.source), *["en"] * len(s.target))]
+    vecs = embed_texts(encoder, texts, role, desc=f"tatoeba {encoder.name}", langs=langs)
     per_language: dict[str, dict[str, float]] = {}
     pos = 0
     for s in sets:
