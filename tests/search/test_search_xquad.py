@@ -76,3 +76,32 @@ def test_xquad_task_refuses_unknown_settings(xquad_dir, e5):
 
     with pytest.raises(InputError, match="Unknown XQuAD setting 'd'"):
         get_task("xquad").run(e5, xquad_dir, settings=["d"])
+
+
+def test_xquad_hybrid_counts_bm25_only_in_the_question_language(xquad_dir, e5):
+    with embedding_settings(cache=False):
+        res = get_task("xquad").run(e5, xquad_dir, top_k=10, methods=("dense", "bm25", "hybrid"))
+        old = get_task("xquad").run(
+            e5, xquad_dir, top_k=10, methods=("dense", "bm25", "hybrid"), lexical_scope="all"
+        )
+        half = get_task("xquad").run(e5, xquad_dir, top_k=10, methods=("dense",), paragraphs="second-half")
+    per, old_per = res.per_language, old.per_language
+    # German and Chinese questions against English paragraphs: BM25 never counts, hybrid is dense
+    for q in ("de", "zh"):
+        assert per[q]["b/hybrid/MRR@10"] == per[q]["b/dense/MRR@10"]
+    assert per["en"]["b/hybrid/MRR@10"] == old_per["en"]["b/hybrid/MRR@10"]  # English: all in scope
+    assert res.metrics["a/hybrid/MRR@10"] == old.metrics["a/hybrid/MRR@10"]  # one language: all in scope
+    assert res.config["lexical_scope"] == "language" and old.config["lexical_scope"] == "all"
+    assert set(res.details["query_language_detected"]) == {"de", "en", "zh"}
+    assert (
+        half.details["queries"] == {"de": 1, "en": 1, "zh": 1} and half.config["paragraphs"] == "second-half"
+    )
+
+
+def test_xquad_task_refuses_unknown_scopes_and_halves(xquad_dir, e5):
+    from interlingua.errors import InputError
+
+    with pytest.raises(InputError, match="'lexical_scope' parameter of xquad must be one of"):
+        get_task("xquad").run(e5, xquad_dir, lexical_scope="english")
+    with pytest.raises(InputError, match="Unknown XQuAD paragraphs 'third'"):
+        get_task("xquad").run(e5, xquad_dir, paragraphs="third")

@@ -30,6 +30,7 @@ def search(
     filters: list[str] = spec_option(J, "search.filters", "--filter", split=False),
     fusion: str = spec_option(J, "search.fusion", "--fusion"),
     weights: str = typer.Option(None, "--weights", help="Dense,lexical weights, e.g. 0.7,0.3."),
+    lexical_scope: str = spec_option(J, "search.lexical_scope", "--lexical-scope"),
     depth: int = spec_option(J, "search.depth", "--depth"),
     rerank: bool = spec_option(J, "search.rerank", "--rerank"),
     documents: bool = spec_option(J, "search.documents", "--documents"),
@@ -39,7 +40,10 @@ def search(
     flags: JobFlags,
 ) -> None:
     """Print the top hits with their scores and the retrievers that found them; with --queries, answer
-    every query of a file and write JSONL or a TREC run (--format trec) for trec_eval / ir_measures."""
+    every query of a file and write JSONL or a TREC run (--format trec) for trec_eval / ir_measures.
+
+    Hybrid (the default mode) fuses dense and BM25, but BM25 counts only where it can match words: for documents in the query's language (--lexical-scope language, the default; script: in its script; all: everywhere, the old fusion; or --set search.lexical_scope=all). Documents outside the scope are ranked by their dense score alone, on the same scale, so a translation is not pushed down for sharing no words with the query. Each hit's scores show lexical_weight, BM25's share of its score (0.5 with the default weights, 0.0 outside the scope).
+    """
     w = None
     if weights:
         try:
@@ -79,7 +83,11 @@ def search(
     for h in r.hits:
         text = " ".join(h.text.split())
         text = text if len(text) <= 80 else text[:77] + "..."
-        typer.echo(f"{h.rank:>3}  {h.score:.4f}  {'+'.join(h.retrievers):<13} {h.lang:<6} {h.id}\t{text}")
+        # hybrid: BM25's share of the score (0.00: outside the lexical scope, dense alone)
+        share = f"lw={h.scores['lexical_weight']:.2f} " if "lexical_weight" in h.scores else ""
+        typer.echo(
+            f"{h.rank:>3}  {h.score:.4f}  {'+'.join(h.retrievers):<13} {share}{h.lang:<6} {h.id}\t{text}"
+        )
     if not r.hits:
         typer.echo("no hits")
 

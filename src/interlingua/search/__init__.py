@@ -1,6 +1,7 @@
 """The search stage: dense, lexical and hybrid retrieval over any collection backend, with
-language and metadata filters, fusion (a weighted sum of normalized scores, or RRF with k = 60)
-and an optional MaxSim rerank over token states.
+language and metadata filters, language-aware fusion (a weighted sum of normalized scores, or
+RRF with k = 60, where BM25 counts only for documents in the query's language: ``lexical_scope``,
+see ``_scope.py``) and an optional MaxSim rerank over token states.
 
 ``run(SearchJob(collection=..., queries="q.tsv", output="run.trec"))`` answers a batch;
 ``Searcher(collection).search(query, SearchOptions(...))`` one query. Imports the store and lower
@@ -10,8 +11,17 @@ stages; nothing below imports it.
 from .._lazy import lazy_exports
 
 # the options load with the package (they register the fusions); the rest on first use
-from ._fusion import FUSIONS, RRF_K, fuse, minmax_normalize, reciprocal_rank_fusion, weighted_sum
-from ._options import MAX_QUERY_CHARS, MODES, RESULT_FORMATS, SearchJob, SearchOptions
+from ._fusion import (
+    FUSIONS,
+    RRF_K,
+    fuse,
+    lexical_share,
+    minmax_normalize,
+    reciprocal_rank_fusion,
+    scoped_fuse,
+    weighted_sum,
+)
+from ._options import LEXICAL_SCOPES, MAX_QUERY_CHARS, MODES, RESULT_FORMATS, SearchJob, SearchOptions
 
 _EXPORTS = {
     **dict.fromkeys(["conditions_from", "parse_filter", "split_langs"], "._filters"),
@@ -20,12 +30,16 @@ _EXPORTS = {
         ["Hit", "Searcher", "SearchResult", "check_query", "search", "search_options"], "._pipeline"
     ),
     **dict.fromkeys(["MaxSimReranker", "maxsim"], "._rerank"),
+    **dict.fromkeys(
+        ["lexical_match", "lexical_scope_keys", "likely_script", "same_script", "scope_language"], "._scope"
+    ),
     **dict.fromkeys(["QueryResult", "SearchReport", "answer", "result_lines", "run"], "._run"),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "FUSIONS",
+    "LEXICAL_SCOPES",
     "MAX_QUERY_CHARS",
     "MODES",
     "RESULT_FORMATS",
@@ -43,12 +57,19 @@ __all__ = [
     "check_query",
     "conditions_from",
     "fuse",
+    "lexical_match",
+    "lexical_scope_keys",
+    "lexical_share",
+    "likely_script",
     "maxsim",
     "minmax_normalize",
     "parse_filter",
     "reciprocal_rank_fusion",
     "result_lines",
     "run",
+    "same_script",
+    "scope_language",
+    "scoped_fuse",
     "search",
     "search_documents",
     "search_options",

@@ -14,10 +14,25 @@ from ._fusion import FUSIONS
 MODES = ("dense", "lexical", "hybrid")
 MAX_QUERY_CHARS = 10_000
 RESULT_FORMATS = ("jsonl", "trec")
+#: where the lexical run of hybrid search counts (search/_scope.py has the rule)
+LEXICAL_SCOPES = ("language", "script", "all")
 
 
 @dataclass(frozen=True, kw_only=True)
 class SearchOptions(Spec):
+    """One query's options (see :meth:`~interlingua.search.Searcher.search`).
+
+    Hybrid mode fuses the dense and the lexical (BM25) run, but BM25 counts only where it can
+    match words: for the documents in ``lexical_scope`` ("language", the default: the query's
+    language, where a detected one is trusted (the query is in that language's usual script;
+    otherwise the scripts decide); "script": its script; "all": everywhere, the old fusion).
+    A document in scope scores ``w_d * dense_norm + w_l * bm25_norm`` (BM25 min-max normalized
+    among the documents in scope), one out of scope ``(w_d + w_l) * dense_norm``: its dense
+    score alone, on the same scale (for RRF the same with ranks). Each hit's
+    ``scores["lexical_weight"]`` is the lexical run's share of its score (0.5 in scope with the
+    default weights, 0.0 outside).
+    """
+
     caller = "search()"
     mode: str = param("hybrid", Options(MODES), help="dense, lexical or hybrid (both, fused)")
     k: int = param(10, Interval(int, 1, 10_000), help="how many hits")
@@ -37,6 +52,13 @@ class SearchOptions(Spec):
         None,
         NoneOr(Each(Interval(float, 0.0, None), size=2)),
         help="dense, lexical weights of the fusion (0.5, 0.5)",
+    )
+    lexical_scope: str = param(
+        "language",
+        Options(LEXICAL_SCOPES),
+        help="hybrid: where BM25 counts. language (default): documents in the query's language; "
+        "script: in its script; all: every document (the old fusion). Documents outside score "
+        "by their dense score alone, on the same scale",
     )
     depth: int = param(100, Interval(int, 1, 100_000), help="candidates from each retriever")
     rerank: bool = param(False, help="rerank the best rerank_depth by MaxSim over token states")
@@ -77,4 +99,4 @@ class SearchJob(Spec):
             raise self.fail("query", "must be given, or queries (a file), but not both", caller, prefix)
 
 
-__all__ = ["MAX_QUERY_CHARS", "MODES", "RESULT_FORMATS", "SearchJob", "SearchOptions"]
+__all__ = ["LEXICAL_SCOPES", "MAX_QUERY_CHARS", "MODES", "RESULT_FORMATS", "SearchJob", "SearchOptions"]

@@ -2,6 +2,12 @@
 hybrid (``fusion="weighted"``, the default: a weighted sum of min-max normalized scores; or RRF, k = 60) and
 hybrid + MaxSim rerank of the top ``rerank_depth``, in three settings.
 
+Hybrid is the search command's own fusion (:meth:`~interlingua.search.Searcher.fuse`), with its
+``lexical_scope`` (default "language": BM25 counts only for paragraphs in the question's
+language, detected as the search command detects it; "all" is the old fusion). ``paragraphs``
+keeps the questions on the first or second half of the paragraphs (file order, 24 of the 48
+articles each): choose a setting on one half, report it on the other.
+
 The corpus is every paragraph of every language in one collection (id ``<lang>:<paragraph>``);
 the queries are the questions. Settings are language filters on that one collection:
 
@@ -29,6 +35,7 @@ from .._task import TaskResult, register_task
 from ..readers import read_xquad
 
 SETTINGS = {"a": "same", "b": "en", "c": "pool"}
+HALVES = ("all", "first-half", "second-half")
 METHODS = ("dense", "bm25", "hybrid", "hybrid+rerank")
 MEASURES = {"MRR@10": "RR@10", "nDCG@10": "nDCG@10", "R@10": "R@10", "R@100": "R@100"}
 
@@ -41,6 +48,12 @@ def _collapse(run: dict[str, float]) -> dict[str, float]:
         if pid not in out or score > out[pid]:
             out[pid] = score
     return out
+
+
+def _half(pids: list[str], which: str) -> set[str]:
+    """The paragraphs asked for: all, or the first or second half in file order."""
+    mid = (len(pids) + 1) // 2
+    return set(pids if which == "all" else pids[:mid] if which == "first-half" else pids[mid:])
 
 
 def _ranked(run: dict[int, float]) -> list[int]:
@@ -65,16 +78,27 @@ def xquad(
     max_queries: int | None = None,
     fusion: str = "weighted",
     weights: tuple[float, float] | None = None,
+    lexical_scope: str = "language",
+    paragraphs: str = "all",
 ) -> TaskResult:
     import ir_measures
 
-    from ...search import FUSIONS, RRF_K, Searcher, fuse
+    from ...search import RRF_K, Searcher, SearchOptions
     from ...store import IndexSpec, create_collection
+    from ...text import detect_language, same_language
 
     check_int(top_k, "top_k", low=10)
     check_int(rerank_depth, "rerank_depth", low=1)
     settings = [s for s in settings]
-    FUSIONS.entry(fusion)  # an unknown name lists the known ones
+    if paragraphs not in HALVES:
+        raise InputError(f"Unknown XQuAD paragraphs {paragraphs!r}; use {', '.join(HALVES)}.")
+    hybrid = SearchOptions(
+        mode="hybrid",
+        fusion=fusion,
+        weights=tuple(float(w) for w in weights) if weights else None,
+        lexical_scope=lexical_scope,
+        depth=top_k,
+    ).validate("xquad")  # an unknown fusion or scope lists the known ones
     for s in settings:
         if s not in SETTINGS:
             raise InputError(
@@ -89,7 +113,11 @@ def xquad(
         sets.update(read_xquad(data, ["en"]))
     langs = sorted(sets)
     pids = {lang: list(s.passages) for lang, s in sets.items()}
-    questions = {lang: list(s.questions.items())[: max_queries or None] for lang, s in sets.items()}
+    chosen = _half(next(iter(pids.values())), paragraphs)
+    questions = {
+        lang: [q for q in s.questions.items() if q[1][1] in chosen][: max_queries or None]
+        for lang, s in sets.items()
+    }
     measures = {name: ir_measures.parse_measure(m) for name, m in MEASURES.items()}
     doc_texts = [sets[lang].passages[p] for lang in langs for p in pids[lang]]
     doc_vecs = embed_texts(encoder, doc_texts, "passage", desc="xquad paragraphs")
@@ -108,8 +136,11 @@ def xquad(
             col.add(docs, vectors=doc_vecs, identity=col.space.identity, batch_size=5000)
             searcher = Searcher(col)
             allowed_by_lang = {lang: col.select(include_langs=[lang]) for lang in langs}
-            id_of = {k: d.id for k, d in col.documents(col.all_keys()).items()}
-            text_of = {k: col.documents([k])[k].text for k in id_of} if rerank else {}
+            all_docs = col.documents(col.all_keys())
+            id_of = {k: d.id for k, d in all_docs.items()}
+            text_of = {k: d.text for k, d in all_docs.items()} if rerank else {}
+            # the query languages, detected as the search command detects them
+            guesses = detect_language(q_texts, backend=col.langid) if q_texts else []
             qtok = searcher.reranker.query_tokens_many(q_texts) if rerank else []
             pos = 0
             for qlang in q_langs:
@@ -125,7 +156,16 @@ def xquad(
                         r = searcher.runs(
                             text, mode="hybrid", depth=top_k, allowed=allowed, query_vector=q_vecs[pos + i]
                         )
-                        fused = fuse(fusion, [r["dense"], r["lexical"]], weights=weights)
+                        g = guesses[pos + i]
+                        fused = searcher.fuse(
+                            text,
+                            r,
+                            hybrid,
+                            query_lang=g.lang,
+                            query_script=g.script,
+                            query_lang_score=g.score,
+                            docs=all_docs,
+                        )[0]
                         got = {"dense": r["dense"], "bm25": r["lexical"], "hybrid": fused}
                         if rerank:
                             order = _ranked(fused)
@@ -152,6 +192,11 @@ def xquad(
         q: {f"{key}/{name}": cells[key][q][name] for key in cells for name in MEASURES} for q in q_langs
     }
     primary = "a/hybrid/nDCG@10" if "a/hybrid/nDCG@10" in metrics else next(iter(metrics))
+    detected, start = {}, 0  # the share of each language's questions detected as that language
+    for q in q_langs:
+        got = [same_language(g.lang, q) for g in guesses[start : start + len(questions[q])]]
+        detected[q] = float(np.mean(got)) if got else 0.0
+        start += len(got)
     return TaskResult(
         task="xquad",
         primary_metric=primary,
@@ -163,6 +208,7 @@ def xquad(
             "table": format_table(metrics),
             "queries": {q: len(questions[q]) for q in q_langs},
             "paragraphs": {q: len(pids[q]) for q in langs},
+            "query_language_detected": detected,
         },
         config={
             "languages": q_langs,
@@ -172,6 +218,8 @@ def xquad(
             "top_k": top_k,
             "rerank_depth": rerank_depth,
             "fusion": f"rrf k={RRF_K}" if fusion == "rrf" else f"weighted {weights or (0.5, 0.5)}",
+            "lexical_scope": lexical_scope,
+            "paragraphs": paragraphs,
             "max_queries": max_queries,
         },
     )
