@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from interlingua.errors import InputError
 from interlingua.evaluate import get_task
 from interlingua.evaluate.tasks.sentence_alignment import alignment_f1, perturb
 
@@ -79,3 +80,33 @@ def test_task_runs_on_a_small_corpus(e5, sib):
     assert pair["f1"] >= 0.85
     assert result.metrics["f1"] == pytest.approx(pair["f1"])
     assert result.config["docs"] == 2
+
+
+def test_untranslated_runs_are_planted_as_single_unaligned_sentences():
+    units = [(f"s{i}", f"t{i}") for i in range(300)]
+    src, tgt, gold = perturb(units, p_delete=0.0, p_merge=0.0, p_block=0.02, block_len=5, seed=1)
+    alone = [(s, t) for s, t in gold if not s or not t]
+    assert alone and all(len(s) + len(t) == 1 for s, t in alone)  # one link per unaligned sentence
+    assert len(src) + len(tgt) == 600 - len(alone)
+    # without p_block the draws are those of before: the same documents
+    assert perturb(units, p_delete=0.1, p_merge=0.1, seed=3) == perturb(
+        units, p_delete=0.1, p_merge=0.1, seed=3, p_block=0.0, block_len=7
+    )
+
+
+def test_vecalign_strict_and_lax_scores(tmp_path):
+    from interlingua.evaluate.tasks.sentence_alignment import read_vecalign_links, unaligned, vecalign_scores
+
+    path = tmp_path / "gold.defr"
+    path.write_text("[0]:[0, 1]\n[1]:[2]\n[]:[3]\n[2]:[4]\n", encoding="utf-8")
+    gold = read_vecalign_links(path)
+    assert gold == [((0,), (0, 1)), ((1,), (2,)), ((), (3,)), ((2,), (4,))] and unaligned(gold) == 1
+    pred = [((0,), (0,)), ((), (1,)), ((1,), (2,)), ((), (3,)), ((2,), (4,))]
+    s = vecalign_scores([gold], [pred])
+    # precision over 5 predicted links: 3 strict hits; the lax one is 0-[0] (its source 0 is linked to 0)
+    assert s["precision_strict"] == pytest.approx(3 / 5) and s["precision_lax"] == pytest.approx(4 / 5)
+    # recall over the 3 gold links that are not deletions: 2 strict, 3 lax
+    assert s["recall_strict"] == pytest.approx(2 / 3) and s["recall_lax"] == pytest.approx(1.0)
+    path.write_text("[0]:[x]\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 1"):
+        read_vecalign_links(path)

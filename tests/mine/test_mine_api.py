@@ -3,7 +3,7 @@
 import pytest
 
 from interlingua.errors import InputError
-from interlingua.mine import BitextPair, MineOptions, mine, mine_texts
+from interlingua.mine import DEFAULT_THRESHOLDS, BitextPair, MineOptions, mine, mine_texts
 
 FR = [
     "Le chat dort sur le canapé.",
@@ -34,7 +34,9 @@ def test_mine_texts(e5):
     found = {(p.src_id, p.tgt_id) for p in pairs}
     assert {("fr0", "3"), ("fr1", "4"), ("fr2", "6"), ("fr3", "1")} <= found
     assert ("fr4", "5") not in found  # pizza has no translation: must not pair with the museum
-    assert report.threshold == pytest.approx(1.024) and report.filters.removed["lang"] == 0
+    shipped = DEFAULT_THRESHOLDS[(report.space, "query")]["ratio"]
+    assert report.threshold == pytest.approx(shipped) and report.filters.removed["lang"] == 0
+    assert report.threshold_source.startswith("shipped default") and report.calibration == "shipped"
     assert pairs[0].score >= pairs[-1].score and 0.8 < pairs[0].cosine < 1.0
 
 

@@ -71,7 +71,11 @@ def test_default_threshold_and_tsv_on_stdout(cli, files):
     assert lines[0] == "score\tsrc_id\ttgt_id\tsrc_text\ttgt_text\tcosine"
     pairs = {tuple(line.split("\t")[1:3]) for line in lines[1:]}
     assert len(pairs & GOLD) >= 4 and len(pairs - GOLD) <= 1
-    assert "threshold 1.024" in err
+    from interlingua.mine import DEFAULT_THRESHOLDS
+    from interlingua.neutral import Space
+
+    shipped = DEFAULT_THRESHOLDS[(Space.of("e5-small").identity, "query")]["ratio"]
+    assert f"threshold {shipped:g}, shipped default" in err
 
 
 def test_precomputed_embeddings_and_errors(cli, files, tmp_path, e5):

@@ -121,3 +121,61 @@ def test_pool_task_runs(data, e5):
     assert set(result.per_language) == {"deu", "fra"}
     assert all(row["margin_f1"] == 1.0 for row in result.per_language.values())
     assert result.metrics["f1"] == 1.0 and "default_threshold_f1" in result.metrics
+
+
+def _sib_split(folder, code, texts, split="test"):
+    d = folder / "data" / "annotated" / code
+    d.mkdir(parents=True, exist_ok=True)
+    rows = "".join(f"{i}\tscience\t{t}\n" for i, t in enumerate(texts))
+    (d / f"{split}.tsv").write_text("index_id\tcategory\ttext\n" + rows, encoding="utf-8")
+
+
+SIB_PAIRS = [
+    ("Der Zug nach Berlin fährt um neun Uhr ab.", "The train to Berlin leaves at nine o'clock."),
+    ("Meine Schwester wohnt in Hamburg.", "My sister lives in Hamburg."),
+    ("Der Hund schläft auf dem Sofa.", "The dog is sleeping on the sofa."),
+    ("Die Bibliothek öffnet um acht Uhr.", "The library opens at eight o'clock."),
+    ("Pinguine können nicht fliegen.", "Penguins cannot fly."),
+    ("Das Rezept braucht zwei Eier.", "The recipe needs two eggs."),
+    ("Vulkane gibt es auf jedem Kontinent.", "There are volcanoes on every continent."),
+    ("Im Winter fällt hier viel Schnee.", "A lot of snow falls here in winter."),
+    ("Der Bäcker backt frisches Brot.", "The baker bakes fresh bread."),
+    ("Das Museum ist montags geschlossen.", "The museum is closed on Mondays."),
+    ("Wir trinken morgens Kaffee.", "We drink coffee in the morning."),
+    ("Die Katze jagt eine Maus.", "The cat is chasing a mouse."),
+    ("Der Fluss ist sehr breit.", "The river is very wide."),
+    ("Er spielt abends Gitarre.", "He plays the guitar in the evening."),
+    ("Die Kinder bauen eine Sandburg.", "The children are building a sandcastle."),
+    ("Das Konzert beginnt um acht.", "The concert starts at eight."),
+    ("Sie hat ein neues Fahrrad gekauft.", "She bought a new bicycle."),
+    ("Unsere Lehrerin kommt aus Spanien.", "Our teacher comes from Spain."),
+    ("Der Himmel ist heute grau.", "The sky is grey today."),
+    ("Die Brücke wurde 1890 gebaut.", "The bridge was built in 1890."),
+    ("Ärzte empfehlen mehr Bewegung.", "Doctors recommend more exercise."),
+    ("Der Laden schließt früh.", "The shop closes early."),
+    ("Wir haben den Bus verpasst.", "We missed the bus."),
+    ("Das Wasser ist zu kalt zum Schwimmen.", "The water is too cold for swimming."),
+    ("Die Wahl findet im Mai statt.", "The election takes place in May."),
+    ("Bienen machen Honig.", "Bees make honey."),
+    ("Der Garten ist voller Blumen.", "The garden is full of flowers."),
+    ("Mein Bruder lernt Japanisch.", "My brother is learning Japanese."),
+    ("Die Suppe ist zu salzig.", "The soup is too salty."),
+    ("Der Flughafen liegt weit draußen.", "The airport is far out of town."),
+]
+
+
+def test_sib_pools_task_runs(tmp_path, e5):
+    """SIB-200-shaped data: the pools mine calibrate builds, F1 at the best, shared and default cuts."""
+    from interlingua.evaluate.tasks.mining_pools import build_sib_pools
+
+    _sib_split(tmp_path, "deu_Latn", [d for d, _ in SIB_PAIRS])
+    _sib_split(tmp_path, "eng_Latn", [e for _, e in SIB_PAIRS])
+    pools = build_sib_pools(tmp_path, ("deu",), split="test")
+    assert len(pools["deu_Latn"].gold) == 10 and len(pools["deu_Latn"].src) == 20
+    result = get_task("mining_pools").run(e5, tmp_path, languages=("deu",))
+    m = result.metrics
+    assert result.details["construction"] == "sib200" and set(result.per_language) == {"deu_Latn"}
+    assert m["f1"] >= m["shared_best_f1"] >= m["default_threshold_f1"] > 0.5
+    assert {"distance_f1", "cosine_f1", "cosine_default_threshold_f1"} <= set(m)
+    with pytest.raises(InputError, match="at least 10"):
+        get_task("mining_pools").run(e5, tmp_path, languages=("deu",), true_share=0.2)

@@ -30,6 +30,7 @@ def align(
     text: bool = spec_option(J, "with_text", "--text"),
     max_size: int = spec_option(J, "sentences.max_size", "--max-size"),
     method: str = spec_option(J, "words.method", "--method"),
+    del_factor: float = spec_option(J, "sentences.del_factor", "--del-factor"),
     del_penalty: float = spec_option(J, "sentences.del_penalty", "--del-penalty"),
     search: str = spec_option(J, "sentences.search", "--search"),
     src_emb: Path = spec_option(J, "src_emb", "--src-emb"),

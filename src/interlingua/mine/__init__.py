@@ -1,7 +1,8 @@
 """Mine and align: k-NN, margin scoring, bitext mining, sentence and word alignment.
 
 ``run(MineJob(src=..., tgt=...))`` mines two files, ``run(AlignJob(src=..., tgt=...))`` aligns
-two documents; ``mine(src_texts, tgt_texts)`` and ``align_sentences(...)`` work in memory.
+two documents, ``run(CalibrateJob(src=..., tgt=...))`` finds a space's mining threshold on a
+parallel sample; ``mine(src_texts, tgt_texts)`` and ``align_sentences(...)`` work in memory.
 """
 
 from typing import Any
@@ -16,7 +17,7 @@ from ._align_options import AlignJob, SentenceOptions, WordOptions
 from ._filters import FILTERS, MINE_FILTERS, FilterReport, apply_filters, check_filters
 from ._knn import KNN_BACKENDS, check_embeddings, knn
 from ._margin import MARGINS, margin, neighbourhood_mean, score_candidates
-from ._options import MODES, FilterOptions, KnnOptions, MarginOptions, MineJob, MineOptions
+from ._options import MODES, CalibrateJob, FilterOptions, KnnOptions, MarginOptions, MineJob, MineOptions
 
 _EXPORTS = {
     "BACKENDS": "._knn",
@@ -37,7 +38,20 @@ _EXPORTS = {
         ],
         "._bitext",
     ),
-    **dict.fromkeys(["DEFAULT_THRESHOLDS", "default_threshold"], "._calibration"),
+    **dict.fromkeys(
+        [
+            "DEFAULT_THRESHOLDS",
+            "default_threshold",
+            "read_calibration",
+            "resolve_threshold",
+            "user_calibration_path",
+        ],
+        "._calibration",
+    ),
+    **dict.fromkeys(["CalibrationReport", "Scored", "calibrate_curves", "score_pool"], "._calibrate"),
+    "run_calibrate": "._calibrate:run",
+    **dict.fromkeys(["Pool", "pool_from_pairs"], "._pools"),
+    **dict.fromkeys(["Curve", "choose", "f1_at", "sweep"], "._sweep"),
     "MineReport": "._mine_common",
     **dict.fromkeys(["mine", "mine_texts"], "._mine_texts"),
     **dict.fromkeys(["pair_lines", "write_pairs"], "._pairs"),
@@ -61,10 +75,17 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 def run(
-    job: MineJob | AlignJob, *, progress: ProgressFn | None = None, executor: str | Executor | None = None
+    job: MineJob | AlignJob | CalibrateJob,
+    *,
+    progress: ProgressFn | None = None,
+    executor: str | Executor | None = None,
 ) -> Any:
     """The stage's one entry: a :class:`MineJob` gives a :class:`MineReport`, an :class:`AlignJob` an
-    :class:`AlignReport`."""
+    :class:`AlignReport`, a :class:`CalibrateJob` a :class:`CalibrationReport`."""
+    if isinstance(job, CalibrateJob):
+        from ._calibrate import run as run_calibrate
+
+        return run_calibrate(job, progress=progress, executor=executor)
     if isinstance(job, AlignJob):
         from ._align_files import run as run_align
 
@@ -73,7 +94,7 @@ def run(
         from ._run import run as run_mine
 
         return run_mine(job, progress=progress, executor=executor)
-    raise TypeError(f"run() takes a MineJob or an AlignJob. Got {type(job).__name__}.")
+    raise TypeError(f"run() takes a MineJob, an AlignJob or a CalibrateJob. Got {type(job).__name__}.")
 
 
 __all__ = [
@@ -88,7 +109,10 @@ __all__ = [
     "AlignReport",
     "Alignment",
     "BitextPair",
+    "CalibrateJob",
+    "CalibrationReport",
     "Candidates",
+    "Curve",
     "FilterOptions",
     "FilterReport",
     "KnnOptions",
@@ -98,6 +122,8 @@ __all__ = [
     "MineReport",
     "Mined",
     "Neighbours",
+    "Pool",
+    "Scored",
     "SentenceOptions",
     "WordAlignment",
     "WordOptions",
@@ -108,10 +134,13 @@ __all__ = [
     "alignment_lines",
     "alignment_moves",
     "apply_filters",
+    "calibrate_curves",
     "check_embeddings",
     "check_filters",
+    "choose",
     "default_threshold",
     "embed_windows",
+    "f1_at",
     "knn",
     "links_from_similarity",
     "margin",
@@ -123,12 +152,19 @@ __all__ = [
     "neighbourhood_mean",
     "neighbours",
     "pair_lines",
+    "pool_from_pairs",
+    "read_calibration",
     "read_document",
+    "resolve_threshold",
     "run",
     "run_align",
+    "run_calibrate",
     "run_mine",
     "score_candidates",
+    "score_pool",
     "select_pairs",
+    "sweep",
+    "user_calibration_path",
     "window_texts",
     "word_spans",
     "write_alignments",

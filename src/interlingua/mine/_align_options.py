@@ -32,7 +32,10 @@ class SentenceOptions(Spec):
         "blank line is never linked",
     )
     del_factor: float = param(
-        1.2, Interval(float, 0.0, None), help="deletion cost as a multiple of the median best link"
+        1.4,
+        Interval(float, 0.0, None),
+        help="deletion cost as a multiple of the median best link (chosen on SIB-200 train documents: "
+        "benchmarks/align.py --sweep-del-factor)",
     )
     del_penalty: float | None = param(
         None, NoneOr(Interval(float, 0.0, None)), help="fixed 1-0/0-1 cost (overrides del_factor)"

@@ -14,7 +14,7 @@ from ..embed import MINING_ROLE
 from ..errors import SameLanguageWarning
 from ..neutral import Space
 from ._bitext import BitextPair, Candidates
-from ._calibration import default_threshold
+from ._calibration import resolve_threshold
 from ._filters import FilterReport, apply_filters
 from ._options import MineOptions
 
@@ -39,6 +39,10 @@ class MineReport:
     mode: str = "max"
     knn: str = ""
     threshold: float | None = None
+    #: where the threshold came from: "given", a calibration file, or the shipped default
+    threshold_source: str = ""
+    #: the filled ``margin.calibration``: the calibration file used, "shipped", or None (given)
+    calibration: str | None = None
     top: int | None = None
     candidates: int = 0
     pairs: int = 0
@@ -63,15 +67,32 @@ class MineReport:
 
     def __add__(self, other: MineReport) -> MineReport:
         """Merge the reports of two shards of one job (counts add, settings are the first's)."""
-        return add_shards(self, other, keep=("k", "threshold", "top"))
+        return add_shards(self, other, keep=("k", "threshold", "calibration", "top"))
 
 
 def with_threshold(options: MineOptions, space: Space) -> MineOptions:
-    """The options with the space's calibrated threshold filled in when neither cut was given."""
+    """The options with the space's calibrated threshold filled in when neither cut was given, and
+    ``margin.calibration`` naming where it came from (a file, or "shipped"), so that the filled job
+    in the provenance says it (order: :mod:`._calibration`)."""
     m = options.margin
     if m.threshold is None and m.top is None:
-        return options.replace(margin=m.replace(threshold=default_threshold(space.identity, m.kind, ROLE)))
+        value, used = resolve_threshold(
+            space.identity, ROLE, m.kind, k=options.knn.k, mode=m.mode, calibration=m.calibration
+        )
+        return options.replace(margin=m.replace(threshold=value, calibration=used))
     return options
+
+
+def threshold_source(options: MineOptions) -> str:
+    """One line saying where the filled options' threshold came from."""
+    m = options.margin
+    if m.threshold is None:
+        return ""
+    if m.calibration is None:
+        return "given"
+    if m.calibration == "shipped":
+        return "shipped default (SIB-200 train pools)"
+    return f"calibration {m.calibration}"
 
 
 def language_warnings(
@@ -160,6 +181,8 @@ def mine_report(options: MineOptions, space: Space, mined: Any, **counts: Any) -
         mode=m.mode,
         knn=mined.backend,
         threshold=m.threshold,
+        threshold_source=threshold_source(options),
+        calibration=m.calibration if m.threshold is not None else None,
         top=m.top,
         candidates=len(mined.candidates),
         blocks_computed=mined.blocks.computed,
@@ -175,6 +198,7 @@ __all__ = [
     "filtered_pairs",
     "language_warnings",
     "mine_report",
+    "threshold_source",
     "warn_all",
     "with_threshold",
 ]

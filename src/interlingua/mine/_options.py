@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .._faiss import is_factory
 from .._spec import REQUIRED, Spec, group, param
 from .._validation import Each, Interval, Named, NoneOr, Options, Text
+from ..errors import SpecError
 from ..io import InputOptions
 from ..neutral import Encoding
 from ._filters import FILTERS, MINE_FILTERS
@@ -58,6 +59,21 @@ class MarginOptions(Spec):
     top: int | None = param(
         None, NoneOr(Interval(int, 1, None)), help="keep the N best pairs (no default threshold then)"
     )
+    calibration: str | None = param(
+        None,
+        NoneOr(Text(nonempty=True)),
+        help="take the threshold from this calibration file (`mine calibrate -o`); 'shipped': the shipped "
+        "default only (default: your calibration of the space if there is one, else the shipped one)",
+    )
+
+    def check_fields(self, caller: str, prefix: str) -> None:
+        if self.calibration is not None and (self.threshold is not None or self.top is not None):
+            raise self.fail(
+                "calibration",
+                "says where the threshold comes from: give it, or threshold / top, not both",
+                caller,
+                prefix,
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,6 +120,60 @@ class MineJob(MineOptions):
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class CalibrateJob(MineOptions):
+    """Find the threshold of a space on a parallel sample (or corpora with a gold list) and store it."""
+
+    caller = "calibrate()"
+    src: str = param(
+        REQUIRED,
+        Text(nonempty=True),
+        help="source side of a parallel sample (row i translates TGT's row i), or a corpus with gold",
+    )
+    tgt: str = param(REQUIRED, Text(nonempty=True), help="target side, same formats")
+    gold: str | None = param(
+        None,
+        NoneOr(Text(nonempty=True)),
+        help="gold pairs, src_id<TAB>tgt_id a line (BUCC's .gold): SRC and TGT are then corpora, mined whole",
+    )
+    src_distractors: str | None = param(
+        None, NoneOr(Text(nonempty=True)), help="source-language texts with no translation in TGT"
+    )
+    tgt_distractors: str | None = param(
+        None, NoneOr(Text(nonempty=True)), help="target-language texts with no translation in SRC"
+    )
+    true_share: float = param(
+        1 / 3,
+        Interval(float, 0.0, 1.0, closed="right"),
+        help="without distractors: the share of the sample kept as pairs; the rest gives sources without "
+        "targets and targets without sources, half each",
+    )
+    min_precision: float | None = param(
+        None,
+        NoneOr(Interval(float, 0.0, 1.0)),
+        help="choose the loosest threshold with at least this precision (default: the best F1)",
+    )
+    seed: int = param(0, Interval(int, 0, None), help="seed of the sample's split")
+    output: str | None = param(
+        None, NoneOr(Text(nonempty=True)), help="also write the calibration here (JSON)"
+    )
+    save: bool = param(True, help="store it in the user cache, where mine finds it for this space")
+    input: InputOptions = group(InputOptions, help="how the files are read")
+
+    def check_fields(self, caller: str, prefix: str) -> None:
+        m = self.margin
+        if m.threshold is not None or m.top is not None or m.calibration is not None:
+            raise SpecError(
+                f"The 'margin.threshold', 'margin.top' and 'margin.calibration' parameters of {caller} are "
+                "not taken: calibration finds the threshold.",
+                field=prefix + "margin.threshold",
+            )
+        if self.gold is not None and (self.src_distractors or self.tgt_distractors):
+            raise self.fail(
+                "gold", "mines SRC and TGT whole: it does not take distractors as well", caller, prefix
+            )
+
+
 # shorthand keyword names of the Python wrappers -> dotted spec paths
 ALIASES = {
     "model": "space.encoder",
@@ -118,6 +188,7 @@ ALIASES = {
 
 __all__ = [
     "ALIASES",
+    "CalibrateJob",
     "MODES",
     "PAIR_FORMATS",
     "FilterOptions",

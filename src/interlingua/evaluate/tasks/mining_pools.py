@@ -1,4 +1,18 @@
-"""Synthetic mining pools from Tatoeba: per language, 500 true pairs hidden among distractors.
+"""Mining pools: per language, true pairs hidden among distractors; F1 at the best threshold and at
+the shipped default. Two constructions, chosen by the data folder:
+
+**SIB-200** (``data`` is a SIB-200 folder; the held-out set the shipped defaults are checked on):
+per language X, the sentences of one split (``split``, ``test`` by default; the defaults are fit
+on ``train``) paired with English by ``index_id`` make a pool as ``interlingua mine calibrate``
+makes one (:func:`interlingua.mine.pool_from_pairs`: a third as pairs, a third as X sentences
+without their English, a third as English sentences without their X; seed 0). Every distractor is
+a FLORES sentence like the pairs, and none has a translation on the other side: precision is
+exact. Mining as ``mine`` does it (role ``query``, exact k-NN, k = 4, mode ``max``, the default
+filters; :func:`interlingua.mine.score_pool`); per margin (ratio ``margin``, ``distance``, plain
+cosine ``cosine``): F1 at the pool's best threshold, at the shipped default, and at the one
+threshold that is best on average over the languages (``shared_best_f1``).
+
+**Tatoeba** (``data`` is the Tatoeba folder): 500 true pairs among 10,000 distractors a side.
 
 Construction (per language X of ``languages``; data root: the Tatoeba folder,
 ``tatoeba.xxx-eng.{xxx,eng}``; and a SIB-200 folder, by default ``sib200`` beside it):
@@ -33,11 +47,13 @@ from typing import Any
 import numpy as np
 
 from ...errors import InputError
-from ...mine import DEFAULT_THRESHOLDS, neighbours, select_pairs
+from ...mine import DEFAULT_THRESHOLDS, KnnOptions, MineOptions, neighbours, select_pairs
 from .._task import TaskResult, register_task
 from ._mining_common import best_f1, encode_texts
 
 LANGUAGES = ("deu", "fra", "por", "rus", "ara", "heb", "tur", "cmn", "jpn", "kor")
+#: margin kind -> the name its metrics carry
+SCORINGS = {"ratio": "margin", "distance": "distance", "absolute": "cosine"}
 SIB_CODES = {
     "deu": "deu_Latn",
     "fra": "fra_Latn",
@@ -141,9 +157,100 @@ def build_pools(
     return pools
 
 
+def build_sib_pools(
+    sib: Path,
+    languages=LANGUAGES,
+    *,
+    split: str = "test",
+    pivot: str = "eng_Latn",
+    true_share: float = 1 / 3,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Per language: a :class:`interlingua.mine.Pool` from the split's sentences paired with ``pivot``."""
+    from ...mine import pool_from_pairs
+    from .._parallel import parallel_texts
+
+    codes = [SIB_CODES.get(x, x) for x in languages]
+    texts = parallel_texts(sib, codes, split=split, extra=[pivot])
+    piv = texts.pop(pivot) if pivot in texts else None
+    if piv is None:
+        raise InputError(f"No {pivot} sentences in the {split!r} split of SIB-200", path=str(sib))
+    pools = {}
+    for code, rows in texts.items():
+        ids = [i for i in rows if i in piv]
+        pools[code] = pool_from_pairs(
+            [rows[i] for i in ids], [piv[i] for i in ids], true_share=true_share, seed=seed
+        )
+    return pools
+
+
+def _sib_run(encoder: Any, data: Path, languages, *, split: str, true_share: float, k: int) -> TaskResult:
+    from ...mine import f1_at, score_pool, sweep
+
+    pools = build_sib_pools(data, tuple(languages), split=split, true_share=true_share)
+    options = MineOptions(knn=KnnOptions(k=k, backend="exact"))
+    enc = encoder
+    per: dict[str, dict[str, float]] = {}
+    scored_all = []
+    for code, pool in pools.items():
+        enc, src = encode_texts(enc, pool.src)
+        _, tgt = encode_texts(enc, pool.tgt)
+        scored, _ = score_pool(src, tgt, pool.src, pool.tgt, pool.gold, options)
+        scored_all.append(scored)
+        row: dict[str, float] = {"gold_pairs": float(len(pool.gold)), "src_rows": float(len(pool.src))}
+        for kind, name in SCORINGS.items():
+            sc = scored[kind]
+            curve = sweep(sc.found, sc.score, sc.n_gold)
+            best = int(np.argmax(curve.f1)) if len(curve) else None
+            if best is not None:
+                r = curve.row(best)
+                row.update({f"{name}_{m}": r[m] for m in ("f1", "precision", "recall", "threshold")})
+            default = DEFAULT_THRESHOLDS.get((enc.identity, "query"), {}).get(kind)
+            if default is not None:
+                p, r_, f = (float(v[0]) for v in f1_at(sc.found, sc.score, sc.n_gold, np.array([default])))
+                row.update(
+                    {f"{name}_default_precision": p, f"{name}_default_recall": r_, f"{name}_default_f1": f}
+                )
+        per[code] = row
+    metrics: dict[str, float] = {}
+    for kind, name in SCORINGS.items():
+        prefix = "" if name == "margin" else f"{name}_"
+        metrics[f"{prefix}f1"] = float(np.mean([r.get(f"{name}_f1", 0.0) for r in per.values()]))
+        grid = np.unique(np.concatenate([sc[kind].score for sc in scored_all]))
+        mean_f1 = np.mean(
+            [f1_at(sc[kind].found, sc[kind].score, sc[kind].n_gold, grid)[2] for sc in scored_all], axis=0
+        )
+        if len(grid):
+            metrics[f"{prefix}shared_best_f1"] = float(mean_f1.max())
+            metrics[f"{prefix}shared_best_threshold"] = float(grid[int(np.argmax(mean_f1))])
+        if all(f"{name}_default_f1" in r for r in per.values()):
+            metrics[f"{prefix}default_threshold_f1"] = float(
+                np.mean([r[f"{name}_default_f1"] for r in per.values()])
+            )
+            metrics[f"{prefix}default_threshold_precision"] = float(
+                np.mean([r[f"{name}_default_precision"] for r in per.values()])
+            )
+    return TaskResult(
+        task="mining_pools",
+        primary_metric="f1",
+        metrics=metrics,
+        per_language=per,
+        details={"construction": "sib200", "split": split, "true_share": true_share},
+        config={
+            "encoder": enc.name,
+            "k": k,
+            "mode": "max",
+            "knn": "exact",
+            "role": "query",
+            "filters": list(options.filters.enabled),
+            "languages": list(pools),
+        },
+    )
+
+
 @register_task(
     "mining_pools",
-    description="Tatoeba pools: 500 true pairs among 10k distractors a side, F1 per language",
+    description="Mining pools with distractors (SIB-200 or Tatoeba): F1 at the best and the default threshold",
     default_data="tatoeba",
 )
 def run(
@@ -155,7 +262,12 @@ def run(
     distractors: int = 10_000,
     sib200: Path | None = None,
     k: int = 4,
+    split: str = "test",
+    true_share: float = 1 / 3,
 ) -> TaskResult:
+    """``data``: a SIB-200 folder (pools of one ``split``, see the module docstring) or the Tatoeba folder."""
+    if (Path(data) / "data" / "annotated").is_dir():
+        return _sib_run(encoder, Path(data), languages, split=split, true_share=true_share, k=k)
     pools = build_pools(Path(data), tuple(languages), pairs=pairs, distractors=distractors, sib200=sib200)
     enc = encoder
     per: dict[str, dict[str, float]] = {}

@@ -10,14 +10,22 @@ agree in both languages; other articles are left out and counted in ``details``)
 the target side of a unit (gold ``1-0``) or the source side (``0-1``), half each; with
 probability ``p_merge`` join this unit and the next into one sentence on the target side
 (gold ``2-1``: two source sentences against one target sentence) or on the source side
-(``1-2``; the same as splitting a target sentence in two), half each; otherwise keep the
-unit as ``1-1``. Merged sentences are the two sentences joined by a space.
+(``1-2``; the same as splitting a target sentence in two), half each; with ``p_merge3`` (0 by
+default) three units into one sentence (``3-1`` or ``1-3``); with ``p_split`` (0 by default)
+cut one side's sentence in two at a random word (``2-1`` / ``1-2`` with uneven pieces, as two
+segmenters disagree on a real document); otherwise keep the
+unit as ``1-1``. Merged sentences are the two sentences joined by a space. With ``p_block``
+(0 by default), a unit may also start a run of ``block_len`` units whose target (or source)
+side is missing, as an untranslated passage of a real document is (vecalign's de-fr dev
+gold: one run of 36 French sentences and 4 single ones among 554).
 
 **Metric**: strict precision, recall and F1 over links, as in vecalign's scoring: a predicted
 link counts only when its source and target index tuples both equal a gold link's.
 Deletions are links too (``f1``); ``f1_nonnull`` leaves 1-0 and 0-1 links out of both sides.
 Per pair the scores are micro-averaged over the ``docs`` documents; ``f1`` in ``metrics`` is
-the mean over pairs.
+the mean over pairs. :func:`vecalign_scores` gives vecalign's strict and lax precision, recall
+and F1 (its ``score.py``, after Véronis & Langlais's ARCADE measures) for gold files in its
+``[0, 1]:[2]`` format (:func:`read_vecalign_links`).
 
 Reproduce: ``run(get_encoder("e5-small"), Path("../shared/data/sib200"))`` or through the
 project's evaluation command with task ``sentence_alignment``.
@@ -52,8 +60,86 @@ def alignment_f1(pred: Sequence[Any], gold: Sequence[Any], *, nonnull: bool = Fa
     return len(p & g), len(p), len(g)
 
 
+def vecalign_scores(gold: Sequence[Sequence[Any]], pred: Sequence[Sequence[Any]]) -> dict[str, float]:
+    """Strict and lax precision, recall and F1 over several documents, as vecalign's ``score.py``.
+
+    ``gold[d]`` and ``pred[d]`` are the links of document ``d`` (``Alignment`` objects or
+    ``(src, tgt)`` index tuples). Precision counts predicted links: strict when equal to a gold
+    link, lax when a source sentence of it is linked in the gold to one of its target sentences
+    (an unaligned prediction is lax-correct only when strictly correct). Recall is the same
+    count with the roles swapped and 1-0 / 0-1 links left out of both sides.
+    """
+    p = [0, 0, 0, 0]
+    r = [0, 0, 0, 0]
+    for g, t in zip(gold, pred):
+        gk, tk = [_key(a) for a in g], [_key(a) for a in t]
+        p = [a + b for a, b in zip(p, _hits(gk, tk))]
+        r = [
+            a + b
+            for a, b in zip(r, _hits([x for x in tk if x[0] and x[1]], [x for x in gk if x[0] and x[1]]))
+        ]
+    out = {}
+    for kind, (i, j) in (("strict", (0, 1)), ("lax", (2, 3))):
+        prec = p[i] / (p[i] + p[j]) if p[i] + p[j] else 0.0
+        rec = r[i] / (r[i] + r[j]) if r[i] + r[j] else 0.0
+        out[f"precision_{kind}"], out[f"recall_{kind}"] = prec, rec
+        out[f"f1_{kind}"] = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return out
+
+
+def _hits(gold: Sequence[Link], pred: Sequence[Link]) -> tuple[int, int, int, int]:
+    """``(strict hits, strict misses, lax hits, lax misses)`` of ``pred`` against ``gold``."""
+    g = {x for x in gold if x[0] or x[1]}
+    linked: dict[int, set[int]] = {}
+    for s, t in g:
+        for i in s:
+            linked.setdefault(i, set()).update(t)
+    counts = [0, 0, 0, 0]
+    for s, t in {x for x in pred if x[0] or x[1]}:
+        if (s, t) in g:
+            counts[0] += 1
+            counts[2] += 1
+            continue
+        counts[1] += 1
+        if set(t) & {j for i in s for j in linked.get(i, ())}:
+            counts[2] += 1
+        else:
+            counts[3] += 1
+    return counts[0], counts[1], counts[2], counts[3]
+
+
+def read_vecalign_links(path: str | Path) -> list[Link]:
+    """A gold file in vecalign's format: one ``[0, 1]:[2]`` link a line (``[]`` for none)."""
+    import ast
+
+    links: list[Link] = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                a, b = line.strip().split(":")
+                links.append((tuple(ast.literal_eval(a)), tuple(ast.literal_eval(b))))
+            except (ValueError, SyntaxError):
+                raise InputError("a link is [i, ...]:[j, ...]", path=str(path), line=n) from None
+    return links
+
+
+def unaligned(links: Sequence[Any]) -> int:
+    """How many sentences the links leave unaligned (the sentences of 1-0 and 0-1 links)."""
+    return sum(len(s) + len(t) for s, t in map(_key, links) if not s or not t)
+
+
 def perturb(
-    units: Sequence[tuple[str, str]], *, p_delete: float = 0.1, p_merge: float = 0.1, seed: int = 0
+    units: Sequence[tuple[str, str]],
+    *,
+    p_delete: float = 0.1,
+    p_merge: float = 0.1,
+    seed: int = 0,
+    p_block: float = 0.0,
+    block_len: int = 10,
+    p_merge3: float = 0.0,
+    p_split: float = 0.0,
 ) -> tuple[list[str], list[str], list[Link]]:
     """Source sentences, target sentences and gold links (see the module docstring)."""
     rng = random.Random(seed)
@@ -83,6 +169,39 @@ def perturb(
                 src.append(f"{s} {s2}")
                 tgt += [t, t2]
             i += 2
+        elif r < p_delete + p_merge + p_merge3 and i + 2 < len(units):
+            three = units[i : i + 3]
+            if r < p_delete + p_merge + p_merge3 / 2:  # 3-1: three source sentences, one target
+                gold.append((tuple(range(len(src), len(src) + 3)), (len(tgt),)))
+                src += [u[0] for u in three]
+                tgt.append(" ".join(u[1] for u in three))
+            else:
+                gold.append(((len(src),), tuple(range(len(tgt), len(tgt) + 3))))
+                src.append(" ".join(u[0] for u in three))
+                tgt += [u[1] for u in three]
+            i += 3
+        elif p_delete + p_merge + p_merge3 + p_block <= r < p_delete + p_merge + p_merge3 + p_block + p_split:
+            on_src = rng.random() < 0.5  # this side's segmenter cut the sentence where the other did not
+            a, b = _cut(s if on_src else t, rng)
+            if on_src:
+                gold.append(((len(src), len(src) + 1), (len(tgt),)))
+                src += [a, b]
+                tgt.append(t)
+            else:
+                gold.append(((len(src),), (len(tgt), len(tgt) + 1)))
+                src.append(s)
+                tgt += [a, b]
+            i += 1
+        elif p_delete + p_merge + p_merge3 <= r < p_delete + p_merge + p_merge3 + p_block:
+            on_src = rng.random() < 0.5  # the passage exists on this side only
+            for s_, t_ in units[i : i + block_len]:
+                if on_src:
+                    gold.append(((len(src),), ()))
+                    src.append(s_)
+                else:
+                    gold.append(((), (len(tgt),)))
+                    tgt.append(t_)
+            i += block_len
         else:
             gold.append(((len(src),), (len(tgt),)))
             src.append(s)
@@ -107,6 +226,10 @@ def run(
     seed: int = 0,
     p_delete: float = 0.1,
     p_merge: float = 0.1,
+    p_block: float = 0.0,
+    block_len: int = 10,
+    p_merge3: float = 0.0,
+    p_split: float = 0.0,
     max_size: int = 3,
     del_factor: float | None = None,
     del_penalty: float | None = None,
@@ -125,6 +248,10 @@ def run(
     seed = check_int(seed, "seed", low=0)
     p_delete = check_float(p_delete, "p_delete", low=0.0, high=0.5)
     p_merge = check_float(p_merge, "p_merge", low=0.0, high=0.5)
+    p_block = check_float(p_block, "p_block", low=0.0, high=0.2)
+    p_merge3 = check_float(p_merge3, "p_merge3", low=0.0, high=0.5)
+    p_split = check_float(p_split, "p_split", low=0.0, high=0.5)
+    block_len = check_int(block_len, "block_len", low=1)
     max_size = check_int(max_size, "max_size", low=1, high=8)
     align_opts: dict[str, Any] = {"search": search}
     if del_factor is not None:
@@ -142,9 +269,18 @@ def run(
         details["units"][f"{source}-{lang}"] = len(units)
         if corpus == "udhr":
             details["skipped_articles"][f"{source}-{lang}"] = skipped
-        counts = {"all": [0, 0, 0], "nonnull": [0, 0, 0]}
+        counts = {"all": [0, 0, 0], "nonnull": [0, 0, 0], "unaligned": [0, 0]}
         for d in range(docs):
-            src, tgt, gold = perturb(units, p_delete=p_delete, p_merge=p_merge, seed=seed + d)
+            src, tgt, gold = perturb(
+                units,
+                p_delete=p_delete,
+                p_merge=p_merge,
+                seed=seed + d,
+                p_block=p_block,
+                block_len=block_len,
+                p_merge3=p_merge3,
+                p_split=p_split,
+            )
             pred = align_window_embeddings(
                 embed_windows(src, max_size=max_size, encode=encode),
                 embed_windows(tgt, max_size=max_size, encode=encode),
@@ -152,6 +288,10 @@ def run(
             )
             for key, nonnull in (("all", False), ("nonnull", True)):
                 counts[key] = [a + b for a, b in zip(counts[key], alignment_f1(pred, gold, nonnull=nonnull))]
+            counts["unaligned"] = [
+                counts["unaligned"][0] + unaligned(pred),
+                counts["unaligned"][1] + unaligned(gold),
+            ]
         tp, n_pred, n_gold = counts["all"]
         per_pair[f"{source}-{lang}"] = {
             "f1": _f1(tp, n_pred, n_gold),
@@ -159,6 +299,8 @@ def run(
             "recall": tp / n_gold if n_gold else 0.0,
             "f1_nonnull": _f1(*counts["nonnull"]),
             "gold_links": float(n_gold),
+            "unaligned": float(counts["unaligned"][0]),
+            "gold_unaligned": float(counts["unaligned"][1]),
         }
     metrics = {
         "f1": sum(v["f1"] for v in per_pair.values()) / len(per_pair),
@@ -173,10 +315,24 @@ def run(
         "seed": seed,
         "p_delete": p_delete,
         "p_merge": p_merge,
+        "p_block": p_block,
+        "block_len": block_len,
+        "p_merge3": p_merge3,
+        "p_split": p_split,
         "max_size": max_size,
         **align_opts,
     }
     return TaskResult("sentence_alignment", "f1", metrics, per_pair, details=details, config=config)
+
+
+def _cut(text: str, rng: random.Random) -> tuple[str, str]:
+    """Two pieces of ``text`` cut at a random word (or, without spaces, character) boundary."""
+    words = text.split()
+    if len(words) >= 2:
+        k = rng.randint(1, len(words) - 1)
+        return " ".join(words[:k]), " ".join(words[k:])
+    k = rng.randint(1, max(1, len(text) - 1))
+    return text[:k], text[k:]
 
 
 def _f1(tp: int, n_pred: int, n_gold: int) -> float:
@@ -187,6 +343,11 @@ def _key(a: Any) -> Link:
     if hasattr(a, "src"):
         return tuple(a.src), tuple(a.tgt)
     return tuple(a[0]), tuple(a[1])
+
+
+def parallel_units(data: str | Path, source: str, lang: str, split: str = "test") -> list[tuple[str, str]]:
+    """The (source, target) sentence pairs of one SIB-200 split in ``index_id`` order."""
+    return _units("sib200", Path(data), source, lang, split)[0]
 
 
 def _units(corpus: str, data: Path, source: str, lang: str, split: str) -> tuple[list[tuple[str, str]], int]:
