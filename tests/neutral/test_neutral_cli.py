@@ -122,3 +122,26 @@ def test_a_manifest_pointing_an_adapter_outside_the_collection_is_refused(center
     (col / "manifest.json").write_text(json.dumps(manifest))
     code, out, err = cli("search", col, "Kinder", "--mode", "dense")
     assert code != 0 and "outside the collection" in err and "Traceback" not in err
+
+
+def test_mine_with_an_adapter_uses_a_calibration_of_the_adapted_space(center, tmp_path, cli):
+    from tests.neutral.parallel_data import PARALLEL
+
+    de, en = tmp_path / "de.txt", tmp_path / "en.txt"
+    de.write_text("".join(t + "\n" for t in PARALLEL["deu_Latn"] + PARALLEL["rus_Cyrl"]), encoding="utf-8")
+    en.write_text("".join(t + "\n" for t in PARALLEL["eng_Latn"] + PARALLEL["zho_Hans"]), encoding="utf-8")
+    cal = tmp_path / "cal.json"
+    code, _, err = cli(
+        "mine", "calibrate", de, en, "--adapter", center, "--true-share", "0.5", "-o", cal, "--no-save", "-q"
+    )
+    assert code == 0, err
+    record = json.loads(cal.read_text(encoding="utf-8"))
+    assert "+center-" in record["space"]["identity"]
+    code, out, err = cli("mine", de, en, "--adapter", center, "--calibration", cal, "-q")
+    assert code == 0, err
+    header = json.loads(out.splitlines()[0].removeprefix("# interlingua "))
+    assert header["space"]["identity"] == record["space"]["identity"]
+    pairs = {tuple(line.split("\t")[1:3]) for line in out.splitlines()[2:]}
+    assert len(pairs) >= 10 and all(int(a) % 10 == int(b) % 10 for a, b in pairs)  # translations
+    code, out, err = cli("mine", de, en, "--calibration", cal, "-q")  # the raw space: not its calibration
+    assert_one_error(code, out, err, "calibration")

@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from ..mine import FILTERS, CalibrateJob, MineJob, check_filters, run
-from ._common import NoCacheOpt, print_json
+from ._common import AdapterOpt, NoCacheOpt, adapter_values, print_json
 from ._jobs import JobFlags, comma_list, job_command, spec_argument, spec_option
 
 J = MineJob
@@ -55,6 +55,7 @@ def mine(
     nprobe: int = spec_option(J, "knn.nprobe", "--nprobe"),
     workers: int = spec_option(J, "workers", "--workers", "-w"),
     no_cache: bool = NoCacheOpt,
+    adapter: list[str] = AdapterOpt,
     *,
     flags: JobFlags,
 ) -> None:
@@ -63,7 +64,9 @@ def mine(
     Both sides are embedded with role 'query' (precomputed --src-emb/--tgt-emb must be too). Without --threshold or --top, the threshold is your calibration of the space (`interlingua mine calibrate --help`), else the shipped default; the summary says which."""
     off = check_filters(comma_list(no_filter) or [])  # an unknown name lists the known ones
     enabled = [f for f in FILTERS if f not in off] if off else None
-    done = flags.run(J, run, {"filters.enabled": enabled, "cache": False if no_cache else None})
+    done = flags.run(
+        J, run, {"filters.enabled": enabled, "cache": False if no_cache else None, **adapter_values(adapter)}
+    )
     if done is None:
         return
     job, report = done
@@ -121,13 +124,14 @@ def calibrate(
     tgt_lang: str = spec_option(C, "tgt_lang", "--tgt-lang"),
     workers: int = spec_option(C, "workers", "--workers", "-w"),
     no_cache: bool = NoCacheOpt,
+    adapter: list[str] = AdapterOpt,
     *,
     flags: JobFlags,
 ) -> None:
     """Calibrate the mining threshold of a space on your parallel data, for `interlingua mine`.
 
     From a line-aligned sample a pool is built (a third as pairs, the rest as sentences whose translation is missing), unless --src-distractors/--tgt-distractors are given; with --gold, SRC and TGT are corpora mined whole. Both sides are mined as `mine` does, with every margin, and the F1-best threshold (or --min-precision) is stored for this space, role, k and mode in the user cache, where `mine` then finds it, and/or written to -o FILE (for `mine --calibration FILE`)."""
-    done = flags.run(C, run, {"cache": False if no_cache else None})
+    done = flags.run(C, run, {"cache": False if no_cache else None, **adapter_values(adapter)})
     if done is None:
         return
     job, report = done
