@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -19,7 +19,14 @@ from ..store import CollectionBackend, Condition, Document
 from ._filters import conditions_from, split_langs
 from ._fusion import RRF_K, lexical_share, scoped_fuse
 from ._options import MAX_QUERY_CHARS, MODES, SearchOptions
-from ._scope import lexical_scope_keys, scope_language
+from ._scope import UNKNOWN_LANGS, lexical_scope_keys, scope_language
+
+
+class _LangText(NamedTuple):
+    """What the lexical scope reads of a candidate: its language, and its text when it has none."""
+
+    lang: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -261,9 +268,10 @@ class Searcher:
     ) -> tuple[dict[int, float], dict[int, float], dict[int, Document] | None]:
         """Fuse the dense and lexical runs of one query under ``options`` (fusion, weights,
         lexical_scope; see :class:`SearchOptions`): the fused scores, the lexical run's share of
-        each document's score (0.0 where it does not count) and, when the scope needed them, the
-        candidates' documents (read from the catalog unless ``docs`` holds them all; a key the
-        catalog lacks is dropped). With ``lexical_scope="all"`` no document is read.
+        each document's score (0.0 where it does not count) and ``docs`` back when it held every
+        candidate (else None: only the candidates' languages are read from the catalog, and the
+        text of those with no language; a key the catalog lacks is dropped). With
+        ``lexical_scope="all"`` nothing is read.
         ``query_lang_score``: the detection's score when ``query_lang`` was detected (checked by
         :func:`~interlingua.search.scope_language`: a guess whose language is not written in
         the query's script leaves the scope to the scripts); None when the caller gave the
@@ -276,9 +284,16 @@ class Searcher:
             return final, dict.fromkeys(final, w_l), None
         keys = [*dense, *(key for key in lexical if key not in dense)]
         if docs is None or any(key not in docs for key in keys):
-            docs = self.collection.documents(keys)
+            # languages only (text and metadata cost more than the rest of the query); the text
+            # only where the language is unknown and the script must decide
+            langs = self.collection.languages_of(keys)
+            unknown = [key for key, lang in langs.items() if lang in UNKNOWN_LANGS]
+            texts = {k: d.text for k, d in self.collection.documents(unknown).items()} if unknown else {}
+            docs = {key: _LangText(lang, texts.get(key, "")) for key, lang in langs.items()}
+            fetched = False
         else:
             docs = {key: docs[key] for key in keys}
+            fetched = True
         if query_script is None:
             from ..text import detect_script
 
@@ -288,7 +303,7 @@ class Searcher:
         in_scope = lexical_scope_keys(options.lexical_scope, query_lang, query_script, keys, docs)
         final = scoped_fuse(options.fusion, dense, lexical, in_scope, weights=weights)
         final = {key: s for key, s in final.items() if key in docs}
-        return final, {key: (w_l if key in in_scope else 0.0) for key in final}, docs
+        return final, {key: (w_l if key in in_scope else 0.0) for key in final}, docs if fetched else None
 
     def encode_query(self, query: str, query_lang: str | None) -> np.ndarray:
         """The query's vector in the collection's space."""

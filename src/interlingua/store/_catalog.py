@@ -214,6 +214,14 @@ class Catalog:
         return out
 
     @guarded
+    def langs_of(self, keys: Sequence[int]) -> dict[int, str]:
+        """The language of each key the catalog holds (no text, no metadata: cheap per query)."""
+        out: dict[int, str] = {}
+        for rows in self._rows_in("key, lang", "key", [int(k) for k in keys]):
+            out.update(rows)
+        return out
+
+    @guarded
     def keys_of(self, ids: Sequence[str]) -> dict[str, int]:
         out = {}
         for rows in self._rows_in("id, key", "id", list(ids)):

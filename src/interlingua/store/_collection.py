@@ -346,6 +346,10 @@ class Collection:
     def documents(self, keys: Iterable[int]) -> dict[int, Document]:
         return self.catalog.documents([int(k) for k in keys])
 
+    def languages_of(self, keys: Iterable[int]) -> dict[int, str]:
+        """``{key: language}`` for the keys the collection holds (a key it lacks is left out)."""
+        return self.catalog.langs_of([int(k) for k in keys])
+
     def all_keys(self) -> np.ndarray:
         return self.catalog.select_keys()
 
