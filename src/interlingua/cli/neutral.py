@@ -39,8 +39,14 @@ def fit(
     kind: str = spec_option(J, "kind", "--kind"),
     roles: list[str] = spec_option(J, "roles", "--roles"),
     limit: int = spec_option(J, "limit", "--limit"),
-    rank: int = typer.Option(None, "--rank", help="Directions removed (lir, lsar) or kept (balance)."),
-    pivot: str = typer.Option(None, "--pivot", help="linear: the language every other is mapped onto [en]."),
+    rank: int = typer.Option(
+        None,
+        "--rank",
+        help="Directions removed (lir, lsar), or eigenvectors kept for balance's fitted estimate (--set params.estimate=fitted; params.top_k for the default).",
+    ),
+    pivot: str = typer.Option(
+        None, "--pivot", help="linear: the language every other is mapped onto (default: en)."
+    ),
     model: str = spec_option(J, "space.encoder", "--model", "-m"),
     after: list[str] = AdapterOpt,
     workers: int = spec_option(J, "workers", "--workers", "-w"),
@@ -51,9 +57,9 @@ def fit(
 ) -> None:
     """Fit METHOD on training text by language and write the adapter folder (-o).
 
-    The vectors come from --model, through the --adapter folders first (fit a chain one step at
-    a time: center, then balance --adapter CENTERED). Fit on a training split, never on what
-    you report. Use the folder with --adapter on embed, mine, align, eval and index create.
+    The vectors come from --model, through the --adapter folders first: fit a chain one step at a time.
+
+    Fit on a training split, never on what you report; pass the folder as --adapter to embed, mine, align, eval, index create.
     """
     params = {k: v for k, v in (("rank", rank), ("pivot", pivot)) if v is not None}
     extra = {"cache": False if no_cache else None}
