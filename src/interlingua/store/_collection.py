@@ -346,6 +346,10 @@ class Collection:
     def documents(self, keys: Iterable[int]) -> dict[int, Document]:
         return self.catalog.documents([int(k) for k in keys])
 
+    def languages(self) -> dict[str, int]:
+        """Documents per language, most first."""
+        return self.catalog.languages()
+
     def languages_of(self, keys: Iterable[int]) -> dict[int, str]:
         """``{key: language}`` for the keys the collection holds (a key it lacks is left out)."""
         return self.catalog.langs_of([int(k) for k in keys])
@@ -381,7 +385,7 @@ class Collection:
             "path": str(self.path),
             "backend": self.backend,
             "documents": len(self),
-            "languages": self.catalog.languages(),
+            "languages": self.languages(),
             "metadata_fields": self.catalog.fields(),
             "dense_kind": self.dense.kind,
             "dense_vectors": len(self.dense),
