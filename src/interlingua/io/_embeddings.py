@@ -229,21 +229,17 @@ def read_embedding_texts(path: str | os.PathLike[str], *, fmt: str | None = None
         return _parquet_texts(p, pq.read_table(p, columns=["text"]))
     if kind == "npy":
         return _sidecar_texts(p)
-    if not p.is_file():
-        return None
-    texts: list[str] = []
-    with open(p, "rb") as f:
-        for number, line in iter_lines(f, p, _JSONL_MAX_CHARS):
-            obj = json_line(line, p, number)
-            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-                return None
-            texts.append(obj["text"])
-    return texts
+    return _jsonl_texts(p, strict=False)
 
 
 def _sidecar_texts(path: Path) -> list[str] | None:
     """The texts of a .npy matrix from its ``.texts.jsonl`` sidecar, or None without one."""
-    source = sidecar(path, TEXTS_SUFFIX)
+    return _jsonl_texts(sidecar(path, TEXTS_SUFFIX), strict=True)
+
+
+def _jsonl_texts(source: Path, *, strict: bool) -> list[str] | None:
+    """The ``"text"`` of every line; None when the file is missing, or (not ``strict``) when a
+    line has none: a JSONL of vectors need not carry texts, a texts sidecar must."""
     if not source.is_file():
         return None
     texts: list[str] = []
@@ -251,6 +247,8 @@ def _sidecar_texts(path: Path) -> list[str] | None:
         for number, line in iter_lines(f, source, _JSONL_MAX_CHARS):
             obj = json_line(line, source, number)
             if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                if not strict:
+                    return None
                 raise InputError(
                     'each line must be a JSON object with a "text" string', path=str(source), line=number
                 )

@@ -18,8 +18,8 @@ import numpy as np
 
 def balanced_dense_run(
     col: Any, query_vector: np.ndarray, depth: int, allowed: np.ndarray | None, languages: list[str]
-) -> tuple[dict[int, float], dict[int, float]]:
-    """``({key: balanced score}, {key: cosine})`` over the top ``depth`` of each language."""
+) -> dict[int, float]:
+    """``{key: balanced score}`` over the top ``depth`` of each language."""
     qv = np.asarray(query_vector, np.float32)[None, :]
     keys: list[int] = []
     cosines: list[float] = []
@@ -38,9 +38,9 @@ def balanced_dense_run(
                 cosines.append(float(s))
                 langs.append(lang)
     if not keys:
-        return {}, {}
+        return {}
     z = col.space.balance_scores(np.asarray([cosines], np.float32), qv, langs)[0]
-    return {k: float(v) for k, v in zip(keys, z)}, dict(zip(keys, cosines))
+    return {k: float(v) for k, v in zip(keys, z)}
 
 
 __all__ = ["balanced_dense_run"]

@@ -328,7 +328,7 @@ class Searcher:
             if getattr(col.space, "balances_scores", False):  # a balance adapter: per-language heads
                 from ._balance import balanced_dense_run
 
-                runs["dense"] = balanced_dense_run(col, qv, depth, allowed, list(col.languages()))[0]
+                runs["dense"] = balanced_dense_run(col, qv, depth, allowed, list(col.languages()))
             else:
                 scores, keys = col.dense_search(np.asarray(qv, np.float32)[None, :], depth, allowed)
                 runs["dense"] = {int(key): float(s) for s, key in zip(scores[0], keys[0]) if key >= 0}
