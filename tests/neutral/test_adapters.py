@@ -249,3 +249,25 @@ def test_a_pairs_file_fits_linear(tmp_path):
     assert report.languages == ("de", "en")
     with pytest.raises(InputError, match="two languages"):
         fit(FitJob(method="linear", data=(str(pairs),), kind="parallel", output=str(tmp_path / "l2")))
+
+
+def test_a_bad_pairs_file_is_one_error_naming_the_line(tmp_path):
+    jsonl = tmp_path / "pairs.jsonl"
+    jsonl.write_text('{"src": "Hallo", "tgt": "Hello"}\n{"src": "Tschüss", \n', encoding="utf-8")
+    with pytest.raises(InputError, match="line 2: is not valid JSON"):
+        fit(FitJob(method="center", data=(str(jsonl),), langs=("de", "en"), output=str(tmp_path / "a")))
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_bytes(b"src\ttgt\nHallo\tHello\nnur eine Spalte\n")
+    with pytest.raises(InputError, match="line 3: has 1 columns where the header has 2"):
+        fit(FitJob(method="center", data=(str(tsv),), langs=("de", "en"), output=str(tmp_path / "b")))
+    tsv.write_bytes(b"Hallo\tHello\n\xff\xfe\tbad\n")
+    with pytest.raises(InputError, match="not UTF-8"):
+        fit(
+            FitJob(
+                method="center",
+                data=(str(tsv),),
+                langs=("de", "en"),
+                kind="parallel",
+                output=str(tmp_path / "c"),
+            )
+        )

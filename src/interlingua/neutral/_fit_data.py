@@ -197,6 +197,43 @@ def _pair_fields(path: Path) -> tuple[str, str] | None:
     return None
 
 
+def _pair_of(
+    line: str, path: Path, number: int, fields: tuple[str, str] | None, header: list[str] | None
+) -> tuple[str, str]:
+    """The two sides of one line of a pairs file (JSONL by ``fields``, TSV by ``header`` or by
+    position), each a non-empty string."""
+    if path.suffix == ".jsonl":
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"is not valid JSON ({exc.msg})", path=str(path), line=number) from None
+        if not isinstance(obj, dict) or fields is None:
+            raise InputError(
+                'each line must be an object with "src" and "tgt" texts', path=str(path), line=number
+            )
+        pair = (obj.get(fields[0]), obj.get(fields[1]))
+    else:
+        cells = line.rstrip("\n").split("\t")
+        if header is None and len(cells) != 2:
+            raise InputError(
+                f"has {len(cells)} columns; a pairs file without a header has two (source, target)",
+                path=str(path),
+                line=number,
+            )
+        if header is not None and len(cells) != len(header):
+            raise InputError(
+                f"has {len(cells)} columns where the header has {len(header)}", path=str(path), line=number
+            )
+        pair = (
+            (cells[header.index(fields[0])], cells[header.index(fields[1])])
+            if header and fields
+            else (cells[0], cells[1])
+        )
+    if not all(isinstance(t, str) and t.strip() for t in pair):
+        raise InputError("has a pair with an empty side", path=str(path), line=number)
+    return pair[0], pair[1]
+
+
 def _pairs(path: Path, wanted: list[str], limit: int) -> FitTexts:
     if len(wanted) != 2:
         raise InputError(
@@ -207,40 +244,23 @@ def _pairs(path: Path, wanted: list[str], limit: int) -> FitTexts:
     fields = _pair_fields(path)
     src: list[str] = []
     tgt: list[str] = []
+    header: list[str] | None = None
+    number = 0
     with open(path, encoding="utf-8", errors="strict") as f:
-        header: list[str] | None = None
-        for number, line in enumerate(f, 1):
-            if line.startswith("#") or not line.strip():
-                continue
-            if path.suffix == ".jsonl":
-                obj = json.loads(line)
-                if not isinstance(obj, dict) or fields is None:
-                    raise InputError(
-                        'each line must be an object with "src" and "tgt" texts', path=str(path), line=number
-                    )
-                pair = (obj.get(fields[0]), obj.get(fields[1]))
-            else:
-                cells = line.rstrip("\n").split("\t")
-                if fields is not None and header is None:
-                    header = cells
+        try:
+            for number, line in enumerate(f, 1):
+                if line.startswith("#") or not line.strip():
                     continue
-                pair = (
-                    (cells[header.index(fields[0])], cells[header.index(fields[1])])
-                    if header
-                    else tuple(cells[:2])
-                )
-                if header is None and len(cells) != 2:
-                    raise InputError(
-                        f"has {len(cells)} columns; a pairs file without a header has two (source, target)",
-                        path=str(path),
-                        line=number,
-                    )
-            if not all(isinstance(t, str) and t.strip() for t in pair):
-                raise InputError("has a pair with an empty side", path=str(path), line=number)
-            src.append(pair[0])
-            tgt.append(pair[1])
-            if len(src) >= limit:
-                break
+                if path.suffix != ".jsonl" and fields is not None and header is None:
+                    header = line.rstrip("\n").split("\t")
+                    continue
+                a, b = _pair_of(line, path, number, fields, header)
+                src.append(a)
+                tgt.append(b)
+                if len(src) >= limit:
+                    break
+        except UnicodeDecodeError as exc:
+            raise InputError(f"is not UTF-8 text ({exc.reason})", path=str(path), line=number + 1) from None
     if not src:
         raise InputError("has no pairs", path=str(path))
     return FitTexts({wanted[0]: src, wanted[1]: tgt}, True, "parallel")
