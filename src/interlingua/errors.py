@@ -145,6 +145,28 @@ class PartialWriteError(InterlinguaError):
         super().__init__(f"{message}{detail}")
 
 
+class RequestTooLargeError(InterlinguaError):
+    """A request over one of the server's limits (body bytes, texts per batch, characters per text);
+    the message names the limit and the setting that raises it."""
+
+    exit_code = 2
+    http_status = 413
+
+
+class NotFoundError(InterlinguaError):
+    """A named thing that is not there (a served collection, a job, a document id)."""
+
+    exit_code = 2
+    http_status = 404
+
+
+class BusyError(InterlinguaError):
+    """Every slot of a bounded queue is taken (the server's jobs); try again later."""
+
+    exit_code = 4
+    http_status = 429
+
+
 # -- warnings ---------------------------------------------------------------------------------
 class InterlinguaWarning(UserWarning):
     """Root of the warnings interlingua emits (the CLI prints each as one ``warning:`` line)."""
@@ -192,6 +214,9 @@ __all__ = [
     "MissingDependencyError",
     "ModelNotFoundError",
     "PartialWriteError",
+    "RequestTooLargeError",
+    "BusyError",
+    "NotFoundError",
     "ProvenanceWarning",
     "RepairWarning",
     "SameLanguageWarning",

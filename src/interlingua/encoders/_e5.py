@@ -13,6 +13,7 @@ import hashlib
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -174,6 +175,7 @@ class E5Encoder(Encoder):
         self._file = read_e5_file(self.model_file)
         self.max_tokens = min(max_tokens, self._file.config.max_positions)
         self._tok = build_tokenizer(self._file, self.max_tokens)
+        self._tok_full: Any = None  # built on first count_tokens
         self._session = None
         self._layers_session = None
         name = "e5-small" if variant == "fp32" else "e5-small-int8"
@@ -242,11 +244,15 @@ class E5Encoder(Encoder):
 
     def count_tokens(self, texts: list[str], role: Role = "passage") -> list[int]:
         """Tokens each text takes with its prefix and ``<s>``/``</s>``, before truncation."""
-        self._tok.no_truncation()
-        try:
-            return [len(e.ids) for e in self._tok.encode_batch([PREFIXES[role] + t for t in texts])]
-        finally:
-            self._tok.enable_truncation(max_length=self.max_tokens)
+        # a copy without truncation: switching the shared tokenizer off and on again raced with
+        # other threads' tokenize (the HTTP server encodes from many threads at once)
+        if self._tok_full is None:
+            from tokenizers import Tokenizer
+
+            full = Tokenizer.from_str(self._tok.to_str())
+            full.no_truncation()
+            self._tok_full = full
+        return [len(e.ids) for e in self._tok_full.encode_batch([PREFIXES[role] + t for t in texts])]
 
     def _lengths(self, texts: list[str]) -> list[int]:
         return [len(e.ids) for e in self._tok.encode_batch(texts)]
