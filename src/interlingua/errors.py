@@ -167,6 +167,24 @@ class BusyError(InterlinguaError):
     http_status = 429
 
 
+class NotReadyError(InterlinguaError):
+    """Something asked for before it exists: a job's result while the job is queued or running,
+    or after it failed or was cancelled."""
+
+    exit_code = 4
+    http_status = 409
+
+
+class JobCancelled(BaseException):
+    """A job was cancelled while it ran (the server's ``DELETE /jobs/{id}``, or its shutdown): its
+    progress callback raises this at the job's next event. A ``BaseException``, like
+    ``KeyboardInterrupt``, so that no ``except Exception`` on the way turns it into another error,
+    while every writer's cleanup (``except BaseException``) still runs and leaves nothing partial."""
+
+    exit_code = 130
+    http_status = 409
+
+
 # -- warnings ---------------------------------------------------------------------------------
 class InterlinguaWarning(UserWarning):
     """Root of the warnings interlingua emits (the CLI prints each as one ``warning:`` line)."""
@@ -216,6 +234,8 @@ __all__ = [
     "PartialWriteError",
     "RequestTooLargeError",
     "BusyError",
+    "JobCancelled",
+    "NotReadyError",
     "NotFoundError",
     "ProvenanceWarning",
     "RepairWarning",

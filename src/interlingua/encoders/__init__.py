@@ -6,7 +6,17 @@ made through a :class:`~interlingua.neutral.Space` (an encoder plus adapters) ev
 """
 
 from ..errors import TruncationWarning
-from ._base import ROLES, Encoder, EncoderInfo, EncoderSpec, EncodeStats, Role, TokenStates, l2_normalize
+from ._base import (
+    ROLES,
+    Encoder,
+    EncoderInfo,
+    EncoderSpec,
+    EncodeStats,
+    Role,
+    Token,
+    TokenStates,
+    l2_normalize,
+)
 from ._builtin import DEFAULT_ENCODER
 from ._embcache import EmbeddingCache, text_key
 from ._registry import ENCODERS, encoder_specs, get_encoder, register_encoder
@@ -22,6 +32,7 @@ __all__ = [
     "EncoderInfo",
     "EncoderSpec",
     "Role",
+    "Token",
     "TokenStates",
     "TruncationWarning",
     "encoder_specs",

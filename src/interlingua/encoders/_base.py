@@ -20,7 +20,7 @@ import numpy as np
 
 from .._reports import add_shards
 from .._validation import check_choice, check_int, check_texts
-from ..errors import TruncationWarning
+from ..errors import InputError, TruncationWarning
 
 Role = Literal["query", "passage"]
 ROLES: tuple[str, ...] = ("query", "passage")
@@ -80,6 +80,37 @@ class TokenStates:
     states: np.ndarray  # (n_tokens, d) float32, not normalized
 
 
+@dataclass(frozen=True)
+class Token:
+    """One token of a text as the model sees it (the fields of text-embeddings-inference's
+    ``/tokenize``). ``start``/``stop`` are character offsets into the text as given, the space a
+    piece's "▁" stands for left out, so ``text == input[start:stop]``; None for tokens that cover
+    none of it (``<s>``, ``</s>``, the role's prefix), which are ``special``."""
+
+    id: int
+    text: str
+    special: bool
+    start: int | None
+    stop: int | None
+
+
+def tokens_of(encoding, text: str, prefix: str = "") -> list[Token]:
+    """The :class:`Token` list of one ``tokenizers`` encoding of ``prefix + text``."""
+    n = len(prefix)
+    out = []
+    for id_, piece, (a, b), special in zip(
+        encoding.ids, encoding.tokens, encoding.offsets, encoding.special_tokens_mask
+    ):
+        if special or (n and b <= n):
+            out.append(Token(int(id_), piece, True, None, None))
+            continue
+        start, stop = max(a - n, 0), max(b - n, 0)
+        while start < stop and text[start].isspace():
+            start += 1
+        out.append(Token(int(id_), text[start:stop], False, start, stop))
+    return out
+
+
 class Encoder(ABC):
     """Base class: texts in any language -> float32 vectors, L2-normalized."""
 
@@ -110,6 +141,13 @@ class Encoder(ABC):
     def count_tokens(self, texts: list[str], role: Role = "passage") -> list[int] | None:
         """Tokens each text takes before truncation, or None when the encoder cannot tell."""
         return None
+
+    def tokens(
+        self, texts: Sequence[str], *, role: Role | None = None, add_special_tokens: bool = True
+    ) -> list[list[Token]]:
+        """Each text's tokens, not truncated (so a caller sees how far over the limit a text is);
+        with ``role``, the role's prefix first, as the model sees it."""
+        raise InputError(f"Encoder {self.info.name!r} does not expose its tokenizer.")
 
     def _lengths(self, texts: list[str]) -> list[int]:
         """Cheap length proxy for sorting; subclasses may count real tokens."""

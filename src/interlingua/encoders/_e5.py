@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,20 @@ import numpy as np
 
 from .._atomic import atomic_write_text, atomic_write_with
 from .._paths import cache_dir
+from .._validation import check_choice, check_texts
 from ..errors import InputError, MissingDependencyError, ModelNotFoundError
-from ._base import Batch, Encoder, EncoderInfo, EncodeStats, Role, TokenStates, l2_normalize
+from ._base import (
+    ROLES,
+    Batch,
+    Encoder,
+    EncoderInfo,
+    EncodeStats,
+    Role,
+    Token,
+    TokenStates,
+    l2_normalize,
+    tokens_of,
+)
 from ._e5_graph import GRAPH_VERSION
 from ._e5file import E5File, read_e5_file
 
@@ -242,8 +255,7 @@ class E5Encoder(Encoder):
         truncated = np.array([bool(e.overflowing) for e in encs])
         return Batch(ids, mask, offsets, [e.tokens for e in encs], truncated)
 
-    def count_tokens(self, texts: list[str], role: Role = "passage") -> list[int]:
-        """Tokens each text takes with its prefix and ``<s>``/``</s>``, before truncation."""
+    def _untruncated(self):
         # a copy without truncation: switching the shared tokenizer off and on again raced with
         # other threads' tokenize (the HTTP server encodes from many threads at once)
         if self._tok_full is None:
@@ -252,7 +264,21 @@ class E5Encoder(Encoder):
             full = Tokenizer.from_str(self._tok.to_str())
             full.no_truncation()
             self._tok_full = full
-        return [len(e.ids) for e in self._tok_full.encode_batch([PREFIXES[role] + t for t in texts])]
+        return self._tok_full
+
+    def count_tokens(self, texts: list[str], role: Role = "passage") -> list[int]:
+        """Tokens each text takes with its prefix and ``<s>``/``</s>``, before truncation."""
+        return [len(e.ids) for e in self._untruncated().encode_batch([PREFIXES[role] + t for t in texts])]
+
+    def tokens(
+        self, texts: Sequence[str], *, role: Role | None = None, add_special_tokens: bool = True
+    ) -> list[list[Token]]:
+        items = check_texts(texts, "texts")
+        prefix = "" if role is None else PREFIXES[check_choice(role, ROLES, "role")]
+        encs = self._untruncated().encode_batch(
+            [prefix + t for t in items], add_special_tokens=add_special_tokens
+        )
+        return [tokens_of(e, t, prefix) for e, t in zip(encs, items)]
 
     def _lengths(self, texts: list[str]) -> list[int]:
         return [len(e.ids) for e in self._tok.encode_batch(texts)]

@@ -22,7 +22,7 @@ from ._options import MODES, CalibrateJob, FilterOptions, KnnOptions, MarginOpti
 _EXPORTS = {
     "BACKENDS": "._knn",
     **dict.fromkeys(
-        ["AlignReport", "align_files", "alignment_lines", "read_document", "write_alignments"],
+        ["AlignReport", "align_files", "alignment_lines", "link_line", "read_document", "write_alignments"],
         "._align_files",
     ),
     **dict.fromkeys(
@@ -55,6 +55,7 @@ _EXPORTS = {
     "MineReport": "._mine_common",
     **dict.fromkeys(["mine", "mine_texts"], "._mine_texts"),
     **dict.fromkeys(["pair_lines", "write_pairs"], "._pairs"),
+    **dict.fromkeys(["FORMATS_BY_KIND", "output_formats", "output_lines", "output_provenance"], "._outputs"),
     "mine_files": "._run",
     "run_align": "._align_files:run",
     "run_mine": "._run:run",
@@ -101,6 +102,7 @@ __all__ = [
     "BACKENDS",
     "DEFAULT_THRESHOLDS",
     "FILTERS",
+    "FORMATS_BY_KIND",
     "KNN_BACKENDS",
     "MARGINS",
     "MINE_FILTERS",
@@ -142,6 +144,7 @@ __all__ = [
     "embed_windows",
     "f1_at",
     "knn",
+    "link_line",
     "links_from_similarity",
     "margin",
     "mine",
@@ -151,6 +154,9 @@ __all__ = [
     "mine_vectors",
     "neighbourhood_mean",
     "neighbours",
+    "output_formats",
+    "output_lines",
+    "output_provenance",
     "pair_lines",
     "pool_from_pairs",
     "read_calibration",

@@ -213,18 +213,31 @@ def alignment_lines(
         t_idx = [tgt_index[i] if tgt_index is not None else i for i in a.tgt]
         s_text = " ".join(src[i] for i in a.src) if src is not None else None
         t_text = " ".join(tgt[i] for i in a.tgt) if tgt is not None else None
-        if fmt == "jsonl":
-            rec: dict[str, Any] = {"src": s_idx, "tgt": t_idx, "score": a.score}
-            if s_text is not None:
-                rec.update(src_text=s_text, tgt_text=t_text)
-            yield json.dumps(rec, ensure_ascii=False) + "\n"
-        elif fmt == "vecalign":
-            yield f"{s_idx}:{t_idx}:{a.score:.6f}\n"
-        else:
-            fields = [str(s_idx), str(t_idx), f"{a.score:.6f}"]
-            if s_text is not None:
-                fields += [one_field(s_text), one_field(t_text or "")]
-            yield "\t".join(fields) + "\n"
+        yield link_line(s_idx, t_idx, a.score, fmt, s_text, t_text)
+
+
+def link_line(
+    src: Sequence[int],
+    tgt: Sequence[int],
+    score: float,
+    fmt: str = "tsv",
+    src_text: str | None = None,
+    tgt_text: str | None = None,
+) -> str:
+    """One sentence link as a line of ``fmt`` (see :func:`alignment_lines`), from its reported
+    indices, its score and, when given, the joined texts of both sides."""
+    s_idx, t_idx = list(src), list(tgt)
+    if fmt == "jsonl":
+        rec: dict[str, Any] = {"src": s_idx, "tgt": t_idx, "score": score}
+        if src_text is not None:
+            rec.update(src_text=src_text, tgt_text=tgt_text)
+        return json.dumps(rec, ensure_ascii=False) + "\n"
+    if fmt == "vecalign":
+        return f"{s_idx}:{t_idx}:{score:.6f}\n"
+    fields = [str(s_idx), str(t_idx), f"{score:.6f}"]
+    if src_text is not None:
+        fields += [one_field(src_text), one_field(tgt_text or "")]
+    return "\t".join(fields) + "\n"
 
 
 def write_alignments(
@@ -300,6 +313,7 @@ __all__ = [
     "AlignReport",
     "align_files",
     "alignment_lines",
+    "link_line",
     "read_document",
     "read_lines",
     "run",

@@ -51,11 +51,16 @@ _ITERMAX_DAMPING = 0.9
 
 @dataclass(frozen=True)
 class WordAlignment:
-    """The words of both sentences (as segmented) and the links ``(src_index, tgt_index)``."""
+    """The words of both sentences (as segmented) and the links ``(src_index, tgt_index)``;
+    each word's character span in its sentence and each link's cosine, for faces that draw the
+    links over the text (the HTTP page)."""
 
     src_words: tuple[str, ...]
     tgt_words: tuple[str, ...]
     links: tuple[tuple[int, int], ...]
+    src_spans: tuple[tuple[int, int], ...] = ()
+    tgt_spans: tuple[tuple[int, int], ...] = ()
+    scores: tuple[float, ...] = ()
 
     def pharaoh(self) -> str:
         """Links in Pharaoh format: ``"0-0 1-2 2-1"``."""
@@ -187,12 +192,19 @@ def align_words(
         s_spans = word_spans(s_text, ss.offsets, pretokenized=pretokenized) if ss else []
         t_spans = word_spans(t_text, st.offsets, pretokenized=pretokenized) if st else []
         links: list[tuple[int, int]] = []
+        scores: list[float] = []
         if s_spans and t_spans:
             sim = word_vectors(ss, s_spans, center=center) @ word_vectors(st, t_spans, center=center).T
             links = links_from_similarity(sim, method)
+            scores = [float(sim[i, j]) for i, j in links]
         out.append(
             WordAlignment(
-                tuple(s_text[a:b] for a, b in s_spans), tuple(t_text[a:b] for a, b in t_spans), tuple(links)
+                tuple(s_text[a:b] for a, b in s_spans),
+                tuple(t_text[a:b] for a, b in t_spans),
+                tuple(links),
+                src_spans=tuple((int(a), int(b)) for a, b in s_spans),
+                tgt_spans=tuple((int(a), int(b)) for a, b in t_spans),
+                scores=tuple(scores),
             )
         )
     return out[0] if single else out

@@ -27,6 +27,7 @@ from ..encoders import (
     DEFAULT_ENCODER,
     ENCODERS,
     Encoder,
+    EncodeStats,
     Role,
     TokenStates,
     get_encoder,
@@ -232,6 +233,27 @@ class Space:
         out = self.apply(raw, role=role, langs=self.langs_for(items, _check_langs(langs, len(items))))
         return out[0] if single else out
 
+    def encode_counted(
+        self,
+        texts: Sequence[str],
+        *,
+        role: Role = "passage",
+        langs: Sequence[str | None] | None = None,
+        batch_size: int | None = None,
+        normalize: bool = True,
+    ) -> tuple[np.ndarray, EncodeStats]:
+        """:meth:`encode` plus the counts of this call alone (texts, tokens, truncated), for a
+        caller that counts per request (the HTTP server) and so must not read the encoder's
+        shared running totals; warns about nothing. ``normalize=False`` leaves out the last L2
+        normalization (the encoder's pooled vectors when there are no adapters)."""
+        items = check_texts(texts)
+        steps = self._vector_steps()
+        raw, stats = self.encoder.encode_counted(
+            items, role=role, batch_size=batch_size, normalize=normalize or bool(steps)
+        )
+        langs = self.langs_for(items, _check_langs(langs, len(items)))
+        return self.apply(raw, role=role, langs=langs, normalize=normalize), stats
+
     @property
     def needs_langs(self) -> bool:
         """Whether an adapter of the chain transforms vectors by their language."""
@@ -249,16 +271,29 @@ class Space:
         return [None if g.lang == "und" else g.lang for g in detect_language(list(texts))]
 
     def apply(
-        self, vectors: np.ndarray, *, role: str, langs: Sequence[str | None] | None = None
+        self,
+        vectors: np.ndarray,
+        *,
+        role: str,
+        langs: Sequence[str | None] | None = None,
+        normalize: bool = True,
     ) -> np.ndarray:
         """The adapter chain on raw (normalized) encoder vectors; a no-op without adapters."""
-        steps = [a for a in self.adapters if not getattr(a, "scores", False)]
+        steps = self._vector_steps()
         if not steps:  # no adapters, or only score-level ones: the vectors are the encoder's
             return vectors
         out = np.asarray(vectors, dtype=np.float32)
         for a in steps:
             out = a.apply(out, role=role, langs=langs)
-        return l2_normalize(out)
+        return l2_normalize(out) if normalize else out
+
+    def _vector_steps(self) -> list[Adapter]:
+        return [a for a in self.adapters if not getattr(a, "scores", False)]
+
+    def similarity(self, a: str, b: str, *, role: Role = "passage") -> float:
+        """Cosine of two texts in this space (adapters applied, unlike the encoder's own)."""
+        va, vb = self.encode([a, b], role=role)
+        return float(va @ vb)
 
     def token_states(self, texts: str | Sequence[str], *, role: Role = "passage") -> list[TokenStates]:
         return self.encoder.token_states(texts, role=role)

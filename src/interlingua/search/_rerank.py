@@ -8,6 +8,7 @@ interaction, so this is a measured option, not a promise (see the XQuAD table).
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -30,7 +31,12 @@ def _normalized(states: np.ndarray) -> np.ndarray:
 
 class MaxSimReranker:
     """Reranks candidates with an encoder's token states; keeps the token states of up to
-    ``cache_size`` documents (as fp16) so that a document is run through the model once."""
+    ``cache_size`` documents (as fp16) so that a document is run through the model once.
+
+    Safe to share between threads (a server's searches): the cache is read and changed under a
+    lock, the model runs outside it, and a document's states are the same (fp16, then float32)
+    whether they came from the cache or were just computed, so concurrent searches score exactly
+    as one-at-a-time ones do."""
 
     def __init__(self, encoder, *, cache_size: int = 10_000):
         if not getattr(encoder, "has_token_states", False):
@@ -38,6 +44,7 @@ class MaxSimReranker:
         self.encoder = encoder
         self.cache_size = cache_size
         self._docs: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
     def query_tokens(self, query: str) -> np.ndarray:
         return self.query_tokens_many([query])[0]
@@ -47,18 +54,22 @@ class MaxSimReranker:
         return [_normalized(ts.states) for ts in self.encoder.token_states(list(queries), role="query")]
 
     def doc_tokens(self, keys: Sequence[int], texts: Sequence[str]) -> list[np.ndarray]:
-        missing = [(k, t) for k, t in zip(keys, texts) if k not in self._docs]
+        found: dict[int, np.ndarray] = {}
+        with self._lock:
+            for k in keys:
+                if k in self._docs:
+                    self._docs.move_to_end(k)
+                    found[k] = self._docs[k]
+        missing = list({k: t for k, t in zip(keys, texts) if k not in found}.items())
         if missing:
             states = self.encoder.token_states([t for _, t in missing], role="passage")
-            for (k, _), ts in zip(missing, states):
-                self._docs[k] = _normalized(ts.states).astype(np.float16)
-        out = []
-        for k in keys:
-            self._docs.move_to_end(k)
-            out.append(self._docs[k].astype(np.float32))
-        while len(self._docs) > self.cache_size:
-            self._docs.popitem(last=False)
-        return out
+            fresh = {k: _normalized(ts.states).astype(np.float16) for (k, _), ts in zip(missing, states)}
+            found.update(fresh)
+            with self._lock:
+                self._docs.update(fresh)
+                while len(self._docs) > self.cache_size:
+                    self._docs.popitem(last=False)
+        return [found[k].astype(np.float32) for k in keys]
 
     def scores(self, query: str | np.ndarray, keys: Sequence[int], texts: Sequence[str]) -> np.ndarray:
         q = self.query_tokens(query) if isinstance(query, str) else query

@@ -50,9 +50,9 @@ def error_response(status: int, message: str, field: str | None = None, headers=
 def dotted(loc: tuple | list) -> str:
     """``("body", "knn", "k")`` -> ``knn.k``; ``("body", "inputs", 3)`` -> ``inputs[3]``."""
     out = ""
-    for part in loc:
-        if part in ("body", "query", "path", "header", "form", "file") and not out:
-            continue
+    for i, part in enumerate(loc):
+        if i == 0 and part in ("body", "query", "path", "header", "form", "file"):
+            continue  # where the field was (a body field may be named "query" too)
         if isinstance(part, int):
             out += f"[{part}]"
         else:

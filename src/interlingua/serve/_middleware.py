@@ -9,7 +9,6 @@ import json
 import time
 from typing import Any
 
-from ..errors import RequestTooLargeError
 from ._errors import error_body
 from ._metrics import Metrics
 
@@ -60,28 +59,34 @@ class Guard:
             await _send_json(send, 413, self._too_large(int(declared)))
             return
         seen = 0
-        started = False
+        started = over = False
 
         async def counted() -> dict:
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise RequestTooLargeError(self._too_large(None)["message"])
+                    # the app sees a client that went away; its answer is dropped for the 413
+                    over = True
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracked(message: dict) -> None:
             nonlocal started
+            if over and not started:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
             await self.app(scope, counted, tracked)
-        except RequestTooLargeError:
-            if not started:
-                await _send_json(send, 413, self._too_large(None))
+        except Exception:
+            if not over:
+                raise
+        if over and not started:
+            await _send_json(send, 413, self._too_large(None))
 
     def _too_large(self, size: int | None) -> dict[str, Any]:
         got = f" (this one has {size} bytes)" if size is not None else ""

@@ -11,7 +11,7 @@ from typing import Any
 from .._executors import Executor
 from ..errors import CollectionLockedError, DuplicateIdError, EncoderMismatchError, SpaceMismatchError
 from ..progress import ProgressFn
-from ._add import AddReport
+from ._add import AddReport, add_documents
 from ._add import run as run_add
 from ._backend import DenseBackend, LexicalBackend
 from ._backends import (
@@ -20,7 +20,9 @@ from ._backends import (
     backend_for,
     check_collection,
     create_collection,
+    is_collection,
     open_collection,
+    remove_collection,
 )
 from ._catalog import Condition, Document
 from ._check import CheckReport
@@ -74,12 +76,15 @@ __all__ = [
     "PreparedBatch",
     "SpaceMismatchError",
     "TantivyLexical",
+    "add_documents",
     "add_long_documents",
     "backend_for",
     "check_collection",
     "create_collection",
+    "is_collection",
     "open_collection",
     "prepare_batch",
+    "remove_collection",
     "run",
     "split_passages",
 ]

@@ -9,6 +9,7 @@ and change log together.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -83,6 +84,11 @@ class CollectionBackend(Protocol):
 
     def info(self) -> dict[str, Any]: ...
 
+    def stamp(self) -> Any:
+        """A value that changes whenever any process writes the collection (a long-lived reader
+        compares it to know it must reopen)."""
+        ...
+
     def check(self) -> Any: ...
 
     def rebuild(self, *, force: bool = False) -> None: ...
@@ -138,6 +144,22 @@ def create_collection(spec: IndexSpec, *, space: Any = None) -> Any:
     return cls.create(spec, space=space)
 
 
+def is_collection(uri: Any) -> bool:
+    """Whether ``uri`` names a collection: a URI of another backend is taken as one; a folder must
+    hold a manifest (a folder of collections does not, nor a create that has not finished)."""
+    if backend_for(uri) != "embedded":
+        return True
+    from ._manifest import MANIFEST
+
+    folder = Path(str(uri))
+    return folder.is_dir() and (folder / MANIFEST).is_file()
+
+
+def remove_collection(uri: Any, *, lock_timeout: float = 0.0) -> None:
+    """Delete a collection for good, once no other writer holds it (else :class:`CollectionLockedError`)."""
+    STORE_BACKENDS.get(backend_for(uri)).remove(uri, lock_timeout=lock_timeout)
+
+
 def check_collection(uri: Any, *, repair: bool = True, lock_timeout: float = 0.0) -> Any:
     """Check a collection (a :class:`CheckReport`); with ``repair`` (the default) it is opened as a
     writer, which catches its indexes up with the catalog first (what any writer does on opening)."""
@@ -151,5 +173,7 @@ __all__ = [
     "CollectionBackend",
     "backend_for",
     "create_collection",
+    "is_collection",
     "open_collection",
+    "remove_collection",
 ]

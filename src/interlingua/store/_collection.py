@@ -22,8 +22,16 @@ import numpy as np
 from ..errors import InputError, SpaceMismatchError
 from ._catalog import CATALOG, Catalog, Condition, Document
 from ._dense_faiss import exact_search, tombstone_path
-from ._indexes import build_dense, discard_new, new_folder, open_indexes, rebuild_indexes, resolve_space
-from ._lock import LOCK_FILE, WriterLock
+from ._indexes import (
+    build_dense,
+    discard_new,
+    new_folder,
+    open_indexes,
+    rebuild_indexes,
+    remove_folder,
+    resolve_space,
+)
+from ._lock import LOCK_FILE, WriterLock, change_stamp
 from ._manifest import MANIFEST, Manifest, dense_factory_for
 from ._paths import check_own_files
 from ._prepare import PreparedBatch, batches, prepare_batch
@@ -154,6 +162,16 @@ class Collection:
                 col.close()
                 raise
         return col
+
+    @classmethod
+    def remove(cls, path: str | Path, *, lock_timeout: float = 0.0) -> None:
+        """Delete the collection at ``path`` for good, once no other process writes it."""
+        remove_folder(Path(path), lock_timeout)
+
+    def stamp(self) -> tuple:
+        """Changes whenever any process writes the collection (see ``change_stamp``): a reader
+        kept open compares it before each use and reopens when it differs."""
+        return change_stamp(self.path, self.catalog)
 
     # -- the space ---------------------------------------------------------------------------
     @property

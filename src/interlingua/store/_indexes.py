@@ -129,6 +129,24 @@ def discard_new(folder: Path, existed: bool) -> None:
                 p.unlink(missing_ok=True)
 
 
+def remove_folder(folder: Path, lock_timeout: float = 0.0) -> None:
+    """Delete the collection in ``folder`` for good: only a collection's folder (it has a
+    manifest; a link is refused), and only once no other writer holds it (its writer lock is
+    taken first, waiting up to ``lock_timeout`` seconds, else :class:`CollectionLockedError`)."""
+    import shutil
+
+    from ._lock import WriterLock
+
+    if folder.is_symlink() or not folder.is_dir() or not (folder / MANIFEST).is_file():
+        raise InputError(f"No collection at {folder} to delete (no folder with a {MANIFEST}).")
+    lock = WriterLock(folder, timeout=lock_timeout)
+    try:
+        with storage_errors(folder):
+            shutil.rmtree(folder)
+    finally:
+        lock.release()
+
+
 def open_indexes(col: Any) -> None:
     """Load (or rebuild) both indexes and catch them up with the catalog's change log."""
     state = col.catalog.state()
@@ -292,5 +310,6 @@ __all__ = [
     "new_folder",
     "open_indexes",
     "rebuild_indexes",
+    "remove_folder",
     "replay_dense",
 ]

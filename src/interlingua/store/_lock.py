@@ -2,15 +2,18 @@
 
 The operating system drops the lock when the process dies (``kill -9`` included), so a crashed
 writer never leaves a stale lock behind. Readers take no lock (SQLite's WAL mode lets them
-read while a writer writes).
+read while a writer writes); a long-lived reader tells that a writer has been by
+:func:`change_stamp`.
 """
 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from .._atomic import storage_error
 from ..errors import CollectionError, CollectionLockedError
@@ -54,6 +57,23 @@ class WriterLock:
             self._fd = None
 
 
+def change_stamp(folder: Path, catalog: Any) -> tuple:
+    """What changes whenever any process writes the collection in ``folder``: the catalog's last
+    change and its index state (which dense file, which lexical folder, how far each is), and the
+    identity of the manifest and catalog files (replaced, removed). A reader that keeps a
+    collection open compares it before each use and reopens when it differs: two small queries
+    and two ``stat`` calls, cheap beside a search."""
+    files = []
+    for name in ("manifest.json", "catalog.sqlite"):
+        try:
+            st = os.stat(folder / name)
+            files.append((st.st_ino, st.st_dev, st.st_mtime_ns if name == "manifest.json" else 0))
+        except OSError:
+            files.append(None)
+    state = json.dumps(catalog.state(), sort_keys=True)
+    return (catalog.last_seq(), state, tuple(files))
+
+
 def _read_holder(fd: int) -> str:
     try:
         pid = os.pread(fd, 32, 0).decode().strip()
@@ -62,4 +82,4 @@ def _read_holder(fd: int) -> str:
     return f" (process {pid})" if pid.isdigit() else ""
 
 
-__all__ = ["CollectionLockedError", "WriterLock"]
+__all__ = ["CollectionLockedError", "WriterLock", "change_stamp"]
