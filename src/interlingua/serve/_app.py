@@ -56,11 +56,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _errors.install(app)
     from ._collections import router as collections
     from ._compare import router as compare
+    from ._documents import router as documents
     from ._embeddings import router as embeddings
     from ._jobs import router as jobs
     from ._meta import router as meta
 
-    for router in (meta, embeddings, compare, collections, jobs):
+    for router in (meta, embeddings, compare, collections, documents, jobs):
         app.include_router(router)
 
     index = STATIC / "index.html"

@@ -14,7 +14,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import Field
 
-from ..errors import InputError, RequestTooLargeError
+from ..errors import InputError
+from ._limits import check_length
 from ._meta import state_of
 from ._schemas import Strict
 
@@ -38,13 +39,7 @@ class AlignWordsRequest(Strict):
 def _check_text(text: str, field: str, limit: int) -> None:
     if not text.strip():
         raise InputError(f"The {field!r} field must hold some text. Got {text!r} instead.", field=field)
-    if len(text) > limit:
-        err = RequestTooLargeError(
-            f"The {field!r} field has {len(text):,} characters, over the limit of {limit:,} characters in "
-            "one text; send less, or raise INTERLINGUA_MAX_INPUT_CHARS (max_input_chars)."
-        )
-        err.field = field
-        raise err
+    check_length(text, field, limit)
 
 
 def _tokens(words: tuple[str, ...], spans: tuple[tuple[int, int], ...]) -> list[dict[str, Any]]:

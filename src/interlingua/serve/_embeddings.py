@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from .._validation import surrogate_at
 from ..encoders import ROLES
-from ..errors import InputError, NotFoundError, RequestTooLargeError
+from ..errors import InputError, NotFoundError
+from ._limits import check_count, check_length, too_large
 from ._meta import state_of
 from ._schemas import Strict, literal
 
@@ -158,12 +159,6 @@ class ModelList(BaseModel):
 
 
 # -- checks -------------------------------------------------------------------------------------
-def _too_large(message: str, field: str) -> RequestTooLargeError:
-    err = RequestTooLargeError(message)
-    err.field = field
-    return err
-
-
 def _kind(value: Any) -> str:
     names = {bool: "a boolean", int: "a number", float: "a number", dict: "an object", list: "a list"}
     return "null" if value is None else names.get(type(value), type(value).__name__)
@@ -194,12 +189,7 @@ def _texts(
             "OpenAI's): send the texts as strings.",
             field=field,
         )
-    if len(value) > settings.max_batch:
-        raise _too_large(
-            f"The {field!r} field holds {len(value):,} texts, over the limit of {settings.max_batch:,} in one "
-            "request; send fewer per request, or raise INTERLINGUA_MAX_BATCH (max_batch).",
-            field,
-        )
+    check_count(len(value), settings.max_batch, field)
     return [_text(v, f"{field}[{i}]", settings, allow_empty=allow_empty) for i, v in enumerate(value)]
 
 
@@ -208,12 +198,7 @@ def _text(value: Any, field: str, settings: Any, *, allow_empty: bool = False) -
         raise InputError(f"The {field!r} field must be a string. Got {_kind(value)} instead.", field=field)
     if not value and not allow_empty:
         raise InputError(f"The {field!r} field is empty; every input must hold some text.", field=field)
-    if len(value) > settings.max_input_chars:
-        raise _too_large(
-            f"The {field!r} field has {len(value):,} characters, over the limit of {settings.max_input_chars:,} "
-            "in one text; send less, or raise INTERLINGUA_MAX_INPUT_CHARS (max_input_chars).",
-            field,
-        )
+    check_length(value, field, settings.max_input_chars)
     at = surrogate_at(value)
     if at is not None:
         raise InputError(
@@ -249,7 +234,7 @@ def _encode(
         counts = space.count_tokens(texts, role) or []
         for where, n in zip(names, counts):
             if n > limit:
-                raise _too_large(
+                raise too_large(
                     f"The {where!r} field takes {n:,} tokens (with the role's prefix and the special tokens); "
                     f"{name} takes at most {limit:,}. Send truncate=true to cut it at the limit, or split it.",
                     where,
@@ -257,7 +242,7 @@ def _encode(
     vectors, stats = space.encode_counted(texts, role=role, normalize=normalize)
     if not truncate and stats.truncated:  # an encoder that cannot count tokens beforehand
         field = names[0].split("[")[0]
-        raise _too_large(
+        raise too_large(
             f"{stats.truncated} text(s) of the {field!r} field are over {name}'s limit of {limit} tokens; "
             "send truncate=true to cut them, or split them.",
             field,
