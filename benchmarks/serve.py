@@ -207,6 +207,34 @@ def bench_search_in_process(root: Path, queries: list[str]) -> dict:
     return {"queries": len(queries), "per_s": len(queries) / total, **_percentiles(lat)}
 
 
+def _search_share(args: tuple[str, list[str]]) -> int:
+    """One process of the two-process baseline: its share of the queries, one at a time."""
+    from interlingua.search import Searcher, SearchOptions
+    from interlingua.store import Collection
+
+    path, queries = args
+    with Collection.open(path, readonly=True) as col:
+        searcher = Searcher(col)
+        for q in queries:
+            searcher.search(q, SearchOptions())
+    return len(queries)
+
+
+def bench_search_processes(root: Path, queries: list[str], processes: int) -> dict:
+    """The most this machine answers in process: ``processes`` searchers, one thread each, each
+    with its share of the queries (the time to open the collection and load the model left out)."""
+    import multiprocessing as mp
+
+    path = str(root / COLLECTION)
+    shares = [queries[i::processes] for i in range(processes)]
+    with mp.get_context("spawn").Pool(processes) as pool:
+        pool.map(_search_share, [(path, s[:20]) for s in shares])  # open, load and warm each
+        t = time.perf_counter()
+        done = sum(pool.map(_search_share, [(path, s) for s in shares]))
+        wall = time.perf_counter() - t
+    return {"processes": processes, "queries": done, "per_s": done / wall}
+
+
 def _percentiles(lat: list[float]) -> dict:
     a = np.asarray(lat) * 1000
     return {
@@ -217,7 +245,13 @@ def _percentiles(lat: list[float]) -> dict:
 
 
 async def _load(
-    url: str, make_request, clients: int, *, total: int | None, seconds: float | None, on_tick=None
+    url: str,
+    make_request,
+    clients: int,
+    *,
+    total: int | None = None,
+    seconds: float | None = None,
+    on_tick=None,
 ):
     """``clients`` concurrent loops sending ``make_request(i)`` -> (method path, json) until
     ``total`` requests are sent or ``seconds`` pass; returns latencies (s), errors, wall time."""
@@ -383,15 +417,24 @@ def main() -> None:
             )
         if "search" in phases:
             s0 = report["search_in_process"] = bench_search_in_process(root, queries)
+            s2 = report["search_processes"] = bench_search_processes(root, queries, 2)
             s1 = report["search_http"] = bench_search_http(url, queries, args.clients)
             print(
                 f"search ({len(docs):,} documents, {s0['queries']} queries, hybrid k=10): in process, one at a "
                 f"time: {s0['per_s']:.0f} q/s, p50 {s0['p50_ms']:.1f} ms, p99 {s0['p99_ms']:.1f} ms",
                 flush=True,
             )
+            floor = args.clients / s2["per_s"] * 1000
+            report["latency_floor_ms"] = floor
             print(
-                f"  HTTP, {s1['clients']} clients: {s1['per_s']:.0f} q/s ({s1['per_s'] / s0['per_s']:.2f}x in process), "
-                f"p50 {s1['p50_ms']:.0f} ms, p99 {s1['p99_ms']:.0f} ms, errors {s1['errors']}",
+                f"  in process, {s2['processes']} processes (every core, no HTTP): {s2['per_s']:.0f} q/s; "
+                f"{args.clients} clients at that rate wait at least {floor:.0f} ms each (Little's law)",
+                flush=True,
+            )
+            print(
+                f"  HTTP, {s1['clients']} clients: {s1['per_s']:.0f} q/s ({s1['per_s'] / s0['per_s']:.2f}x one "
+                f"process, {s1['per_s'] / s2['per_s']:.2f}x {s2['processes']} processes), p50 {s1['p50_ms']:.0f} ms, "
+                f"p99 {s1['p99_ms']:.0f} ms, errors {s1['errors']}",
                 flush=True,
             )
         if "soak" in phases and args.soak > 0:

@@ -36,6 +36,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        # requests that compute run in this many threads; more only fight over the GIL and the
+        # cores (the encoder runs as many forward passes as there are cores), and wait longer
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         state = AppState(settings, metrics)
         app.state.interlingua = state
         state.space()  # the default model loads now, not on the first request

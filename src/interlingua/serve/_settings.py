@@ -54,6 +54,9 @@ class Settings(Spec):
     max_body_bytes: int = param(
         32 * 1024 * 1024, Interval(int, 1024, None), help="bytes in one request body (uploads included)"
     )
+    threads: int = param(
+        8, Interval(int, 1, 256), help="requests computed at once (the rest wait their turn, in order)"
+    )
     max_jobs: int = param(1, Interval(int, 1, 64), help="mining / alignment jobs that run at once")
     max_queued: int = param(
         8, Interval(int, 0, 10_000), help="jobs that may wait for a slot; more answer 429"
