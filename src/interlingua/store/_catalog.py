@@ -172,6 +172,13 @@ class Catalog:
         return out
 
     @guarded
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version``: changes when another connection (any process) has
+        committed since this connection last looked; no table is read, so a reader can ask before
+        every use. Comparable only with values from this same connection."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0])
+
+    @guarded
     def last_seq(self) -> int:
         row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").fetchone()
         return int(row[0]) if row else 0
