@@ -351,3 +351,38 @@ def test_restart_lists_finished_jobs_and_fails_the_interrupted(make_client, side
     assert "server stopped" in listed[lost]["error"]["message"]
     assert sorted(p.name for p in (jobs / lost).iterdir()) == ["job.json", "src.jsonl", "tgt.jsonl"]
     assert sorted(p.name for p in jobs.iterdir()) == sorted([job_id, lost, stopped])
+
+
+def _events(lines) -> list[tuple[str, dict]]:
+    """Server-Sent Events as (event, data) pairs; comments (keep-alives) left out."""
+    out, event = [], None
+    for line in lines:
+        if line.startswith("event: "):
+            event = line[len("event: ") :]
+        elif line.startswith("data: "):
+            out.append((event, json.loads(line[len("data: ") :])))
+    return out
+
+
+def test_job_events_stream_progress_until_the_end(make_client, sides):
+    client = make_client()
+    src, tgt = sides
+    job_id = client.post("/jobs/mine", json={"src": src, "tgt": tgt}).json()["id"]
+    with client.stream("GET", f"/jobs/{job_id}/events") as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        events = _events(r.iter_lines())
+    kinds = [e for e, _ in events]
+    assert kinds[-1] == "end" and set(kinds[:-1]) == {"job"}, kinds
+    assert events[-1][1] == {"id": job_id, "state": "done"}
+    views = [d for e, d in events if e == "job"]
+    assert views[-1] == client.get(f"/jobs/{job_id}").json()  # the last change is the final view
+    assert len({json.dumps(v, sort_keys=True) for v in views}) == len(views)  # one event per change
+    order = ["queued", "running", "done"]
+    states = [order.index(v["state"]) for v in views]
+    assert states == sorted(states), states  # never back; a fast job may skip a state between looks
+    assert views[-1]["progress"]["task"] and views[-1]["report"]["pairs"] >= 4
+    # a finished job: its final view, then the end, at once
+    with client.stream("GET", f"/jobs/{job_id}/events") as r:
+        again = _events(r.iter_lines())
+    assert [e for e, _ in again] == ["job", "end"]
+    assert client.get("/jobs/nope/events").status_code == 404

@@ -11,6 +11,7 @@ serves, and no option may name a file on the server's disk (adapters, calibratio
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from ..errors import InputError, InterlinguaError
 from ..io import InputOptions, input_format, read_records
 from ..mine import AlignJob, MineJob, MineOptions, output_lines, read_document
 from ._meta import state_of
+from ._runner import FINAL
 from ._schemas import Strict, model_of, to_spec
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -37,6 +39,8 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 MINE_OUTPUT = "pairs.jsonl"
 ALIGN_OUTPUT = "links.jsonl"
 UPLOAD_FIELDS = ("src_file", "tgt_file", "options")
+#: seconds between two looks at a job streaming its events
+EVENT_POLL = 0.2
 MEDIA = {
     "tsv": ("text/tab-separated-values; charset=utf-8", "tsv"),
     "jsonl": ("application/x-ndjson; charset=utf-8", "jsonl"),
@@ -195,6 +199,46 @@ def list_jobs(request: Request) -> dict[str, Any]:
 @router.get("/{job_id}", summary="A job: its state, progress, notes, report or error, and result links")
 def get_job(job_id: str, request: Request) -> dict[str, Any]:
     return state_of(request).jobs.get(job_id)
+
+
+@router.get(
+    "/{job_id}/events",
+    summary="The job's progress as Server-Sent Events: a 'job' event at each change, 'end' when it is over",
+    response_class=StreamingResponse,
+)
+async def job_events(job_id: str, request: Request) -> StreamingResponse:
+    """Progress pushed, for clients that would rather not poll: each change of the job's state,
+    progress or notes is one ``event: job`` with the job as ``GET /jobs/{id}`` shows it; a
+    finished job ends the stream with ``event: end``. A comment every 15 s keeps proxies from
+    closing an idle stream. Reading the job is a dictionary lookup, so this runs on the event
+    loop and holds none of the threads that compute."""
+    runner = state_of(request).jobs
+    first = runner.get(job_id)  # 404 before the stream starts
+
+    async def stream():
+        last, quiet, view = None, 0.0, first
+        while True:
+            text = json.dumps(view, sort_keys=True, default=str)
+            if text != last:
+                last, quiet = text, 0.0
+                yield f"event: job\ndata: {text}\n\n"
+            if view["state"] in FINAL:
+                yield f"event: end\ndata: {json.dumps({'id': job_id, 'state': view['state']})}\n\n"
+                return
+            if quiet >= 15.0:
+                quiet = 0.0
+                yield ": keep-alive\n\n"
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(EVENT_POLL)
+            quiet += EVENT_POLL
+            view = runner.get(job_id)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+    )
 
 
 @router.delete("/{job_id}", summary="Cancel a queued or running job; remove a finished one (and its files)")
