@@ -232,7 +232,7 @@ def _hints(cls: type) -> dict[str, Any]:
 def _hint_at(cls: type, parts: list[str]) -> Any:
     hint: Any = cls
     for i, p in enumerate(parts):
-        base = _strip_none(hint)
+        base = strip_none(hint)
         if base is dict or typing.get_origin(base) is dict:
             return Any  # a free table of options (an encoder's): any key, the value read as JSON
         names = (
@@ -260,7 +260,7 @@ def _leaf_paths(cls: type) -> dict[str, list[str]]:
     def walk(c: type, prefix: str) -> None:
         hints = _hints(c)
         for f in dataclasses.fields(c):
-            hint = _strip_none(hints[f.name])
+            hint = strip_none(hints[f.name])
             if isinstance(hint, type) and issubclass(hint, Spec):
                 walk(hint, prefix + f.name + ".")
             table.setdefault(f.name, []).append(prefix + f.name)
@@ -281,7 +281,8 @@ def set_dotted(data: dict[str, Any], key: str, value: Any, *, where: str = "") -
     node[parts[-1]] = value
 
 
-def _strip_none(hint: Any) -> Any:
+def strip_none(hint: Any) -> Any:
+    """``X`` of an ``X | None`` hint (the hint itself otherwise)."""
     args = typing.get_args(hint)
     if _is_union(hint) and type(None) in args:
         rest = [a for a in args if a is not type(None)]
@@ -297,7 +298,7 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
     """Plain data (JSON / TOML) to the field's type where that is unambiguous; rules check the rest."""
     if value is None:
         return None
-    base = _strip_none(hint)
+    base = strip_none(hint)
     if isinstance(base, type) and issubclass(base, Spec):
         return base.from_dict(value, where=where + ".")
     origin = typing.get_origin(base)
@@ -319,7 +320,7 @@ _FALSE = {"false", "no", "off", "0"}
 def _parse_raw(raw: str, hint: Any, key: str) -> Any:
     """A ``--set`` value as the field's type: strings as given, booleans by word, lists by comma."""
     optional = _is_union(hint) and type(None) in typing.get_args(hint)
-    base = _strip_none(hint)
+    base = strip_none(hint)
     if optional and raw.lower() in ("null", "none", ""):
         return None
     if base is str:
@@ -346,4 +347,4 @@ def _json_or_raw(raw: str) -> Any:
         return raw
 
 
-__all__ = ["REQUIRED", "Spec", "dump_toml", "group", "param", "read_config_file", "set_dotted"]
+__all__ = ["REQUIRED", "Spec", "dump_toml", "group", "param", "read_config_file", "set_dotted", "strip_none"]

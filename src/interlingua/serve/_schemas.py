@@ -10,13 +10,12 @@ and their ``SpecError`` (naming the dotted field) answers 422.
 from __future__ import annotations
 
 import dataclasses
-import types
 import typing
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from .._spec import Spec
+from .._spec import Spec, strip_none
 from .._validation import Interval, NoneOr, Options
 
 S = TypeVar("S", bound=Spec)
@@ -46,7 +45,7 @@ def model_of(spec: type[Spec], *, exclude: tuple[str, ...] = (), name: str | Non
             default = list(f.default) if isinstance(f.default, tuple) else f.default
             fields[f.name] = (hint, Field(default, description=help_, **extra))
         elif f.default_factory is not dataclasses.MISSING:
-            base = _strip_none(hints[f.name])
+            base = strip_none(hints[f.name])
             if isinstance(base, type) and issubclass(base, Spec):
                 sub = model_of(base)
                 fields[f.name] = (sub, Field(default_factory=sub, description=help_))
@@ -74,17 +73,9 @@ def _doc(spec: type) -> str:
     return doc.split("\n\n")[0] if doc else spec.__name__
 
 
-def _strip_none(hint: Any) -> Any:
-    args = typing.get_args(hint)
-    if type(None) in args and typing.get_origin(hint) in (typing.Union, types.UnionType):
-        rest = [a for a in args if a is not type(None)]
-        return rest[0] if len(rest) == 1 else hint
-    return hint
-
-
 def _hint(hint: Any) -> Any:
     """The spec's type as a request type: tuples as lists, groups as their models."""
-    base = _strip_none(hint)
+    base = strip_none(hint)
     optional = base is not hint
     if isinstance(base, type) and issubclass(base, Spec):
         out: Any = model_of(base)
