@@ -21,21 +21,21 @@ import numpy as np
 
 from ..errors import InputError, SpaceMismatchError
 from ._catalog import CATALOG, Catalog, Condition, Document
-from ._dense_faiss import exact_search, tombstone_path
+from ._dense_faiss import exact_search
 from ._indexes import (
-    build_dense,
     discard_new,
     new_folder,
     open_indexes,
     rebuild_indexes,
     remove_folder,
     resolve_space,
+    save_dense,
 )
 from ._lock import LOCK_FILE, WriterLock, change_stamp
-from ._manifest import MANIFEST, Manifest, dense_factory_for
+from ._manifest import MANIFEST, Manifest
 from ._paths import check_own_files
 from ._prepare import PreparedBatch, batches, prepare_batch
-from ._spec import IndexSpec
+from ._spec import IndexSpec, creation_spec
 
 #: a filtered set this small is searched exactly from the catalog's vectors
 EXACT_FILTERED = 20_000
@@ -95,22 +95,9 @@ class Collection:
         """
         from ..neutral import Space
 
-        if isinstance(path, IndexSpec):
-            spec = path.with_flat(options) if options else path
-        else:
-            spec = IndexSpec(uri=str(path)).with_flat(options)
-        if dense_index is not None:
-            spec = spec.with_values(
-                {
-                    "dense.factory": {"flat": spec.dense.small, "hnsw": spec.dense.large}.get(
-                        dense_index, dense_index
-                    )
-                }
-            )
-        given = space if space is not None else encoder
-        if isinstance(given, str):
-            spec, given = spec.with_values({"space.encoder": given}), None
-        spec.validate()
+        spec, given = creation_spec(
+            path, options, dense_index=dense_index, given=space if space is not None else encoder
+        )
         sp = Space.of(given) if given is not None else Space.of(spec.space)
         existed = Path(spec.uri).exists()
         folder, manifest = new_folder(spec, sp)
@@ -316,31 +303,7 @@ class Collection:
     def flush(self) -> None:
         """Save the dense index (switching to ``large`` when "auto" has grown past the threshold)."""
         self._writable()
-        last = self.catalog.last_seq()
-        factory = dense_factory_for(self.manifest.dense, self.catalog.count())
-        if factory != self.dense.kind:
-            self.dense = build_dense(self, factory)
-        elif self._dense_file == f"dense-{last}.faiss":
-            self._pending = 0
-            return
-        self.lexical.commit()
-        name = f"dense-{last}.faiss"
-        self.dense.save(self.path / name)
-        previous = self._dense_file
-        self.catalog.set_state(
-            {
-                "dense_file": name,
-                "dense_seq": last,
-                "dense_kind": self.dense.kind,
-                "lexical_seq": last,
-                "lexical_dir": self._lexical_dir,
-            },
-            trim_upto=last,
-        )
-        self._dense_file, self._dense_seq, self._pending = name, last, 0
-        if previous and previous != name:
-            for p in (self.path / previous, tombstone_path(self.path / previous)):
-                p.unlink(missing_ok=True)
+        save_dense(self)
 
     def rebuild(self, *, force: bool = False) -> None:
         """Rebuild both indexes from the catalog (compacts HNSW tombstones, re-segments text); an

@@ -15,7 +15,7 @@ from .._atomic import storage_errors
 from .._faiss import is_factory
 from ..errors import CollectionError, InputError, RepairWarning
 from ._catalog import CATALOG
-from ._dense_faiss import FaissDense
+from ._dense_faiss import FaissDense, tombstone_path
 from ._lexical_tantivy import TantivyLexical, remove_index
 from ._manifest import MANIFEST, Manifest, dense_factory_for, dense_setting
 from ._paths import DENSE_FILE, LEXICAL_DIR, inside
@@ -250,6 +250,38 @@ def lexical_apply(col: Any, live: np.ndarray, gone: np.ndarray) -> None:
     for keys, texts, _ in col.catalog.iter_rows(keys=live):
         col.lexical.add(keys, [col.segment(t) for t in texts])
     col.lexical.commit()
+
+
+def save_dense(col: Any) -> None:
+    """Save the dense index as ``dense-<last change>.faiss`` (switching to the manifest's
+    ``large`` factory when "auto" has grown past the threshold), record it in the catalog's state
+    with the lexical index's position, trim the change log up to it and drop the previous file.
+    Nothing to do when the saved file already holds the last change."""
+    last = col.catalog.last_seq()
+    factory = dense_factory_for(col.manifest.dense, col.catalog.count())
+    if factory != col.dense.kind:
+        col.dense = build_dense(col, factory)
+    elif col._dense_file == f"dense-{last}.faiss":
+        col._pending = 0
+        return
+    col.lexical.commit()
+    name = f"dense-{last}.faiss"
+    col.dense.save(col.path / name)
+    previous = col._dense_file
+    col.catalog.set_state(
+        {
+            "dense_file": name,
+            "dense_seq": last,
+            "dense_kind": col.dense.kind,
+            "lexical_seq": last,
+            "lexical_dir": col._lexical_dir,
+        },
+        trim_upto=last,
+    )
+    col._dense_file, col._dense_seq, col._pending = name, last, 0
+    if previous and previous != name:
+        for p in (col.path / previous, tombstone_path(col.path / previous)):
+            p.unlink(missing_ok=True)
 
 
 def rebuild_indexes(col: Any, *, force: bool = False) -> None:

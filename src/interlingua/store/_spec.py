@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .._faiss import EF_CONSTRUCTION, is_factory
 from .._spec import REQUIRED, Spec, group, param
@@ -94,4 +95,23 @@ class AddJob(Spec):
             )
 
 
-__all__ = ["AddJob", "DenseOptions", "IndexSpec", "LexicalOptions", "PassageOptions"]
+def creation_spec(
+    path: Any, options: dict[str, Any], *, dense_index: str | None = None, given: Any = None
+) -> tuple[IndexSpec, Any]:
+    """The checked IndexSpec of ``Collection.create(path, **options)``, and the space object given
+    in code (None when the spec names it): ``path`` a folder or an IndexSpec, ``options`` its
+    fields by name, ``dense_index`` the old name of ``dense.factory`` ("flat" / "hnsw" / "auto"),
+    ``given`` an encoder or space (a name goes into ``space.encoder``)."""
+    if isinstance(path, IndexSpec):
+        spec = path.with_flat(options) if options else path
+    else:
+        spec = IndexSpec(uri=str(path)).with_flat(options)
+    if dense_index is not None:
+        factory = {"flat": spec.dense.small, "hnsw": spec.dense.large}.get(dense_index, dense_index)
+        spec = spec.with_values({"dense.factory": factory})
+    if isinstance(given, str):
+        spec, given = spec.with_values({"space.encoder": given}), None
+    return spec.validate(), given
+
+
+__all__ = ["AddJob", "DenseOptions", "IndexSpec", "LexicalOptions", "PassageOptions", "creation_spec"]
