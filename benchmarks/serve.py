@@ -243,6 +243,17 @@ def bench_search_processes(root: Path, queries: list[str], processes: int) -> di
     return {"processes": processes, "queries": done, "per_s": done / wall}
 
 
+def _summary(lat: list[float], errors: list[str], wall: float) -> dict:
+    """What a load run reports: requests, errors (the first few), rate and latency percentiles."""
+    return {
+        "requests": len(lat),
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "per_s": len(lat) / wall,
+        **_percentiles(lat),
+    }
+
+
 def _percentiles(lat: list[float]) -> dict:
     a = np.asarray(lat) * 1000
     return {
@@ -309,15 +320,7 @@ def bench_search_http(url: str, queries: list[str], clients: int, mode: str = "h
 
     asyncio.run(_load(url, req, clients, total=min(200, len(queries))))  # warm
     lat, errors, wall = asyncio.run(_load(url, req, clients, total=len(queries)))
-    return {
-        "clients": clients,
-        "requests": len(lat),
-        "errors": len(errors),
-        "first_errors": errors[:3],
-        "per_s": len(lat) / wall,
-        **_percentiles(lat),
-        "latencies_ms": [x * 1000 for x in lat],
-    }
+    return {"clients": clients, **_summary(lat, errors, wall), "latencies_ms": [x * 1000 for x in lat]}
 
 
 def soak(
@@ -339,17 +342,15 @@ def soak(
             return "/embed", {"inputs": texts[(i * 7) % (len(texts) - 8) :][:8]}
         return f"/collections/{COLLECTION}/search", {"query": queries[i % len(queries)], "k": 10 + i % 3}
 
+    asyncio.run(_load(url, req, clients, total=300))  # warm: RSS counts from a server that has served
+    start = time.perf_counter()
     samples.append((0.0, rss_mb(pid)))
     lat, errors, wall = asyncio.run(_load(url, req, clients, total=None, seconds=seconds, on_tick=tick))
     samples.append((wall, rss_mb(pid)))
     first, end = samples[0][1], samples[-1][1]
     return {
         "seconds": wall,
-        "requests": len(lat),
-        "errors": len(errors),
-        "first_errors": errors[:3],
-        "per_s": len(lat) / wall,
-        **_percentiles(lat),
+        **_summary(lat, errors, wall),
         "rss_start_mb": first,
         "rss_end_mb": end,
         "rss_change": end / first - 1,
