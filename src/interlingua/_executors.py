@@ -1,6 +1,6 @@
 """Executors run the pieces of a job: in this process (``local``) or in worker processes
 (``processes``: spawned, one thread each; on this class of machine two single-threaded
-processes beat one two-threaded one). The ``dask`` executor joins the same registry.
+processes beat one two-threaded one) or on a dask.distributed cluster (``dask``, ``_dask.py``).
 
 An executor maps a picklable function over picklable items, in order. Models are never
 pickled: a worker rebuilds what it needs from a spec on first use and keeps it (e.g. a
@@ -53,6 +53,16 @@ def _process_init() -> None:
         os.environ.setdefault(var, "1")
 
 
+class _Indexed:
+    """``fn`` over ``(position, item)``, keeping the position (picklable, unlike a closure)."""
+
+    def __init__(self, fn: Callable[[Any], Any]):
+        self.fn = fn
+
+    def __call__(self, pair: tuple[int, Any]) -> tuple[int, Any]:
+        return pair[0], self.fn(pair[1])
+
+
 class ProcessExecutor:
     """``workers`` spawned processes (spawn, not fork: onnxruntime and faiss hold threads)."""
 
@@ -65,6 +75,9 @@ class ProcessExecutor:
     def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         return iter(self._pool.map(fn, list(items)))
 
+    def completed(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+        return self._pool.imap_unordered(_Indexed(fn), list(enumerate(items)))
+
     def close(self) -> None:
         self._pool.terminate()
         self._pool.join()
@@ -76,18 +89,36 @@ class ProcessExecutor:
         self.close()
 
 
+def _dask(workers: int = 2, **options: Any) -> Executor:
+    from ._dask import DaskExecutor  # dask is an extra: imported when a job asks for it
+
+    return DaskExecutor(workers, **options)
+
+
 EXECUTORS: Registry[Callable[..., Executor]] = Registry("executors", kind="executor")
 EXECUTORS.register("local", LocalExecutor, description="in this process")
 EXECUTORS.register("processes", ProcessExecutor, description="spawned worker processes, one thread each")
+EXECUTORS.register(
+    "dask", _dask, description="dask.distributed: a scheduler's workers, or a LocalCluster on 127.0.0.1"
+)
 
 
-def make_executor(executor: str | Executor | None, workers: int) -> tuple[Executor, bool]:
+def make_executor(executor: str | Executor | None, workers: int, **options: Any) -> tuple[Executor, bool]:
     """An executor for ``workers``: the one given, else ``local`` for 1 and ``processes`` above.
-    Returns ``(executor, owned)``: close it when ``owned``."""
+    ``options`` go to the executor's constructor (``scheduler=`` for dask). Returns
+    ``(executor, owned)``: close it when ``owned``."""
     if executor is not None and not isinstance(executor, str):
         return executor, False
     name = executor or ("local" if workers <= 1 else "processes")
-    return EXECUTORS.get(name)(workers), True
+    return EXECUTORS.get(name)(workers, **options), True
+
+
+def completed(executor: Executor, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+    """``(position, fn(item))`` as each finishes (in order for an executor that cannot say sooner):
+    a runner saves and reports each shard when it is done, not when the slowest one is."""
+    if hasattr(executor, "completed"):
+        return executor.completed(fn, items)
+    return enumerate(executor.map(fn, items))
 
 
 class _OnFirstUse:
@@ -98,9 +129,15 @@ class _OnFirstUse:
         self._pool: Executor | None = None
 
     def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        return self._made().map(fn, items)
+
+    def completed(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+        return completed(self._made(), fn, items)
+
+    def _made(self) -> Executor:
         if self._pool is None:
             self._pool, _ = make_executor(self._name, self.workers)
-        return self._pool.map(fn, items)
+        return self._pool
 
     def close(self) -> None:
         if self._pool is not None:
@@ -126,4 +163,12 @@ def shared_executor(executor: str | Executor | None, workers: int) -> Iterator[s
         shared.close()
 
 
-__all__ = ["EXECUTORS", "Executor", "LocalExecutor", "ProcessExecutor", "make_executor", "shared_executor"]
+__all__ = [
+    "EXECUTORS",
+    "Executor",
+    "LocalExecutor",
+    "ProcessExecutor",
+    "completed",
+    "make_executor",
+    "shared_executor",
+]

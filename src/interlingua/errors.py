@@ -117,6 +117,22 @@ class CollectionLockedError(InterlinguaError):
     http_status = 423
 
 
+class DatabaseError(InterlinguaError):
+    """The database server cannot be reached or refused what a collection needs (no pgvector, too
+    old a version, no permission); the message names the server and the fix."""
+
+    exit_code = 7
+    http_status = 503
+
+
+class ClusterError(InterlinguaError):
+    """The cluster (a Dask scheduler) cannot be reached, or its workers cannot run the job (no
+    interlingua installed there, or no shared file system with the client)."""
+
+    exit_code = 7
+    http_status = 503
+
+
 class DuplicateIdError(InputError):
     """A document id that is already in the collection (and upsert was not asked for)."""
 
@@ -190,6 +206,11 @@ class InterlinguaWarning(UserWarning):
     """Root of the warnings interlingua emits (the CLI prints each as one ``warning:`` line)."""
 
 
+class DatabaseWarning(InterlinguaWarning):
+    """The database works, but less well than it could (e.g. pgvector < 0.8: filtered searches
+    over-fetch instead of scanning the index iteratively)."""
+
+
 class TruncationWarning(InterlinguaWarning):
     """Texts were cut at the model's token limit."""
 
@@ -219,7 +240,10 @@ class AdapterLanguageWarning(InterlinguaWarning):
 
 
 __all__ = [
+    "ClusterError",
     "CollectionError",
+    "DatabaseError",
+    "DatabaseWarning",
     "CollectionLockedError",
     "AdapterLanguageWarning",
     "DataWarning",

@@ -31,6 +31,7 @@ from ._dense_faiss import FaissDense
 from ._lexical_tantivy import TantivyLexical
 from ._manifest import FORMAT_VERSION, Manifest
 from ._passages import Passage, add_long_documents, split_passages
+from ._pgserver import ServerStatus, server_status, start_server, stop_server
 from ._prepare import PreparedBatch, prepare_batch
 from ._spec import AddJob, DenseOptions, IndexSpec, LexicalOptions, PassageOptions
 
@@ -74,6 +75,7 @@ __all__ = [
     "Passage",
     "PassageOptions",
     "PreparedBatch",
+    "ServerStatus",
     "SpaceMismatchError",
     "TantivyLexical",
     "add_documents",
@@ -86,5 +88,8 @@ __all__ = [
     "prepare_batch",
     "remove_collection",
     "run",
+    "server_status",
     "split_passages",
+    "start_server",
+    "stop_server",
 ]
