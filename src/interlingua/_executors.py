@@ -113,7 +113,9 @@ def make_executor(executor: str | Executor | None, workers: int, **options: Any)
     return EXECUTORS.get(name)(workers, **options), True
 
 
-def completed(executor: Executor, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+def completed(
+    executor: Executor, fn: Callable[[Any], Any], items: Iterable[Any]
+) -> Iterator[tuple[int, Any]]:
     """``(position, fn(item))`` as each finishes (in order for an executor that cannot say sooner):
     a runner saves and reports each shard when it is done, not when the slowest one is."""
     if hasattr(executor, "completed"):

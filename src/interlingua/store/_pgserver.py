@@ -42,7 +42,9 @@ def _embedded() -> Any:
 def _data_folder(data: str | Path, *, create: bool) -> Path:
     folder = Path(data).expanduser().resolve()
     if folder.exists() and not folder.is_dir():
-        raise InputError("the database folder is a file; give a folder (it is created when missing)", path=str(data))
+        raise InputError(
+            "the database folder is a file; give a folder (it is created when missing)", path=str(data)
+        )
     if folder.is_dir() and any(folder.iterdir()) and not (folder / "PG_VERSION").is_file():
         raise InputError(
             "the folder holds files but no PostgreSQL data (no PG_VERSION); give an empty or new folder",
@@ -67,7 +69,9 @@ def start_server(data: str | Path) -> str:
     except Exception as exc:  # initdb / pg_ctl failures: the server log says why
         log = folder / "log"
         tail = log.read_text(errors="replace")[-800:] if log.is_file() else ""
-        raise DatabaseError(f"could not start PostgreSQL in {folder}: {exc}. Server log: {tail.strip()}") from None
+        raise DatabaseError(
+            f"could not start PostgreSQL in {folder}: {exc}. Server log: {tail.strip()}"
+        ) from None
     return uri
 
 
