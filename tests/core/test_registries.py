@@ -17,7 +17,7 @@ SNAPSHOT = {
     "adapters": ["balance", "center", "linear", "lir", "lsar"],
     "embedding-formats": ["npy", "parquet", "jsonl"],
     "encoders": ["e5-small", "e5-small-int8", "use-multilingual"],
-    "executors": ["local", "processes"],
+    "executors": ["local", "processes", "dask"],
     "fusions": ["weighted", "rrf"],
     "input-formats": ["txt", "tsv", "jsonl", "parquet"],
     "knn-backends": ["exact", "faiss", "hnsw", "ivf"],
@@ -25,7 +25,7 @@ SNAPSHOT = {
     "margins": ["ratio", "distance", "absolute"],
     "mine-filters": ["noise", "copy", "length", "lang", "duplicate"],
     "segmenters": ["bigram", "icu"],
-    "store-backends": ["embedded"],
+    "store-backends": ["embedded", "postgres"],
     "tasks": [
         "bucc",
         "fertility",

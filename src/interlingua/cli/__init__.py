@@ -13,7 +13,7 @@ import warnings
 import typer
 
 from ..errors import InterlinguaError
-from . import align, demo, detect, embed, eval, index, mine, models, neutral, search, serve, similarity
+from . import align, db, demo, detect, embed, eval, index, mine, models, neutral, search, serve, similarity
 
 app = typer.Typer(
     name="interlingua",
@@ -22,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-for module in (embed, detect, models, similarity, demo, mine, eval, align, index, search, neutral, serve):
+for module in (embed, detect, models, similarity, demo, mine, eval, align, index, search, neutral, serve, db):
     module.register(app)
 
 

