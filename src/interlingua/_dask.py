@@ -50,7 +50,7 @@ class DaskExecutor:
                     threads_per_worker=1,
                     processes=True,
                     host="127.0.0.1",
-                    dashboard_address=None,
+                    dashboard_address="127.0.0.1:0",  # its HTTP routes on a free local port, never 8787
                     silence_logs=logging.WARNING,  # dask's own loggers; INFO lines per worker otherwise
                     env=dict(WORKER_ENV),
                 )
@@ -84,6 +84,11 @@ class DaskExecutor:
                 yield where[future.key], future.result()
         finally:
             self._client.cancel(futures)
+
+    def worker_pids(self) -> dict[str, int]:
+        """Each worker's process id (meaningful for workers on this machine: a benchmark samples
+        their memory)."""
+        return dict(self._client.run(os.getpid))
 
     def check_shared(self, path: str | os.PathLike) -> None:
         """Refuse a cluster whose workers cannot see ``path`` (a folder the job reads or writes)."""

@@ -1,6 +1,6 @@
 """The collection contract, at collection level: every store backend (catalog, dense and lexical
 indexes, lock and change log together) passes the same suite, through the protocol only. The
-PostgreSQL backend joins the parameter list when it exists."""
+PostgreSQL backend runs on the session's server (the ``pg_uri`` fixture)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from interlingua.store import (
     open_collection,
 )
 
-BACKENDS = ["embedded"]
+BACKENDS = ["embedded", "postgres"]
 DOCS = [
     {"id": "cat-en", "text": "The cat sleeps on the warm windowsill.", "lang": "en", "meta": {"year": 2020}},
     {
@@ -36,6 +36,8 @@ DOCS = [
 @pytest.fixture(params=BACKENDS)
 def uri(request, tmp_path):
     assert request.param in STORE_BACKENDS
+    if request.param == "postgres":
+        return request.getfixturevalue("pg_uri")
     return str(tmp_path / "coll")
 
 

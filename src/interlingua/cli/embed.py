@@ -8,7 +8,17 @@ import typer
 from rich.console import Console
 
 from ..embed import EmbedJob, run
-from ._common import AdapterOpt, NoCacheOpt, adapter_values, print_json
+from ._common import (
+    AdapterOpt,
+    ExecutorOpt,
+    NoCacheOpt,
+    SchedulerOpt,
+    ShardDirOpt,
+    ShardRowsOpt,
+    adapter_values,
+    print_json,
+    sharded,
+)
 from ._jobs import JobFlags, job_command, spec_argument, spec_option
 
 J = EmbedJob
@@ -30,11 +40,17 @@ def embed(
     batch_size: int = spec_option(J, "batch_size", "--batch-size"),
     no_cache: bool = NoCacheOpt,
     adapter: list[str] = AdapterOpt,
+    executor: str = ExecutorOpt,
+    scheduler: str = SchedulerOpt,
+    shard_rows: int = ShardRowsOpt,
+    shard_dir: str = ShardDirOpt,
     *,
     flags: JobFlags,
 ) -> None:
-    """Encode every text of SOURCE and write the vectors to --output, in input order."""
-    done = flags.run(J, run, {"cache": False if no_cache else None, **adapter_values(adapter)})
+    """Encode every text of SOURCE and write the vectors to --output, in input order. With
+    --executor (or --scheduler) SOURCE may also be a folder or a glob pattern of files."""
+    shards = sharded(executor, scheduler, shard_rows, shard_dir, flags.values.get("workers"))
+    done = flags.run(J, shards or run, {"cache": False if no_cache else None, **adapter_values(adapter)})
     if done is None:
         return
     job, report = done
@@ -49,6 +65,8 @@ def embed(
         + ")",
         highlight=False,
     )
+    if shards is not None and report.notes:
+        Console(stderr=True).print(report.notes[-1], highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -10,11 +10,21 @@ from .._faiss import STORAGE_FACTORIES, named_factories
 from ..errors import InputError
 from ..store import AddJob, IndexSpec, check_collection, open_collection
 from ..store import run as run_store
-from ._common import AdapterOpt, JsonOpt, adapter_values, print_json
+from ._common import (
+    AdapterOpt,
+    ExecutorOpt,
+    JsonOpt,
+    SchedulerOpt,
+    ShardDirOpt,
+    ShardRowsOpt,
+    adapter_values,
+    print_json,
+    sharded,
+)
 from ._jobs import JobFlags, job_command, spec_argument, spec_option
 
 index_app = typer.Typer(
-    help="Create and maintain a collection (catalog + dense + BM25 indexes) in a folder.",
+    help="Create and maintain a collection (catalog + dense + BM25 indexes) in a folder or in PostgreSQL.",
     no_args_is_help=True,
 )
 LockOpt = typer.Option(
@@ -43,7 +53,9 @@ def dense_factories(dense: str | None, storage: str | None) -> dict[str, str | N
 @index_app.command("create")
 @job_command(IndexSpec)
 def create(
-    path: Path = spec_argument(IndexSpec, "uri", "Folder for the new collection."),
+    path: str = spec_argument(
+        IndexSpec, "uri", "Folder for the new collection, or postgresql://...?collection=NAME."
+    ),
     model: str = spec_option(IndexSpec, "space.encoder", "--model", "-m"),
     dense: str = typer.Option(
         None,
@@ -76,7 +88,7 @@ def create(
 @index_app.command("add")
 @job_command(AddJob, reading="input")
 def add(
-    path: Path = spec_argument(AddJob, "collection", "The collection folder."),
+    path: str = spec_argument(AddJob, "collection", "The collection folder (or URI)."),
     source: Path = spec_argument(AddJob, "source", "A .txt/.tsv/.jsonl/.parquet file of documents."),
     upsert: bool = spec_option(AddJob, "upsert", "--upsert"),
     skip_existing: bool = spec_option(AddJob, "skip_existing", "--skip-existing"),
@@ -85,11 +97,20 @@ def add(
     budget: int = spec_option(AddJob, "passages.budget", "--budget"),
     overlap: int = spec_option(AddJob, "passages.overlap", "--overlap"),
     wait: float = spec_option(AddJob, "lock_timeout", "--wait"),
+    executor: str = ExecutorOpt,
+    scheduler: str = SchedulerOpt,
+    workers: int = typer.Option(
+        None, "--workers", "-w", help="Worker processes of --executor, one thread each (default 2)."
+    ),
+    shard_rows: int = ShardRowsOpt,
+    shard_dir: str = ShardDirOpt,
     *,
     flags: JobFlags,
 ) -> None:
-    """Add (or with --upsert replace) the documents of a file; every other field becomes metadata."""
-    done = flags.run(AddJob, run_store)
+    """Add (or with --upsert replace) the documents of a file; every other field becomes metadata.
+    With --executor (or --scheduler) shards of the file are prepared in parallel and committed in
+    order: the collection ends as a one-process add leaves it."""
+    done = flags.run(AddJob, sharded(executor, scheduler, shard_rows, shard_dir, workers) or run_store)
     if done is None:
         return
     report = done[1]
@@ -103,7 +124,7 @@ def add(
 
 @index_app.command("delete")
 def delete(
-    path: Path = typer.Argument(..., help="The collection folder."),
+    path: str = typer.Argument(..., help="The collection folder (or URI)."),
     ids: list[str] = typer.Argument(None, help="Document ids to delete."),
     ids_file: Path = typer.Option(None, "--ids-file", help="A file with one id a line."),
     wait: float = LockOpt,
@@ -128,7 +149,9 @@ def delete(
 
 
 @index_app.command("info")
-def info(path: Path = typer.Argument(..., help="The collection folder."), as_json: bool = JsonOpt) -> None:
+def info(
+    path: str = typer.Argument(..., help="The collection folder (or URI)."), as_json: bool = JsonOpt
+) -> None:
     """Documents, languages, metadata fields, index kinds and the manifest."""
     with open_collection(path, readonly=True) as col:
         _print_info(col.info(), as_json)
@@ -136,7 +159,7 @@ def info(path: Path = typer.Argument(..., help="The collection folder."), as_jso
 
 @index_app.command("check")
 def check(
-    path: Path = typer.Argument(..., help="The collection folder."),
+    path: str = typer.Argument(..., help="The collection folder (or URI)."),
     rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild both indexes from the catalog first."),
     force: bool = typer.Option(
         False, "--force", help="With --rebuild: even when an index holds documents the catalog lacks."
@@ -175,7 +198,8 @@ def _print_info(info: dict, as_json: bool) -> None:
         f"collection   {info['path']}\ndocuments    {info['documents']}\nlanguages    {langs}\n"
         f"fields       {', '.join(info['metadata_fields']) or '-'}\nspace        {m['encoder']} (dim {m['dim']})\n"
         f"dense        {info['dense_kind']} ({m['dense'].get('factory', 'auto')}), {info['dense_vectors']} vectors\n"
-        f"lexical      tantivy BM25, {info['lexical_documents']} documents, segmenter {m['lexical']['segmenter']}\n"
+        f"lexical      {info.get('lexical_engine', 'tantivy BM25')}, {info['lexical_documents']} documents, "
+        f"segmenter {m['lexical']['segmenter']}\n"
         f"language ID  {langid.get('backend', '-')} {langid.get('model', '')}".rstrip()
     )
 

@@ -16,7 +16,17 @@ import typer
 from typer.core import TyperGroup
 
 from ..mine import FILTERS, CalibrateJob, MineJob, check_filters, run
-from ._common import AdapterOpt, NoCacheOpt, adapter_values, print_json
+from ._common import (
+    AdapterOpt,
+    ExecutorOpt,
+    NoCacheOpt,
+    SchedulerOpt,
+    ShardDirOpt,
+    ShardRowsOpt,
+    adapter_values,
+    print_json,
+    sharded,
+)
 from ._jobs import JobFlags, comma_list, job_command, spec_argument, spec_option
 
 J = MineJob
@@ -56,16 +66,23 @@ def mine(
     workers: int = spec_option(J, "workers", "--workers", "-w"),
     no_cache: bool = NoCacheOpt,
     adapter: list[str] = AdapterOpt,
+    executor: str = ExecutorOpt,
+    scheduler: str = SchedulerOpt,
+    shard_rows: int = ShardRowsOpt,
+    shard_dir: str = ShardDirOpt,
     *,
     flags: JobFlags,
 ) -> None:
     """Find the translation pairs between SRC and TGT by margin-scored k-NN (LASER's method).
 
-    Both sides are embedded with role 'query' (precomputed --src-emb/--tgt-emb must be too). Without --threshold or --top, the threshold is your calibration of the space (`interlingua mine calibrate --help`), else the shipped default; the summary says which."""
+    Both sides are embedded with role 'query' (precomputed --src-emb/--tgt-emb must be too). Without --threshold or --top, the threshold is your calibration of the space (`interlingua mine calibrate --help`), else the shipped default; the summary says which. With --executor (or --scheduler) the embedding and the k-NN run as shards (the same pairs)."""
     off = check_filters(comma_list(no_filter) or [])  # an unknown name lists the known ones
     enabled = [f for f in FILTERS if f not in off] if off else None
+    shards = sharded(executor, scheduler, shard_rows, shard_dir, flags.values.get("workers"))
     done = flags.run(
-        J, run, {"filters.enabled": enabled, "cache": False if no_cache else None, **adapter_values(adapter)}
+        J,
+        shards or run,
+        {"filters.enabled": enabled, "cache": False if no_cache else None, **adapter_values(adapter)},
     )
     if done is None:
         return
@@ -97,6 +114,8 @@ def mine(
         f"{report.blocks_reused} reused) in {report.seconds:.1f} s -> {report.output}",
         err=True,
     )
+    if shards is not None and report.notes:
+        typer.echo(report.notes[-1], err=True)
 
 
 @job_command(C, reading="input")

@@ -17,7 +17,7 @@ J = SearchJob
 
 @job_command(J, reading="input")
 def search(
-    path: Path = spec_argument(J, "collection", "The collection folder."),
+    path: str = spec_argument(J, "collection", "The collection folder (or postgresql:// URI)."),
     query: str = spec_argument(J, "query", "What to look for, in any language (or --queries FILE)."),
     queries: Path = spec_option(J, "queries", "--queries"),
     output: Path = spec_option(J, "output", "--output", "-o"),

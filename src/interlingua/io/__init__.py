@@ -20,7 +20,7 @@ from ._formats import (
 )
 from ._options import DETECT_LANG, LINE_IDS, InputOptions
 from ._reader import RecordReader, count_records, input_options, read_records
-from ._records import ReadStats, Record
+from ._records import ReadStats, Record, Span
 from ._writer import EmbeddingWriter, check_output_path, output_files
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "ReadStats",
     "Record",
     "RecordReader",
+    "Span",
     "check_output_path",
     "count_records",
     "demo_path",

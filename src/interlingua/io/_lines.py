@@ -93,21 +93,31 @@ def check_text_sample(path: Path) -> None:
         )
 
 
-def iter_lines(f: BinaryIO, path: Path, max_chars: int) -> Iterator[tuple[int, str]]:
+def iter_lines(
+    f: BinaryIO, path: Path, max_chars: int, *, first: int = 1, stop: int | None = None
+) -> Iterator[tuple[int, str]]:
     """Yield ``(line_number, text)`` with the line ending (``\\n`` or ``\\r\\n``) removed.
 
     Line numbers start at 1 and count every physical line, so they match an editor. A UTF-8
     byte order mark at the start of the file is dropped. Raises :class:`InputError` for
     invalid UTF-8 (with the byte column) and for lines longer than ``max_chars`` characters.
+
+    A reader that starts inside the file (a shard: ``f`` positioned at the start of line
+    ``first``) stops before the line that starts at byte ``stop`` or later, so that every error
+    still names the line an editor shows.
     """
     # A character takes at most 4 bytes; 2 more for "\r\n". A read that fills this limit
     # without reaching a newline is a line that is certainly too long.
     limit = 4 * max_chars + 2
-    number = 0
+    number = first - 1
+    pos = f.tell() if stop is not None else 0
     while True:
+        if stop is not None and pos >= stop:
+            return
         raw = f.readline(limit)
         if not raw:
             return
+        pos += len(raw)
         number += 1
         bom = 0
         if number == 1 and raw.startswith(_BOM):

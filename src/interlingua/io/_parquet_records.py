@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ._parsers import Fields, RawRow, id_value, row_error
+from ._records import Span
 
 if TYPE_CHECKING:  # pyarrow loads when a Parquet file is read or written, not on import
     import pyarrow as pa
@@ -71,8 +72,11 @@ def _not_utf8(path: Path, columns: dict[str, Any], first_row: int) -> InputError
     )
 
 
-def parse_parquet(path: Path, fields: Fields, max_chars: int) -> Iterator[RawRow]:
-    """Yield rows batch by batch; row numbers start at 1, as lines do."""
+def parse_parquet(
+    path: Path, fields: Fields, max_chars: int, *, span: Span | None = None
+) -> Iterator[RawRow]:
+    """Yield rows batch by batch; row numbers start at 1, as lines do. With ``span``, only its
+    rows, reading only the row groups that hold them."""
     pf = open_parquet(path)
     try:
         schema = pf.schema_arrow
@@ -80,15 +84,14 @@ def parse_parquet(path: Path, fields: Fields, max_chars: int) -> Iterator[RawRow
         used = (fields.text, fields.id, fields.lang)
         rest = [name for name in schema.names if name not in used]
         wanted = [n for n in (fields.text, fields.id, fields.lang) if n] + rest
-        row = 0
-        for batch in pf.iter_batches(batch_size=BATCH_ROWS):
-            values = column_values(path, {name: batch.column(name) for name in wanted}, row + 1)
+        for first, batch in _batches(pf, span):
+            values = column_values(path, {name: batch.column(name) for name in wanted}, first + 1)
             texts = values[fields.text]
             ids = values[fields.id] if fields.id else None
             langs = values[fields.lang] if fields.lang else None
             others = {name: values[name] for name in rest}
             for i, text in enumerate(texts):
-                row += 1
+                row = first + i + 1
                 if text is not None and len(text) > max_chars:
                     raise row_error(
                         path,
@@ -106,6 +109,36 @@ def parse_parquet(path: Path, fields: Fields, max_chars: int) -> Iterator[RawRow
                 yield RawRow(row, "" if text is None else text, ident, lang or None, meta)
     finally:
         pf.close()
+
+
+def _batches(pf: pq.ParquetFile, span: Span | None) -> Iterator[tuple[int, pa.RecordBatch]]:
+    """``(rows before it, batch)``: every batch, or those of the row groups ``span`` touches,
+    cut to its rows."""
+    if span is None:
+        done = 0
+        for batch in pf.iter_batches(batch_size=BATCH_ROWS):
+            yield done, batch
+            done += batch.num_rows
+        return
+    meta = pf.metadata
+    start, stop = span.start, meta.num_rows if span.stop is None else min(span.stop, meta.num_rows)
+    groups, row, base = [], 0, None
+    for g in range(meta.num_row_groups):
+        n = meta.row_group(g).num_rows
+        if row < stop and row + n > start:
+            groups.append(g)
+            base = row if base is None else base
+        row += n
+    if not groups or base is None:
+        return
+    row = base
+    for batch in pf.iter_batches(batch_size=BATCH_ROWS, row_groups=groups):
+        lo, hi = max(start - row, 0), min(stop - row, batch.num_rows)
+        if hi > lo:
+            yield row + lo, batch.slice(lo, hi - lo)
+        row += batch.num_rows
+        if row >= stop:
+            return
 
 
 def _check_schema(path: Path, schema: pa.Schema, fields: Fields) -> None:

@@ -11,10 +11,11 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from ..errors import InputError
 from ._lines import iter_lines
+from ._records import Span
 
 
 @dataclass(frozen=True)
@@ -40,26 +41,41 @@ class RawRow(NamedTuple):
     meta: dict[str, Any]
 
 
+#: ``parser(path, fields, max_chars)``; the built-in ones also take ``span=`` (a shard of the file)
 Parser = Callable[[Path, Fields, int], Iterator[RawRow]]
 
 
-def parse_txt(path: Path, fields: Fields, max_chars: int) -> Iterator[RawRow]:
+def lines_of(f: BinaryIO, path: Path, max_chars: int, span: Span | None) -> Iterator[tuple[int, str]]:
+    """The numbered lines of ``f``, or of the part of it ``span`` names (seeking there first)."""
+    if span is None:
+        return iter_lines(f, path, max_chars)
+    f.seek(span.start)
+    return iter_lines(f, path, max_chars, first=span.line, stop=span.stop)
+
+
+def parse_txt(path: Path, fields: Fields, max_chars: int, *, span: Span | None = None) -> Iterator[RawRow]:
     """One text a line; the line number is the id."""
     with open(path, "rb") as f:
-        for number, text in iter_lines(f, path, max_chars):
+        for number, text in lines_of(f, path, max_chars, span):
             yield RawRow(number, text if text.strip() else None, None, None, {})
 
 
-def parse_tsv(path: Path, fields: Fields, max_chars: int) -> Iterator[RawRow]:
+def parse_tsv(path: Path, fields: Fields, max_chars: int, *, span: Span | None = None) -> Iterator[RawRow]:
     """Tab-separated values with a header row (or the column names given as ``fields.columns``);
-    no quoting (tabs cannot occur in fields)."""
+    no quoting (tabs cannot occur in fields). A shard past line 1 still takes line 1's header."""
     with open(path, "rb") as f:
-        lines = iter_lines(f, path, max_chars)
         if fields.columns:
+            lines = lines_of(f, path, max_chars, span)
             header = list(fields.columns)
             _require(path, fields, header, "column", "columns", "as given by --columns")
         else:
-            header = _tsv_header(path, next(lines, None))
+            if span is None or span.start == 0:
+                lines = lines_of(f, path, max_chars, span)
+                first = next(lines, None)
+            else:
+                first = next(iter_lines(f, path, max_chars), None)
+                lines = lines_of(f, path, max_chars, span)
+            header = _tsv_header(path, first)
             _require(
                 path,
                 fields,
@@ -117,10 +133,10 @@ def json_line(text: str, path: Path, number: int) -> Any:
         ) from None
 
 
-def parse_jsonl(path: Path, fields: Fields, max_chars: int) -> Iterator[RawRow]:
+def parse_jsonl(path: Path, fields: Fields, max_chars: int, *, span: Span | None = None) -> Iterator[RawRow]:
     """One JSON object a line; fields other than text, id and language go to ``meta``."""
     with open(path, "rb") as f:
-        for number, text in iter_lines(f, path, max_chars):
+        for number, text in lines_of(f, path, max_chars, span):
             if not text.strip():
                 yield RawRow(number, None, None, None, {})
                 continue

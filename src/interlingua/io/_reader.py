@@ -30,7 +30,7 @@ from ._lines import check_input_file, check_text_sample
 from ._options import InputOptions
 from ._parquet_records import open_parquet, parquet_columns
 from ._parsers import RawRow, row_error
-from ._records import ReadStats, Record
+from ._records import ReadStats, Record, Span
 
 _SURROGATE = regex.compile(r"[\ud800-\udfff]")
 _FIELD_WORD = {"txt": None, "tsv": "column", "jsonl": "field", "parquet": "column"}
@@ -64,9 +64,16 @@ class RecordReader(Iterator[Record]):
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], options: InputOptions | None = None, **overrides: Any
+        self,
+        path: str | os.PathLike[str],
+        options: InputOptions | None = None,
+        *,
+        span: Span | None = None,
+        **overrides: Any,
     ) -> None:
         self.path = Path(path)
+        #: the part of the file to read (a shard), or None for all of it
+        self.span = span
         self.options = opts = input_options(options, **overrides)
         self.format = input_format(self.path, opts.format)
         check_input_file(self.path)
@@ -103,7 +110,12 @@ class RecordReader(Iterator[Record]):
         unit = "row" if self.format == "parquet" else "line"
         parser = INPUT_FORMATS.get(self.format)
         check = self.format not in _STRICT_UTF8
-        for raw in parser(self.path, self.fields, self.options.max_chars):
+        rows = (
+            parser(self.path, self.fields, self.options.max_chars)
+            if self.span is None
+            else parser(self.path, self.fields, self.options.max_chars, span=self.span)
+        )
+        for raw in rows:
             if raw.text is None or not raw.text.strip():
                 if self.options.skip_empty:
                     self.stats.skipped_empty += 1
@@ -199,7 +211,11 @@ class RecordReader(Iterator[Record]):
 
 
 def read_records(
-    path: str | os.PathLike[str], options: InputOptions | None = None, **overrides: Any
+    path: str | os.PathLike[str],
+    options: InputOptions | None = None,
+    *,
+    span: Span | None = None,
+    **overrides: Any,
 ) -> RecordReader:
     """Stream :class:`Record` objects from a ``.txt``, ``.tsv``, ``.jsonl`` or ``.parquet`` file.
 
@@ -214,8 +230,12 @@ def read_records(
     ``max_chars`` bounds each line of a text format (JSON syntax included) and each text of a
     Parquet file; an over-long line is measured without being held in memory. Duplicate ids
     are refused, which keeps one dict of the ids seen (only when there is an id field).
+
+    ``span`` (a :class:`Span`) reads one part of the file, seeking to it: a shard of a job. Its
+    records keep their true line numbers; the fields are found from the whole file (the TSV
+    header, the first JSON objects), as for a full read; duplicate ids are checked in the span.
     """
-    return RecordReader(path, options, **overrides)
+    return RecordReader(path, options, span=span, **overrides)
 
 
 def count_records(path: str | os.PathLike[str], options: InputOptions | None = None, **overrides: Any) -> int:

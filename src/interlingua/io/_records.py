@@ -22,6 +22,19 @@ class Record:
     meta: dict[str, Any] = field(default_factory=dict, hash=False)
 
 
+@dataclass(frozen=True)
+class Span:
+    """A part of one input file, so that a worker reads its shard without reading what comes
+    before it: bytes ``[start, stop)`` of a text file (``start`` at the beginning of line number
+    ``line``), or rows ``[start, stop)`` of a Parquet file (0-based; its rows are numbered from
+    ``start + 1``). ``stop`` None: to the end. A TSV header is read from line 1 whatever the span.
+    """
+
+    start: int = 0
+    stop: int | None = None
+    line: int = 1
+
+
 @dataclass
 class ReadStats:
     """What a reader has seen so far; complete once the iterator is exhausted.

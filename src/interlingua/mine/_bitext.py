@@ -144,7 +144,9 @@ def neighbours(
     return Neighbours(out[0], out[1], backend, blocks)
 
 
-def _means(scores: np.ndarray) -> np.ndarray:
+def neighbour_means(scores: np.ndarray) -> np.ndarray:
+    """Each row's mean cosine to its neighbours (missing ones, score -inf, left out): the margin's
+    neighbourhood term. Row by row, so a shard of rows gives the rows' values of the whole."""
     valid = np.isfinite(scores)
     total = np.where(valid, scores, 0).sum(axis=1)
     return (total / np.maximum(valid.sum(axis=1), 1)).astype(np.float32)
@@ -156,15 +158,17 @@ def select_pairs(
     *,
     margin: str = "ratio",
     mode: str = "max",
+    means: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Candidates:
-    """Score every candidate with ``margin`` and select pairs by ``mode``; best score first."""
+    """Score every candidate with ``margin`` and select pairs by ``mode``; best score first.
+    ``means``: each side's :func:`neighbour_means`, when already computed (by the shards)."""
     MARGINS.entry(margin)
     if mode not in MODES:
         raise InputError(
             f"The 'mode' parameter must be one of {', '.join(map(repr, MODES))}. Got {mode!r} instead."
         )
     (xs, xi), (ys, yi) = fwd, bwd
-    x_mean, y_mean = _means(xs), _means(ys)
+    x_mean, y_mean = means if means is not None else (neighbour_means(xs), neighbour_means(ys))
     f_scores = score_candidates(xs, x_mean, y_mean[np.maximum(xi, 0)], margin)
     f_scores = np.where(xi >= 0, f_scores, -np.inf)
     b_scores = score_candidates(ys, y_mean, x_mean[np.maximum(yi, 0)], margin)
@@ -219,9 +223,21 @@ def mine_vectors(
     """Mine two embedded corpora (arrays or memmaps): pairs best first, cut by threshold and (with
     ``top``) to ``options.margin.top``; jobs that filter pairs afterwards cut to top after filtering."""
     n = neighbours(src, tgt, options.knn, work_dir=work_dir, progress=progress)
+    return mine_neighbours(n, options, top=top)
+
+
+def mine_neighbours(
+    n: Neighbours,
+    options: MineOptions,
+    *,
+    top: bool = True,
+    means: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Mined:
+    """The scoring half of :func:`mine_vectors`, on neighbour lists found elsewhere (a sharded
+    k-NN): margins, selection, the threshold and ``top`` cuts."""
     m = options.margin
     cands = cut(
-        select_pairs(n.fwd, n.bwd, margin=m.kind, mode=m.mode),
+        select_pairs(n.fwd, n.bwd, margin=m.kind, mode=m.mode, means=means),
         threshold=m.threshold,
         top=m.top if top else None,
     )

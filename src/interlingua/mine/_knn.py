@@ -33,7 +33,8 @@ from .._validation import check_int
 from ..errors import InputError
 
 DEFAULT_NPROBE = 16
-_ADD_CHUNK = 1 << 16
+#: rows added to a faiss index at a time
+ADD_CHUNK = 1 << 16
 #: mining's HNSW: a smaller build and search breadth than a collection's (one pass over each side)
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
@@ -92,11 +93,21 @@ def release(x: np.ndarray) -> None:
 class Searcher:
     """A database prepared for top-``k`` search (``search(block) -> (scores, indices)``)."""
 
-    def __init__(self, database: np.ndarray, backend: str, block_size: int, nprobe: int | None = None):
+    def __init__(
+        self,
+        database: np.ndarray | None,
+        backend: str,
+        block_size: int,
+        nprobe: int | None = None,
+        *,
+        index: Any = None,
+    ):
+        """``index``: a faiss index built elsewhere over ``database`` (a sharded run reads it from
+        a file), searched as the one built here would be."""
         self.database, self.backend, self.block_size = database, backend, block_size
-        self.index = None
+        self.index = index
         self.factory = factory_of(backend)
-        if self.factory is not None:
+        if self.factory is not None and index is None:
             self.index = _build_faiss(database, self.factory, nprobe)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -173,6 +184,15 @@ def _search_exact(qb: np.ndarray, db: np.ndarray, k: int, block: int) -> tuple[n
 
 def _build_faiss(db: np.ndarray, factory: str, nprobe: int | None) -> Any:
     """A faiss index over ``db`` (a memmap is added chunk by chunk); IVF is trained on a seeded sample."""
+    index = trained_index(db, factory)
+    tune_index(index, nprobe)
+    add_rows(index, db, 0, db.shape[0])
+    return index
+
+
+def trained_index(db: np.ndarray, factory: str) -> Any:
+    """The empty index for ``db``: an IVF index trained on a seeded sample of ``40 * nlist`` rows
+    (the same rows, hence the same cells, wherever it is built)."""
     n, d = db.shape
     index = make_index(factory, d, n=n, ef_construction=HNSW_EF_CONSTRUCTION)
     if not index.is_trained:
@@ -180,16 +200,32 @@ def _build_faiss(db: np.ndarray, factory: str, nprobe: int | None) -> Any:
         sample = min(n, 40 * nlist)
         rows = np.sort(np.random.default_rng(0).choice(n, sample, replace=False))
         index.train(np.ascontiguousarray(db[rows], dtype=np.float32))
+    return index
+
+
+def tune_index(index: Any, nprobe: int | None) -> None:
+    """Search breadth: IVF cells probed (``nprobe``, default 16), HNSW's efSearch."""
     ivf = _ivf(index)
     if ivf is not None:
         ivf.nprobe = min(ivf.nlist, nprobe if nprobe is not None else DEFAULT_NPROBE)
     hnsw = _hnsw(index)
     if hnsw is not None:
         hnsw.efSearch = HNSW_EF_SEARCH
-    for ds in range(0, n, _ADD_CHUNK):
-        index.add(np.ascontiguousarray(db[ds : ds + _ADD_CHUNK], dtype=np.float32))
+
+
+def add_rows(index: Any, db: np.ndarray, start: int, stop: int, *, with_ids: bool = False) -> None:
+    """Add rows ``start:stop`` of ``db`` in the chunks a whole-database build adds them in (cut on
+    multiples of ``ADD_CHUNK`` from row 0), with their row numbers as ids when ``with_ids``."""
+    ds = start
+    while ds < stop:
+        de = min(stop, (ds // ADD_CHUNK + 1) * ADD_CHUNK)
+        chunk = np.ascontiguousarray(db[ds:de], dtype=np.float32)
+        if with_ids:
+            index.add_with_ids(chunk, np.arange(ds, de, dtype=np.int64))
+        else:
+            index.add(chunk)
         release(db)
-    return index
+        ds = de
 
 
 def _ivf(index: Any) -> Any:

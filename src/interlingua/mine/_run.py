@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +25,34 @@ from ..io import count_records, read_embeddings, read_provenance, read_records
 from ..neutral import Space, cached_space, check_provenance, provenance
 from ..progress import ProgressFn, note
 from . import _mine_common as common
-from ._bitext import mine_vectors
+from ._bitext import Mined, mine_vectors
 from ._mine_common import ROLE, MineReport
 from ._options import ALIASES, MineJob
 from ._pairs import check_job_outputs, pair_format, write_pairs
 from ._stream import prepare_work_dir
 
 
+@dataclass(frozen=True)
+class MineSteps:
+    """The steps of :func:`run` another runner may do its own way (``runners``' sharded mine); None:
+    this process's way. ``embed(job, progress=, executor=)`` makes a side's vectors file;
+    ``mine_vectors(src, tgt, options, work_dir=, progress=, top=)`` finds and scores the pairs as
+    :func:`mine_vectors` does; ``work_dir`` keeps the embeddings when the job names no work folder."""
+
+    embed: Callable[..., Any] | None = None
+    mine_vectors: Callable[..., Mined] | None = None
+    work_dir: Path | None = None
+
+
 def run(
-    job: MineJob, *, progress: ProgressFn | None = None, executor: str | Executor | None = None
+    job: MineJob,
+    *,
+    progress: ProgressFn | None = None,
+    executor: str | Executor | None = None,
+    steps: MineSteps | None = None,
 ) -> MineReport:
     """Run a :class:`MineJob`: everything that can be checked is checked before a model loads."""
+    steps = steps or MineSteps()
     job.validate()
     start = time.perf_counter()
     out_fmt = pair_format(job.output, job.output_format)
@@ -51,18 +69,18 @@ def run(
         wd = (
             Path(job.work_dir)
             if job.work_dir is not None
-            else Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            else steps.work_dir or Path(stack.enter_context(tempfile.TemporaryDirectory()))
         )
         executor = stack.enter_context(shared_executor(executor, job.workers))
         sides, reused = {}, 0
         for side, path, emb in (("src", job.src, job.src_emb), ("tgt", job.tgt, job.tgt_emb)):
             ids, vecs, was_reused = _side_vectors(
-                side, path, emb, counts[side], job, space, wd, progress, executor
+                side, path, emb, counts[side], job, space, wd, progress, executor, steps.embed
             )
             reused += was_reused
             sides[side] = (ids, vecs)
         (src_ids, src), (tgt_ids, tgt) = sides["src"], sides["tgt"]
-        mined = mine_vectors(
+        mined = (steps.mine_vectors or mine_vectors)(
             src,
             tgt,
             options,
@@ -125,6 +143,7 @@ def _side_vectors(
     wd: Path,
     progress: ProgressFn | None,
     executor: Any,
+    embed_step: Callable[..., Any] | None = None,
 ) -> tuple[list[str], np.ndarray, int]:
     """The vectors of one side: given (their provenance checked), reused from the work folder, or made."""
     reused = 0
@@ -148,7 +167,7 @@ def _side_vectors(
         if _reusable(target, embed):
             reused = 1
         else:
-            run_embed(embed, progress=progress, executor=executor)
+            (embed_step or run_embed)(embed, progress=progress, executor=executor)
         source = str(target)
     ids, vecs = read_embeddings(source)
     if len(ids) != count:
@@ -195,4 +214,4 @@ def _texts_at(path: str, rows: np.ndarray, ids: Sequence[str], job: MineJob, emb
     return [found[int(r)] for r in rows]
 
 
-__all__ = ["mine_files", "run"]
+__all__ = ["MineSteps", "mine_files", "run"]

@@ -1,6 +1,6 @@
 """The store stage: collections of documents in any mix of languages, behind one backend protocol
 (the embedded backend: a SQLite catalog, a faiss dense index and a tantivy BM25 index in one
-folder), opened by URI.
+folder; the postgres backend: PostgreSQL + pgvector), opened by URI.
 
 ``create_collection(IndexSpec(uri=...))`` and ``open_collection(uri)``; ``run(AddJob(...))`` adds
 a file of documents. Imports only lower stages (encoders, neutral, text, io); search builds on it.
@@ -32,7 +32,16 @@ from ._lexical_tantivy import TantivyLexical
 from ._manifest import FORMAT_VERSION, Manifest
 from ._passages import Passage, add_long_documents, split_passages
 from ._pgserver import ServerStatus, server_status, start_server, stop_server
-from ._prepare import PreparedBatch, prepare_batch
+from ._postgres import PostgresCollection
+from ._prepare import (
+    PreparedBatch,
+    batches,
+    empty_batch,
+    load_prepared,
+    prepare_batch,
+    prepared_paths,
+    save_prepared,
+)
 from ._spec import AddJob, DenseOptions, IndexSpec, LexicalOptions, PassageOptions
 
 DENSE_INDEXES = ("auto", "flat", "hnsw")
@@ -74,6 +83,7 @@ __all__ = [
     "Manifest",
     "Passage",
     "PassageOptions",
+    "PostgresCollection",
     "PreparedBatch",
     "ServerStatus",
     "SpaceMismatchError",
@@ -81,13 +91,18 @@ __all__ = [
     "add_documents",
     "add_long_documents",
     "backend_for",
+    "batches",
     "check_collection",
     "create_collection",
+    "empty_batch",
     "is_collection",
+    "load_prepared",
     "open_collection",
     "prepare_batch",
+    "prepared_paths",
     "remove_collection",
     "run",
+    "save_prepared",
     "server_status",
     "split_passages",
     "start_server",

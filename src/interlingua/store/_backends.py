@@ -1,7 +1,7 @@
 """Collection backends behind one protocol, opened by URI through a registry.
 
 A folder path is the embedded backend (SQLite catalog + faiss + tantivy in one folder);
-``postgresql://...`` will be the PostgreSQL one. Search, check and evaluation use only the
+``postgresql://...?collection=NAME`` the PostgreSQL one (``_postgres``). Search, check and evaluation use only the
 protocol, so a backend is a seam at collection level: catalog, dense and lexical indexes, lock
 and change log together.
 """
@@ -106,8 +106,14 @@ class CollectionBackend(Protocol):
 
 def _load() -> None:
     from ._collection import Collection
+    from ._postgres import PostgresCollection
 
     STORE_BACKENDS.register("embedded", Collection, description="one folder: SQLite catalog, faiss, tantivy")
+    STORE_BACKENDS.register(
+        "postgres",
+        PostgresCollection,
+        description="postgresql://...?collection=NAME: PostgreSQL + pgvector (HNSW), tsvector lexical search",
+    )
 
 
 #: backend name -> class with ``create(spec)`` and ``open(uri, ...)``

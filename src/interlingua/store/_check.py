@@ -15,6 +15,8 @@ class CheckReport:
     path: str
     documents: int
     problems: tuple[str, ...] = field(default_factory=tuple)
+    #: what a backend adds (PostgreSQL: pgvector's version, the HNSW index's state, counts)
+    details: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -26,6 +28,7 @@ class CheckReport:
             "documents": self.documents,
             "ok": self.ok,
             "problems": list(self.problems),
+            **({"details": dict(self.details)} if self.details else {}),
         }
 
 

@@ -8,14 +8,16 @@ processes and commit in order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .._validation import surrogate_at
-from ..errors import DuplicateIdError, InputError, SpaceMismatchError
+from ..errors import CollectionError, DuplicateIdError, InputError, SpaceMismatchError
 from ._catalog import Document, as_document
 
 
@@ -103,6 +105,77 @@ def _check_text(d: Document) -> None:
             )
 
 
+#: the files of saved batches, after their base path: vectors, documents with tokens, the index
+PREPARED_FILES = (".vectors.npy", ".docs.jsonl", ".batches.json")
+_PREPARED_FORMAT = 1
+
+
+def save_prepared(base: str | Path, prepared: Sequence[PreparedBatch], *, dim: int) -> list[Path]:
+    """Save batches prepared in one process for another to commit (a sharded add's worker to its
+    client): vectors as one ``.npy`` (float32, bit for bit), documents and tokens as JSON lines,
+    and an index of batch sizes, each file atomic, the index last. Returns the paths."""
+    from .._atomic import atomic_open
+
+    vecs, npy, docs, index = _stacked(prepared, dim), *prepared_paths(base)
+    with atomic_open(npy, "wb") as fh:
+        np.save(fh, vecs, allow_pickle=False)
+    with atomic_open(docs, "w", newline="\n") as fh:
+        for batch in prepared:
+            for d, toks in zip(batch.docs, batch.tokens):
+                row = {"id": d.id, "text": d.text, "lang": d.lang, "meta": d.meta, "tokens": list(toks)}
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    meta = {
+        "format": _PREPARED_FORMAT,
+        "dim": dim,
+        "sizes": [len(b) for b in prepared],
+        "spaces": [b.space for b in prepared],
+    }
+    with atomic_open(index, "w") as fh:
+        fh.write(json.dumps(meta))
+    return [npy, docs, index]
+
+
+def load_prepared(base: str | Path) -> list[PreparedBatch]:
+    """The batches :func:`save_prepared` saved under ``base``, as they were."""
+    npy, docs_path, index = prepared_paths(base)
+    try:
+        meta = json.loads(index.read_text(encoding="utf-8"))
+        vecs = np.load(npy, allow_pickle=False)
+        with open(docs_path, "rb") as fh:
+            rows = [json.loads(line) for line in fh.read().split(b"\n") if line]
+        sizes, spaces = [int(n) for n in meta["sizes"]], [str(s) for s in meta["spaces"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CollectionError(
+            f"{index}: saved batches that cannot be read ({exc}); remove them to prepare them again"
+        ) from None
+    if meta.get("format") != _PREPARED_FORMAT or len(rows) != sum(sizes) or vecs.shape[0] != sum(sizes):
+        raise CollectionError(
+            f"{index}: saved batches that do not match their files; remove them to prepare them again"
+        )
+    out, at = [], 0
+    for n, space in zip(sizes, spaces):
+        part = rows[at : at + n]
+        docs = tuple(Document(r["id"], r["text"], r["lang"], r["meta"]) for r in part)
+        tokens = tuple(tuple(r["tokens"]) for r in part)
+        out.append(PreparedBatch(docs, np.ascontiguousarray(vecs[at : at + n]), tokens, space))
+        at += n
+    return out
+
+
+def prepared_paths(base: str | Path) -> list[Path]:
+    return [Path(f"{base}{suffix}") for suffix in PREPARED_FILES]
+
+
+def empty_batch(space: Any) -> PreparedBatch:
+    """A batch of no documents (every one of them already there, with ``skip_existing``)."""
+    return PreparedBatch((), np.zeros((0, space.dim), np.float32), (), space.identity)
+
+
+def _stacked(prepared: Sequence[PreparedBatch], dim: int) -> np.ndarray:
+    parts = [np.asarray(b.vectors, np.float32).reshape(len(b), dim) for b in prepared]
+    return np.concatenate(parts) if parts else np.zeros((0, dim), np.float32)
+
+
 def batches(docs: Iterable[Any], size: int) -> Iterable[list[Any]]:
     batch: list[Any] = []
     for d in docs:
@@ -114,4 +187,14 @@ def batches(docs: Iterable[Any], size: int) -> Iterable[list[Any]]:
         yield batch
 
 
-__all__ = ["PreparedBatch", "batches", "check_vectors", "prepare_batch"]
+__all__ = [
+    "PREPARED_FILES",
+    "PreparedBatch",
+    "batches",
+    "check_vectors",
+    "empty_batch",
+    "load_prepared",
+    "prepare_batch",
+    "prepared_paths",
+    "save_prepared",
+]
