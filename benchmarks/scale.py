@@ -27,7 +27,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import argparse  # noqa: E402
 import json  # noqa: E402
 import random  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -188,20 +187,31 @@ def phase_embed(args: argparse.Namespace) -> dict:
 
 # -- mine ---------------------------------------------------------------------------------------------
 def phase_mine(args: argparse.Namespace) -> dict:
-    out = args.work / "mine-report.json"
-    cmd = [
-        sys.executable,
-        str(HERE / "scale_mine.py"),
-        "--rows",
-        str(args.mine_rows),
-        "--work",
-        str(args.work / "mine"),
-        "--json",
-        str(out),
-    ]
-    print("mine:", " ".join(cmd), flush=True)
-    subprocess.run(cmd, check=True)
-    return json.loads(out.read_text())
+    """``scale_mine.py``'s run: N x N random unit vectors, IVF k-NN both ways as shards."""
+    sys.path.insert(0, str(HERE))
+    import scale_mine
+
+    folder = args.work / "mine" / str(args.mine_rows)
+    scale_mine.make_inputs(folder, args.mine_rows)
+    opts = argparse.Namespace(knn="ivf", shard_rows=args.shard_rows)
+    runs, outputs = [], {}
+    for w in (1, 2):
+        print(f"mine: {args.mine_rows:,} x {args.mine_rows:,}, ivf, dask with {w} worker(s) ...", flush=True)
+        seconds, peaks, report = scale_mine.run_once(folder, w, opts)
+        outputs[w] = (folder / f"pairs-{w}w.tsv").read_text(encoding="utf-8").splitlines()[1:]
+        runs.append(
+            {
+                "workers": w,
+                "seconds": round(seconds, 1),
+                "peak_rss_mb_per_worker": [round(v) for v in peaks.values()],
+                "pairs": report.pairs,
+            }
+        )
+        print(f"  {runs[-1]}", flush=True)
+    speedup = runs[0]["seconds"] / runs[1]["seconds"]
+    same = outputs[1] == outputs[2]
+    print(f"  speed-up with 2 workers: {speedup:.2f}x; pairs identical: {same}", flush=True)
+    return {"rows": args.mine_rows, "runs": runs, "speedup": round(speedup, 2), "identical": same}
 
 
 # -- pg -----------------------------------------------------------------------------------------------
