@@ -34,7 +34,7 @@ from ._indexes import (
 from ._lock import LOCK_FILE, WriterLock, change_stamp
 from ._manifest import MANIFEST, Manifest
 from ._paths import check_own_files
-from ._prepare import PreparedBatch, batches, prepare_batch
+from ._prepare import PreparedBatch, add_in_batches, prepare_batch
 from ._spec import IndexSpec, creation_spec
 
 #: a filtered set this small is searched exactly from the catalog's vectors
@@ -259,30 +259,16 @@ class Collection:
         batches of ``batch_size``, each prepared then committed; ``on_batch(n, total)`` after each
         commit. A bad document stops with an error before its batch is stored; earlier batches stay.
         ``vectors`` gives precomputed vectors (of this collection's space: pass its ``identity``)."""
-        from .._validation import check_int
-
         self._writable()
-        check_int(batch_size, "batch_size", low=1)
-        if vectors is not None:
-            vectors = np.asarray(vectors, dtype=np.float32)
-            if vectors.ndim != 2 or vectors.shape[1] != self.manifest.dim:
-                raise InputError(
-                    f"The 'vectors' parameter must have shape (n, {self.manifest.dim}). "
-                    f"Got {vectors.shape} instead."
-                )
-        done = 0
-        for batch in batches(docs, batch_size):
-            vecs = None if vectors is None else vectors[done : done + len(batch)]
-            if vecs is not None and len(vecs) != len(batch):
-                raise InputError(f"{len(vectors)} vectors were given for more documents than that.")
-            done += self.commit(
-                self.prepare(batch, vectors=vecs, identity=identity, start=done), upsert=upsert
-            )
-            if on_batch:
-                on_batch(len(batch), done)
-        if vectors is not None and done != len(vectors):
-            raise InputError(f"{len(vectors)} vectors were given for {done} documents.")
-        return done
+        return add_in_batches(
+            self,
+            docs,
+            vectors=vectors,
+            upsert=upsert,
+            identity=identity,
+            batch_size=batch_size,
+            on_batch=on_batch,
+        )
 
     def delete(self, ids: Iterable[str]) -> int:
         """Delete documents by id; returns how many were there (unknown ids are ignored)."""

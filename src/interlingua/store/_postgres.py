@@ -49,7 +49,7 @@ from ._pg_schema import (
     read_manifest,
     schema_oid,
 )
-from ._prepare import PreparedBatch, batches, check_vectors, prepare_batch
+from ._prepare import PreparedBatch, add_in_batches, check_vectors, prepare_batch
 from ._spec import IndexSpec, creation_spec
 
 #: a writer that has put this share of the collection (and at least REBUILD_MIN_ROWS rows) into
@@ -321,29 +321,16 @@ class PostgresCollection(PgReading):
         on_batch: Callable[[int, int], None] | None = None,
     ) -> int:
         """As ``Collection.add``: batches of ``batch_size``, each prepared then committed."""
-        from .._validation import check_int
-
         self._writable()
-        check_int(batch_size, "batch_size", low=1)
-        if vectors is not None:
-            vectors = np.asarray(vectors, dtype=np.float32)
-            if vectors.ndim != 2 or vectors.shape[1] != self.manifest.dim:
-                raise InputError(
-                    f"The 'vectors' parameter must have shape (n, {self.manifest.dim}). Got {vectors.shape} instead."
-                )
-        done = 0
-        for batch in batches(docs, batch_size):
-            vecs = None if vectors is None else vectors[done : done + len(batch)]
-            if vecs is not None and len(vecs) != len(batch):
-                raise InputError(f"{len(vectors)} vectors were given for more documents than that.")
-            done += self.commit(
-                self.prepare(batch, vectors=vecs, identity=identity, start=done), upsert=upsert
-            )
-            if on_batch:
-                on_batch(len(batch), done)
-        if vectors is not None and done != len(vectors):
-            raise InputError(f"{len(vectors)} vectors were given for {done} documents.")
-        return done
+        return add_in_batches(
+            self,
+            docs,
+            vectors=vectors,
+            upsert=upsert,
+            identity=identity,
+            batch_size=batch_size,
+            on_batch=on_batch,
+        )
 
     @on_db
     def delete(self, ids: Iterable[str]) -> int:

@@ -9,7 +9,7 @@ processes and commit in order.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -198,3 +198,38 @@ __all__ = [
     "prepared_paths",
     "save_prepared",
 ]
+
+
+def add_in_batches(
+    col: Any,
+    docs: Iterable[Any],
+    *,
+    vectors: np.ndarray | None,
+    upsert: bool,
+    identity: str | None,
+    batch_size: int,
+    on_batch: Callable[[int, int], None] | None,
+) -> int:
+    """Every backend's ``add``: batches of ``batch_size``, each prepared then committed through the
+    backend's own ``prepare`` / ``commit``; a bad document stops before its batch is stored."""
+    from .._validation import check_int
+
+    check_int(batch_size, "batch_size", low=1)
+    dim = col.manifest.dim
+    if vectors is not None:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[1] != dim:
+            raise InputError(
+                f"The 'vectors' parameter must have shape (n, {dim}). Got {vectors.shape} instead."
+            )
+    done = 0
+    for batch in batches(docs, batch_size):
+        vecs = None if vectors is None else vectors[done : done + len(batch)]
+        if vecs is not None and len(vecs) != len(batch):
+            raise InputError(f"{len(vectors)} vectors were given for more documents than that.")
+        done += col.commit(col.prepare(batch, vectors=vecs, identity=identity, start=done), upsert=upsert)
+        if on_batch:
+            on_batch(len(batch), done)
+    if vectors is not None and done != len(vectors):
+        raise InputError(f"{len(vectors)} vectors were given for {done} documents.")
+    return done
