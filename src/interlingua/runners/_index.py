@@ -267,7 +267,7 @@ def _payload(col: Any, job: Any, prefix: str) -> dict[str, Any]:
     return {
         "space": space.spec.to_dict(),
         "identity": space.identity,
-        "segmenter": _segmenter(col),
+        "segmenter": col.segmenter,
         "langid": col.langid,
         "uri": str(job.collection),
         "skip_existing": job.skip_existing,
@@ -275,15 +275,6 @@ def _payload(col: Any, job: Any, prefix: str) -> dict[str, Any]:
         "batch_size": job.batch_size,
         "input": job.input,
     }
-
-
-def _segmenter(col: Any) -> str:
-    """The collection's word segmentation (the protocol has no public name for it yet)."""
-    name = getattr(col, "segmenter", None)
-    if isinstance(name, str):
-        return name
-    lexical = getattr(getattr(col, "manifest", None), "lexical", None) or {}
-    return str(lexical.get("segmenter", "bigram"))
 
 
 def _without(batch: Any, ids: set[str]) -> Any:

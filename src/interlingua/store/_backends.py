@@ -33,6 +33,11 @@ class CollectionBackend(Protocol):
     def space(self) -> Any: ...
 
     @property
+    def segmenter(self) -> str:
+        """How the collection cuts words for its lexical index (documents and queries alike)."""
+        ...
+
+    @property
     def langid(self) -> str:
         """The language-ID backend that labels documents and queries given without a language."""
         ...

@@ -13,13 +13,13 @@ need no lock. Nothing read from the folder can name a path outside it (``_paths`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, SpaceMismatchError
+from ..errors import InputError
 from ._catalog import CATALOG, Catalog, Condition, Document
 from ._dense_faiss import exact_search
 from ._indexes import (
@@ -33,15 +33,16 @@ from ._indexes import (
 )
 from ._lock import LOCK_FILE, WriterLock, change_stamp
 from ._manifest import MANIFEST, Manifest
+from ._manifest_backed import ManifestBacked
 from ._paths import check_own_files
-from ._prepare import PreparedBatch, add_in_batches, prepare_batch
+from ._prepare import PreparedBatch
 from ._spec import IndexSpec, creation_spec
 
 #: a filtered set this small is searched exactly from the catalog's vectors
 EXACT_FILTERED = 20_000
 
 
-class Collection:
+class Collection(ManifestBacked):
     """Open with :meth:`create` or :meth:`open`; use as a context manager (or call :meth:`close`)."""
 
     backend = "embedded"
@@ -155,82 +156,20 @@ class Collection:
         """Delete the collection at ``path`` for good, once no other process writes it."""
         remove_folder(Path(path), lock_timeout)
 
+    @property
+    def _where(self) -> str:
+        return str(self.path)
+
+    def _space_spec(self) -> dict[str, Any] | None:
+        # adapters named in the manifest live in the collection folder
+        return resolve_space(self.path, self.manifest.space) if self.manifest.space else None
+
     def stamp(self) -> tuple:
         """Changes whenever any process writes the collection (see ``change_stamp``): a reader
         kept open compares it before each use and reopens when it differs."""
         return change_stamp(self.path, self.catalog)
 
-    # -- the space ---------------------------------------------------------------------------
-    @property
-    def space(self):
-        """The space recorded in the manifest (built on first use, its identity checked)."""
-        if self._space is None:
-            from ..neutral import Space, SpaceSpec
-
-            spec = (
-                SpaceSpec.from_dict(resolve_space(self.path, self.manifest.space))
-                if self.manifest.space
-                else SpaceSpec(encoder=self.manifest.encoder_name)
-            )
-            sp = Space.of(spec)
-            self.check_space(sp.identity)
-            self._space = sp
-        return self._space
-
-    #: the old name
-    encoder = space
-
-    def use_space(self, space: Any) -> None:
-        """Make vectors with ``space`` (a Space, an Encoder, a spec, a name) after checking its identity."""
-        from ..neutral import Space
-
-        sp = Space.of(space)
-        self.check_space(sp.identity)
-        self._space = sp
-
-    def check_space(self, identity: str) -> None:
-        if identity != self.manifest.encoder:
-            raise SpaceMismatchError(
-                f"The collection {self.path} holds vectors of the space {self.manifest.encoder!r}; refusing "
-                f"vectors from {identity!r}. Use the same model, or make a new collection."
-            )
-
-    check_encoder = check_space
-
-    def segment(self, text: str) -> list[str]:
-        """Tokens of ``text`` for the lexical index, as this collection segments (documents and queries)."""
-        from ..text import segment_words
-
-        return segment_words(text, method=self._segmenter)
-
-    @property
-    def _segmenter(self) -> str:
-        return self.manifest.lexical.get("segmenter", "bigram")
-
-    @property
-    def langid(self) -> str:
-        return str(self.manifest.langid.get("backend") or "py3langid")
-
     # -- writing ------------------------------------------------------------------------------
-    def prepare(
-        self,
-        docs: Iterable[Any],
-        *,
-        vectors: np.ndarray | None = None,
-        identity: str | None = None,
-        start: int = 0,
-    ) -> PreparedBatch:
-        """Check, label, encode and segment one batch without writing anything."""
-        return prepare_batch(
-            docs,
-            space=self.space,
-            segmenter=self._segmenter,
-            langid=self.langid,
-            vectors=vectors,
-            identity=identity,
-            start=start,
-        )
-
     def commit(self, batch: PreparedBatch, *, upsert: bool = False) -> int:
         """Write a prepared batch: one catalog transaction (acknowledged then), then both indexes."""
         self._writable()
@@ -244,31 +183,6 @@ class Collection:
         self.lexical.add(keys, [list(t) for t in batch.tokens])
         self._after_write(len(docs))
         return len(docs)
-
-    def add(
-        self,
-        docs: Iterable[Any],
-        *,
-        vectors: np.ndarray | None = None,
-        upsert: bool = False,
-        identity: str | None = None,
-        batch_size: int = 1000,
-        on_batch: Callable[[int, int], None] | None = None,
-    ) -> int:
-        """Add documents (``Document``, io ``Record``, dicts with id/text/lang/meta, or strings), in
-        batches of ``batch_size``, each prepared then committed; ``on_batch(n, total)`` after each
-        commit. A bad document stops with an error before its batch is stored; earlier batches stay.
-        ``vectors`` gives precomputed vectors (of this collection's space: pass its ``identity``)."""
-        self._writable()
-        return add_in_batches(
-            self,
-            docs,
-            vectors=vectors,
-            upsert=upsert,
-            identity=identity,
-            batch_size=batch_size,
-            on_batch=on_batch,
-        )
 
     def delete(self, ids: Iterable[str]) -> int:
         """Delete documents by id; returns how many were there (unknown ids are ignored)."""

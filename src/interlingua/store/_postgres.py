@@ -20,14 +20,13 @@ import functools
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
-from ..errors import CollectionLockedError, DatabaseWarning, InputError, SpaceMismatchError
+from ..errors import CollectionLockedError, DatabaseWarning, InputError
 from ._collection import EXACT_FILTERED
 from ._manifest import Manifest
+from ._manifest_backed import ManifestBacked
 from ._pg_connect import (
     ITERATIVE_PGVECTOR,
     LOCK_CLASS,
@@ -49,7 +48,7 @@ from ._pg_schema import (
     read_manifest,
     schema_oid,
 )
-from ._prepare import PreparedBatch, add_in_batches, check_vectors, prepare_batch
+from ._prepare import PreparedBatch, check_vectors
 from ._spec import IndexSpec, creation_spec
 
 #: a writer that has put this share of the collection (and at least REBUILD_MIN_ROWS rows) into
@@ -61,7 +60,7 @@ REBUILD_SHARE = 0.05
 REBUILD_MIN_ROWS = 1000
 
 
-class PostgresCollection(PgReading):
+class PostgresCollection(ManifestBacked, PgReading):
     """Open with :meth:`create` or :meth:`open`; use as a context manager (or call :meth:`close`)."""
 
     backend = "postgres"
@@ -233,63 +232,7 @@ class PostgresCollection(PgReading):
         row = self._conn.execute("SELECT changes FROM counter").fetchone()
         return (schema_oid(self._conn, self.target), int(row[0]) if row else -1)
 
-    # -- the space -----------------------------------------------------------------------------
-    @property
-    def space(self) -> Any:
-        if self._space is None:
-            from ..neutral import Space, SpaceSpec
-
-            m = self.manifest
-            sp = Space.of(SpaceSpec.from_dict(m.space) if m.space else SpaceSpec(encoder=m.encoder_name))
-            self.check_space(sp.identity)
-            self._space = sp
-        return self._space
-
-    #: the old name
-    encoder = space
-
-    def use_space(self, space: Any) -> None:
-        from ..neutral import Space
-
-        sp = Space.of(space)
-        self.check_space(sp.identity)
-        self._space = sp
-
-    def check_space(self, identity: str) -> None:
-        if identity != self.manifest.encoder:
-            raise SpaceMismatchError(
-                f"The collection {self.target.display} holds vectors of the space {self.manifest.encoder!r}; "
-                f"refusing vectors from {identity!r}. Use the same model, or make a new collection."
-            )
-
-    def segment(self, text: str) -> list[str]:
-        from ..text import segment_words
-
-        return segment_words(text, method=self.manifest.lexical.get("segmenter", "bigram"))
-
-    @property
-    def langid(self) -> str:
-        return str(self.manifest.langid.get("backend") or "py3langid")
-
     # -- writing ---------------------------------------------------------------------------------
-    def prepare(
-        self,
-        docs: Iterable[Any],
-        *,
-        vectors: np.ndarray | None = None,
-        identity: str | None = None,
-        start: int = 0,
-    ) -> PreparedBatch:
-        return prepare_batch(
-            docs,
-            space=self.space,
-            segmenter=self.manifest.lexical.get("segmenter", "bigram"),
-            langid=self.langid,
-            vectors=vectors,
-            identity=identity,
-            start=start,
-        )
-
     @on_db
     def commit(self, batch: PreparedBatch, *, upsert: bool = False) -> int:
         """Write a prepared batch in one transaction (binary COPY); nothing of it when it fails."""
@@ -309,28 +252,6 @@ class PostgresCollection(PgReading):
         self._count += len(batch) - len(replaced)
         self._grown = grown
         return len(batch)
-
-    def add(
-        self,
-        docs: Iterable[Any],
-        *,
-        vectors: np.ndarray | None = None,
-        upsert: bool = False,
-        identity: str | None = None,
-        batch_size: int = 1000,
-        on_batch: Callable[[int, int], None] | None = None,
-    ) -> int:
-        """As ``Collection.add``: batches of ``batch_size``, each prepared then committed."""
-        self._writable()
-        return add_in_batches(
-            self,
-            docs,
-            vectors=vectors,
-            upsert=upsert,
-            identity=identity,
-            batch_size=batch_size,
-            on_batch=on_batch,
-        )
 
     @on_db
     def delete(self, ids: Iterable[str]) -> int:
@@ -389,6 +310,10 @@ class PostgresCollection(PgReading):
         except Exception:
             if exc_type is None:
                 raise
+
+    @property
+    def _where(self) -> str:
+        return self.target.display
 
     def _writable(self) -> None:
         if self.readonly:
