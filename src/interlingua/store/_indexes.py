@@ -40,25 +40,8 @@ def new_folder(spec: Any, sp: Any) -> tuple[Path, Manifest]:
     with storage_errors(folder):
         folder.mkdir(parents=True, exist_ok=True)
         space = _stored_space(folder, sp)
-    from ..text import langid_info
 
-    d = spec.dense
-    manifest = Manifest(
-        encoder=sp.identity,
-        encoder_name=sp.name,
-        dim=int(sp.dim),
-        space=space,
-        dense={
-            "factory": d.factory,
-            "small": d.small,
-            "large": d.large,
-            "hnsw_threshold": d.hnsw_threshold,
-            "ef_search": d.ef_search,
-            "ef_construction": d.ef_construction,
-        },
-        lexical={"engine": "tantivy", "scoring": "bm25", "segmenter": spec.lexical.segmenter},
-        langid=langid_info(spec.langid),
-    )
+    manifest = Manifest.new(spec, sp, space=space, lexical={"engine": "tantivy", "scoring": "bm25"})
     return folder, manifest
 
 

@@ -73,6 +73,33 @@ class Manifest:
     format: str = FORMAT
     format_version: int = FORMAT_VERSION
 
+    @classmethod
+    def new(
+        cls, spec: Any, sp: Any, *, space: dict[str, Any], lexical: dict[str, str], **more: Any
+    ) -> Manifest:
+        """The manifest of a new collection made from an IndexSpec and its Space (``space``: the
+        spec that rebuilds it, as this backend stores it; ``lexical``: the engine and scoring)."""
+        from ..text import langid_info
+
+        d = spec.dense
+        return cls(
+            encoder=sp.identity,
+            encoder_name=sp.name,
+            dim=int(sp.dim),
+            space=space,
+            dense={
+                "factory": d.factory,
+                "small": d.small,
+                "large": d.large,
+                "hnsw_threshold": d.hnsw_threshold,
+                "ef_search": d.ef_search,
+                "ef_construction": d.ef_construction,
+            },
+            lexical={**lexical, "segmenter": spec.lexical.segmenter},
+            langid=langid_info(spec.langid),
+            **more,
+        )
+
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False) + "\n"
 

@@ -123,7 +123,6 @@ class PostgresCollection(ManifestBacked, PgReading):
         ``Collection.create`` for the options. A space with adapters is refused: the embedded
         backend copies their files into its folder, this one does not store files yet."""
         from ..neutral import Space
-        from ..text import langid_info
 
         spec, given = creation_spec(
             uri, options, dense_index=dense_index, given=space if space is not None else encoder
@@ -135,22 +134,11 @@ class PostgresCollection(ManifestBacked, PgReading):
                 f"PostgreSQL collections cannot hold a space's adapters yet ({len(sp.adapters)} given); make "
                 f"{target.display} without adapters, or use a collection folder (the embedded backend) for this space."
             )
-        d = spec.dense
-        manifest = Manifest(
-            encoder=sp.identity,
-            encoder_name=sp.name,
-            dim=int(sp.dim),
+        manifest = Manifest.new(
+            spec,
+            sp,
             space=sp.spec.to_dict() if sp.spec is not None else {},
-            dense={
-                "factory": d.factory,
-                "small": d.small,
-                "large": d.large,
-                "hnsw_threshold": d.hnsw_threshold,
-                "ef_search": d.ef_search,
-                "ef_construction": d.ef_construction,
-            },
-            lexical={"engine": "postgresql", "scoring": "ts_rank", "segmenter": spec.lexical.segmenter},
-            langid=langid_info(spec.langid),
+            lexical={"engine": "postgresql", "scoring": "ts_rank"},
             backend=cls.backend,
             created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         )
