@@ -4,6 +4,12 @@ same structured synthetic embeddings. Prints time, peak RSS, the speed ratio and
 difference on a gold subset.
 
     python benchmarks/mine.py --sizes 100000 1000000 --work /tmp/mine-bench
+    python benchmarks/mine.py --sizes 1000000 --copy-noise 0.9 --backends ivf-blas ivf --nprobe 8 16 \
+        --json /tmp/mine-bench/1M.json      # a sweep; the JSON gets a PNG of F1 against speed-up
+
+Each of our configurations (``--backends`` x ``--nprobe``) is printed with its time, peak RSS,
+speed ratio and F1 difference against the baseline measured in the same run, with the CPU flags
+and the load average before and after it (the ratios hold under load, the seconds do not).
 
 Embeddings (384-d, float32, L2-normalized) are built e5-like: a shared direction (unrelated
 pairs have cosine ~0.78), one of 2,000 topics (same topic ~0.83) and noise; 5% of the targets
@@ -116,27 +122,41 @@ def forward_best(xs, xi, x_mean, y_mean):
     return xi[r, best], scores[r, best]
 
 
-def run_ours(folder: Path, work: Path, nprobe: int | None) -> dict:
-    from interlingua.mine import neighbours, select_pairs
+def run_ours(
+    folder: Path, work: Path, backend: str, nprobe: int | None, cells_per_sqrt: float | None
+) -> dict:
+    from interlingua._faiss import ivf_lists
+    from interlingua.mine import _knn, neighbours, resolve_backend, select_pairs
 
+    if cells_per_sqrt is not None:  # a development knob: the cell count's constant for ivf-blas
+        _knn.CELL_LISTS_PER_SQRT = cells_per_sqrt
     src = np.load(folder / "src.npy", mmap_mode="r")
     tgt = np.load(folder / "tgt.npy", mmap_mode="r")
     gold = np.load(folder / "gold.npy")
+    n = src.shape[0]
+    resolved = resolve_backend(backend, n, tgt.shape[0])
     t = time.perf_counter()
-    info = neighbours(src, tgt, K, knn="auto", work_dir=work, nprobe=nprobe)
+    info = neighbours(src, tgt, K, knn=backend, work_dir=work, nprobe=nprobe)
     (xs, xi), (ys, yi) = info.fwd, info.bwd
     t_knn = time.perf_counter() - t
     pairs = select_pairs((xs, xi), (ys, yi), margin="ratio", mode="max")
     seconds = time.perf_counter() - t
-    rows, gmap = subset(gold, src.shape[0])
+    rows, gmap = subset(gold, n)
     x_mean, y_mean = xs.mean(axis=1), ys.mean(axis=1)
     bt, bs = forward_best(xs[rows], xi[rows], x_mean[rows], y_mean)
-    from interlingua.mine._knn import DEFAULT_NPROBE
-
+    if resolved in _knn.CELL_BACKENDS:
+        cells, probed = _knn.cell_lists(n), nprobe or _knn.DEFAULT_CELL_NPROBE
+    else:
+        cells, probed = (
+            ivf_lists(n) if "IVF" in (_knn.factory_of(resolved) or "") else None,
+            (nprobe or _knn.DEFAULT_NPROBE),
+        )
     return {
         "method": "ours",
         "backend": info.backend,
-        "nprobe": nprobe or DEFAULT_NPROBE,
+        "asked": backend,
+        "cells": cells,
+        "nprobe": probed if cells else None,
         "seconds": seconds,
         "knn_seconds": t_knn,
         "pairs": len(pairs),
@@ -196,10 +216,47 @@ def run_laser(folder: Path, full: bool) -> dict:
 
 
 def child(args: list[str]) -> dict:
+    load = os.getloadavg()[0]
     out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
     if out.returncode:
         sys.exit(f"error: {' '.join(args)} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["load_1min"] = [round(load, 2), round(os.getloadavg()[0], 2)]  # before, after
+    return result
+
+
+def cpu_flags() -> str:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from scale import cpu_flags as flags
+
+    return flags()
+
+
+def draw(results: list[dict], path: Path) -> None:
+    """F1 difference against the speed-up over exhaustive search, one point per configuration."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for row in results:
+        for o in row["ours"]:
+            ax.scatter(
+                o["speedup"], 100 * o["f1_difference"], color="C0" if o["backend"] == "ivf-blas" else "C1"
+            )
+            ax.annotate(
+                f"{o['backend']} {o['nprobe']} ({row['n'] // 1000}k)",
+                (o["speedup"], 100 * o["f1_difference"]),
+            )
+    ax.axhline(-0.5, ls="--", color="grey")
+    ax.axvline(20, ls="--", color="grey")
+    ax.set_xscale("log")
+    ax.set_xlabel("speed-up over exhaustive IndexFlatIP (x)")
+    ax.set_ylabel("subset F1 ours - exhaustive (points)")
+    ax.set_title(f"benchmarks/mine.py, one thread, {cpu_flags()}", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
 
 
 def main() -> None:
@@ -211,62 +268,89 @@ def main() -> None:
     ap.add_argument(
         "--baseline-full-max", type=int, default=200_000, help="largest size the baseline runs in full"
     )
-    ap.add_argument("--nprobe", type=int, default=None, help="IVF cells searched (default: the library's)")
+    ap.add_argument(
+        "--backends", nargs="+", default=["auto"], help="our k-NN backends to run (auto, ivf-blas, ivf, ...)"
+    )
+    ap.add_argument(
+        "--nprobe",
+        type=int,
+        nargs="+",
+        default=[0],
+        help="IVF cells searched, a sweep (0: the library's default)",
+    )
+    ap.add_argument(
+        "--cells-per-sqrt",
+        type=float,
+        default=None,
+        help="development: ivf-blas cells per sqrt(rows) (default 4)",
+    )
     ap.add_argument(
         "--copy-noise",
         type=float,
         default=0.4,
         help="noise added to a source to make its hidden translation: 0.4 gives cosine ~0.98, 0.9 ~0.91",
     )
-    ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument(
+        "--json", type=Path, help="also write the results here (and a PNG of F1 against speed-up beside it)"
+    )
     ap.add_argument("--_child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args._child:
         kind, folder = args._child[0], Path(args._child[1])
         if kind == "ours":
+            a = args._child
             result = run_ours(
-                folder, Path(args._child[2]), int(args._child[3]) if args._child[3] != "-" else None
+                folder, Path(a[2]), a[3], int(a[4]) or None, None if a[5] == "-" else float(a[5])
             )
         else:
             result = run_laser(folder, args._child[2] == "full")
         print(json.dumps(result))
         return
+    flags = cpu_flags()
+    print(
+        f"CPU: {flags}; one thread per method; load (1 min) {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores",
+        flush=True,
+    )
     results = []
     for n in args.sizes:
         folder = args.work / f"data-{n}-{args.copy_noise:g}"
         t = time.perf_counter()
         generate(folder, n, args.copy_noise)
-        print(f"{n:,} x {n:,}: data ready ({time.perf_counter() - t:.0f} s)", flush=True)
-        work = args.work / f"run-{n}-{time.time_ns()}"
-        ours = child(["--_child", "ours", str(folder), str(work), str(args.nprobe or "-")])
         print(
-            f"  ours  : {ours['seconds']:8.1f} s  peak RSS {ours['peak_rss_mb']:7.0f} MB  "
-            f"subset F1 {ours['subset_f1']:.4f}  ({ours['backend']} nprobe {ours['nprobe']}, {ours['pairs']:,} pairs in max mode)",
+            f"{n:,} x {n:,} (copy noise {args.copy_noise:g}): data ready ({time.perf_counter() - t:.0f} s)",
             flush=True,
         )
         laser = child(["--_child", "laser", str(folder), "full" if n <= args.baseline_full_max else "subset"])
         note = " (extrapolated from the gold subset)" if laser["extrapolated"] else ""
         print(
-            f"  LASER : {laser['seconds']:8.1f} s{note}  peak RSS {laser['peak_rss_mb']:7.0f} MB  "
-            f"subset F1 {laser['subset_f1']:.4f}",
+            f"  exhaustive (LASER): {laser['seconds']:8.1f} s{note}  peak RSS {laser['peak_rss_mb']:7.0f} MB  "
+            f"subset F1 {laser['subset_f1']:.4f}  load {laser['load_1min']}",
             flush=True,
         )
-        row = {
-            "n": n,
-            "ours": ours,
-            "laser": laser,
-            "speedup": laser["seconds"] / ours["seconds"],
-            "rss_ratio": laser["peak_rss_mb"] / ours["peak_rss_mb"],
-            "f1_difference": ours["subset_f1"] - laser["subset_f1"],
-        }
-        print(
-            f"  ratios: speed x{row['speedup']:.2f}, peak RSS LASER/ours {row['rss_ratio']:.2f}, "
-            f"F1 ours - LASER {row['f1_difference']:+.4f}",
-            flush=True,
-        )
+        row = {"n": n, "copy_noise": args.copy_noise, "laser": laser, "ours": []}
+        for backend in args.backends:
+            for nprobe in args.nprobe:
+                work = args.work / f"run-{n}-{time.time_ns()}"
+                cps = "-" if args.cells_per_sqrt is None else str(args.cells_per_sqrt)
+                ours = child(["--_child", "ours", str(folder), str(work), backend, str(nprobe), cps])
+                ours["speedup"] = laser["seconds"] / ours["seconds"]
+                ours["rss_ratio"] = laser["peak_rss_mb"] / ours["peak_rss_mb"]
+                ours["f1_difference"] = ours["subset_f1"] - laser["subset_f1"]
+                print(
+                    f"  ours {backend:>8} -> {ours['backend']} cells {ours['cells']} nprobe {ours['nprobe']}: "
+                    f"{ours['seconds']:8.1f} s  peak RSS {ours['peak_rss_mb']:6.0f} MB  subset F1 {ours['subset_f1']:.4f}"
+                    f"  | speed x{ours['speedup']:.1f}, F1 ours - exhaustive {100 * ours['f1_difference']:+.2f} points,"
+                    f" RSS exhaustive/ours {ours['rss_ratio']:.2f}  load {ours['load_1min']}",
+                    flush=True,
+                )
+                row["ours"].append(ours)
         results.append(row)
     if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+        args.json.write_text(json.dumps({"cpu": flags, "results": results}, indent=2))
+        try:
+            draw(results, args.json.with_suffix(".png"))
+        except ImportError:
+            pass
 
 
 if __name__ == "__main__":
