@@ -83,7 +83,7 @@ def make_index(
     """A new, empty faiss index (inner product) for ``factory``; HNSW gets ``ef_construction``."""
     faiss = faiss_module()
     index = faiss.index_factory(int(dim), concrete(factory, n), faiss.METRIC_INNER_PRODUCT)
-    hnsw = _hnsw_of(index)
+    hnsw = _hnsw_of(_unrefined(index))
     if hnsw is not None:
         hnsw.efConstruction = ef_construction
     ivf = _ivf_of(index)
@@ -93,8 +93,69 @@ def make_index(
 
 
 def removable(factory: str) -> bool:
-    """Whether vectors can be removed in place (HNSW graphs cannot: removals are tombstones)."""
-    return "HNSW" not in factory
+    """Whether vectors can be removed in place (HNSW graphs cannot, nor a refine stage's two
+    copies: removals are tombstones)."""
+    return "HNSW" not in factory and not is_refined(factory)
+
+
+def is_refined(factory: str) -> bool:
+    """Whether ``factory`` ends in a refine stage (``...,RFlat``): its base index finds
+    ``k_factor * k`` candidates, re-scored exactly from a float copy of the vectors."""
+    return factory.replace(" ", "").endswith(",RFlat")
+
+
+def is_ivf(factory: str) -> bool:
+    """Whether ``factory``'s search knob is IVF's nprobe (else HNSW's efSearch, or none)."""
+    return factory.lstrip().startswith("IVF") or ",IVF" in factory
+
+
+def index_params(
+    index: Any,
+    *,
+    k: int,
+    ef_search: int | None = None,
+    nprobe: int | None = None,
+    k_factor: int = 1,
+    sel: Any = None,
+):
+    """faiss SearchParameters for one search of any index :func:`make_index` builds, in an ID map
+    or not: HNSW breadth (at least ``k * k_factor``), IVF cells, the refine stage's ``k_factor``,
+    and an ID selector in the ID map's keys. A refine stage passes only its base's parameters
+    down, so under one the selector is translated to the base's positions here (the ID map
+    translates only the selector at the top)."""
+    faiss = faiss_module()
+    index = faiss.downcast_index(index)
+    id_map = getattr(index, "id_map", None)
+    inner = faiss.downcast_index(index.index) if id_map is not None else index
+    refine = isinstance(inner, faiss.IndexRefine)
+    base = faiss.downcast_index(inner.base_index) if refine else inner
+    keep = []
+    wanted = k * max(1, k_factor) if refine else k
+    if _hnsw_of(base) is not None and ef_search is not None:
+        params = faiss.SearchParametersHNSW(efSearch=max(ef_search, wanted))
+    elif _ivf_of(base) is not None:
+        ivf = _ivf_of(base)
+        params = faiss.SearchParametersIVF(nprobe=min(ivf.nlist, nprobe or ivf.nprobe))
+    elif sel is None and not refine:
+        return None
+    else:
+        params = faiss.SearchParameters()
+    if sel is not None:
+        if refine and id_map is not None:
+            sel = faiss.IDSelectorTranslated(index.id_map, sel)
+            keep.append(sel)
+        params.sel = sel
+    if refine:
+        keep.append(params)
+        params = faiss.IndexRefineSearchParameters(k_factor=float(max(1, k_factor)), base_index_params=params)
+    params.referenced_objects = keep  # the C++ side holds raw pointers: keep the Python objects alive
+    return params
+
+
+def _unrefined(index: Any) -> Any:
+    faiss = faiss_module()
+    index = faiss.downcast_index(index)
+    return faiss.downcast_index(index.base_index) if isinstance(index, faiss.IndexRefine) else index
 
 
 def search_params(
@@ -137,7 +198,10 @@ __all__ = [
     "check_factory",
     "concrete",
     "faiss_module",
+    "index_params",
     "is_factory",
+    "is_ivf",
+    "is_refined",
     "ivf_lists",
     "make_index",
     "named_factories",

@@ -1,8 +1,10 @@
 """The dense index on faiss, built from a factory string (``"Flat"``, ``"HNSW32,Flat"``,
-``"HNSW32,SQ8"``, ``"SQfp16"``), keyed by the catalog's document keys (``IndexIDMap2``).
+``"HNSW32,SQ8"``, ``"SQfp16"``, ``"HNSW32,SQfp16,RFlat"``), keyed by the catalog's document keys
+(``IndexIDMap2``). A refine stage (``,RFlat``) re-scores ``k_factor * k`` candidates of its base
+index exactly, from a float copy of the vectors held in the same file.
 
-faiss's HNSW cannot remove vectors, so removals there are tombstones (excluded from every search
-by an ID selector) until the collection rebuilds its indexes. The index is saved with
+faiss's HNSW (and a refine stage) cannot remove vectors, so removals there are tombstones
+(excluded from every search by an ID selector) until the collection rebuilds its indexes. The index is saved with
 ``faiss.write_index`` (faiss's own format, not pickle) through the atomic writer; the tombstones
 go into a ``.npy`` file beside it.
 """
@@ -14,12 +16,14 @@ from pathlib import Path
 import numpy as np
 
 from .._atomic import atomic_open, atomic_write_with
-from .._faiss import EF_CONSTRUCTION, faiss_module, make_index, removable, search_params
+from .._faiss import EF_CONSTRUCTION, faiss_module, index_params, make_index, removable
 from ..errors import InputError
 
 
 class FaissDense:
-    """A faiss index of one factory string; ``kind`` is that string."""
+    """A faiss index of one factory string; ``kind`` is that string. ``ef_search`` (HNSW),
+    ``nprobe`` (IVF; None: the index's own) and ``k_factor`` (a refine stage) are search-time
+    settings; ``n`` sizes an ``IVFauto`` factory's cells."""
 
     def __init__(
         self,
@@ -28,15 +32,19 @@ class FaissDense:
         factory: str = "Flat",
         ef_search: int = 512,
         ef_construction: int = EF_CONSTRUCTION,
+        nprobe: int | None = None,
+        k_factor: int = 1,
+        n: int | None = None,
         index=None,
         tombstones=None,
     ):
         self.dim, self.kind = dim, factory
-        self.ef_search = ef_search
+        self.ef_search, self.nprobe, self.k_factor = ef_search, nprobe, k_factor
         if index is None:
-            index = faiss_module().IndexIDMap2(make_index(factory, dim, ef_construction=ef_construction))
+            index = faiss_module().IndexIDMap2(make_index(factory, dim, n=n, ef_construction=ef_construction))
         self.index = index
         self.tombstones: set[int] = set(tombstones or ())
+        self._plain: dict[tuple, object] = {}
 
     @property
     def factory(self) -> str:
@@ -76,14 +84,28 @@ class FaissDense:
         sel = None
         keep = []
         if allowed is not None:
-            keep.append(faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64)))
+            allowed = np.asarray(allowed, dtype=np.int64)
+            if self.tombstones:  # a removed key stays removed, even when a caller allows it
+                allowed = allowed[~np.isin(allowed, np.fromiter(self.tombstones, np.int64))]
+            keep.append(faiss.IDSelectorBatch(np.ascontiguousarray(allowed)))
             sel = keep[-1]
         elif self.tombstones:
             keep.append(faiss.IDSelectorBatch(np.fromiter(self.tombstones, np.int64)))
             sel = faiss.IDSelectorNot(keep[-1])
-        params = search_params(self.index, k=k, ef_search=self.ef_search, sel=sel)
+        if sel is None:  # the common case: made once (faiss' downcasts cost more than a small search)
+            key = (k, self.ef_search, self.nprobe, self.k_factor)
+            if key not in self._plain:
+                self._plain[key] = self._params(k, None)
+            params = self._plain[key]
+        else:
+            params = self._params(k, sel)
         scores, keys = self.index.search(q, k, params=params)
         return scores, keys
+
+    def _params(self, k: int, sel):
+        return index_params(
+            self.index, k=k, ef_search=self.ef_search, nprobe=self.nprobe, k_factor=self.k_factor, sel=sel
+        )
 
     def save(self, path: Path) -> None:
         faiss = faiss_module()
@@ -105,7 +127,16 @@ class FaissDense:
             tomb.unlink(missing_ok=True)
 
     @classmethod
-    def load(cls, path: Path, dim: int, *, factory: str, ef_search: int = 512) -> FaissDense:
+    def load(
+        cls,
+        path: Path,
+        dim: int,
+        *,
+        factory: str,
+        ef_search: int = 512,
+        nprobe: int | None = None,
+        k_factor: int = 1,
+    ) -> FaissDense:
         faiss = faiss_module()
         if not path.is_file():
             raise InputError("the dense index file is missing", path=str(path))
@@ -128,6 +159,8 @@ class FaissDense:
             dim,
             factory=factory,
             ef_search=ef_search,
+            nprobe=nprobe,
+            k_factor=k_factor,
             index=faiss.downcast_index(index),
             tombstones=tombstones,
         )

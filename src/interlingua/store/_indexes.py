@@ -149,9 +149,7 @@ def open_indexes(col: Any) -> None:
                 "the collection is damaged or crafted"
             )
         try:
-            col.dense = FaissDense.load(
-                dense_path, col.manifest.dim, factory=kind, ef_search=dense_setting(cfg, "ef_search")
-            )
+            col.dense = FaissDense.load(dense_path, col.manifest.dim, factory=kind, **search_settings(cfg))
         except (InputError, OSError) as exc:  # missing, truncated, or replaced by a writer's save
             warnings.warn(
                 f"{exc}; the dense index is rebuilt from the catalog (run `interlingua index check` "
@@ -208,8 +206,9 @@ def build_dense(col: Any, factory: str) -> FaissDense:
     dense = FaissDense(
         col.manifest.dim,
         factory=factory,
-        ef_search=dense_setting(cfg, "ef_search"),
         ef_construction=dense_setting(cfg, "ef_construction"),
+        n=col.catalog.count(),
+        **search_settings(cfg),
     )
     if dense.needs_training and col.catalog.count():  # train the quantizer on a sample of all vectors
         keys = col.catalog.select_keys()
@@ -218,6 +217,12 @@ def build_dense(col: Any, factory: str) -> FaissDense:
     for keys, _, vecs in col.catalog.iter_rows():
         dense.add(keys, vecs)
     return dense
+
+
+def search_settings(cfg: dict[str, Any]) -> dict[str, Any]:
+    """The dense index's search-time settings from a manifest's ``dense`` table (a manifest made
+    before ``k_factor`` and ``nprobe`` existed gets what it was searched with then)."""
+    return {name: dense_setting(cfg, name) for name in ("ef_search", "nprobe", "k_factor")}
 
 
 def replay_dense(col: Any, since: int) -> None:
@@ -327,4 +332,5 @@ __all__ = [
     "rebuild_indexes",
     "remove_folder",
     "replay_dense",
+    "search_settings",
 ]

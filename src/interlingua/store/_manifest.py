@@ -26,6 +26,20 @@ FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 _MAX_BYTES = 1 << 20
 _DENSE_DEFAULTS = DenseOptions()
+#: search settings newer than some manifests (and than some DenseOptions): the value that gives
+#: what a collection without them was built and searched with (no refine stage, IVF's own nprobe)
+_DENSE_LATER = {"k_factor": 1, "nprobe": None}
+#: dense settings a manifest may hold, with their types (nprobe may also be null)
+_DENSE_FIELDS: dict[str, type] = {
+    "factory": str,
+    "small": str,
+    "large": str,
+    "hnsw_threshold": int,
+    "ef_search": int,
+    "ef_construction": int,
+    "k_factor": int,
+    "nprobe": int,
+}
 
 #: field -> (type, required)
 _SCHEMA: dict[str, tuple[type | tuple[type, ...], bool]] = {
@@ -53,7 +67,9 @@ class Manifest:
     ``encoder`` is the space's ``identity`` (model name, content hash, adapters); a collection
     refuses vectors from any other. ``space`` is the spec that rebuilds the space. ``dense`` holds
     the faiss settings (``factory``: "auto" or a factory string; for "auto", ``small`` up to
-    ``hnsw_threshold`` documents and ``large`` above; ``ef_search``, ``ef_construction``);
+    ``hnsw_threshold`` documents and ``large`` above; ``ef_search``, ``ef_construction``;
+    ``k_factor``, the candidates a refine stage (``...,RFlat``) re-scores per hit wanted;
+    ``nprobe``, the IVF cells searched, null for the index's own);
     ``lexical`` the BM25 settings (``segmenter``); ``langid`` the language-ID backend and model
     that labelled documents given without a language.
     """
@@ -94,6 +110,7 @@ class Manifest:
                 "hnsw_threshold": d.hnsw_threshold,
                 "ef_search": d.ef_search,
                 "ef_construction": d.ef_construction,
+                **{name: getattr(d, name, value) for name, value in _DENSE_LATER.items()},
             },
             lexical={**lexical, "segmenter": spec.lexical.segmenter},
             langid=langid_info(spec.langid),
@@ -143,16 +160,13 @@ class Manifest:
         if raw["dim"] < 1 or raw["dim"] > 65536:
             raise _bad(path, f"has {raw['dim']} in the field 'dim', which is no vector dimension")
         dense = raw.get("dense", {})
-        for key, kind in (
-            ("factory", str),
-            ("small", str),
-            ("large", str),
-            ("hnsw_threshold", int),
-            ("ef_search", int),
-            ("ef_construction", int),
-        ):
+        for key, kind in _DENSE_FIELDS.items():
+            if key == "nprobe" and dense.get(key, 0) is None:  # null: the index's own
+                continue
             if key in dense and (isinstance(dense[key], bool) or not isinstance(dense[key], kind)):
                 raise _bad(path, f"has a wrong type in the field 'dense.{key}', which must be {_kind(kind)}")
+            if kind is int and key in dense and dense[key] < (0 if key == "hnsw_threshold" else 1):
+                raise _bad(path, f"has {dense[key]} in the field 'dense.{key}', which is out of range")
         segmenter = raw.get("lexical", {}).get("segmenter", "bigram")
         if not isinstance(segmenter, str):
             raise _bad(path, "has a wrong type in the field 'lexical.segmenter', which must be a string")
@@ -207,8 +221,13 @@ def _from_v1(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def dense_setting(dense: dict[str, Any], name: str) -> Any:
-    """A setting of a manifest's ``dense`` table; one it lacks has :class:`DenseOptions`' default."""
-    return dense.get(name, getattr(_DENSE_DEFAULTS, name))
+    """A setting of a manifest's ``dense`` table; one it lacks has :class:`DenseOptions`' default
+    (a search setting newer than the manifest: the value it was searched with before)."""
+    if name in dense:
+        return dense[name]
+    if name in _DENSE_LATER:
+        return _DENSE_LATER[name]
+    return getattr(_DENSE_DEFAULTS, name)
 
 
 def dense_factory_for(dense: dict[str, Any], n: int) -> str:

@@ -35,6 +35,14 @@ class DenseOptions(Spec):
         512, Interval(int, 1, None), help="HNSW search breadth (512: recall@10 0.95 at 1M vectors)"
     )
     ef_construction: int = param(EF_CONSTRUCTION, Interval(int, 1, None), help="HNSW build breadth")
+    k_factor: int = param(
+        1,
+        Interval(int, 1, None),
+        help="a refine stage (factory ending ',RFlat') re-scores k_factor * k candidates",
+    )
+    nprobe: int | None = param(
+        None, NoneOr(Interval(int, 1, None)), help="IVF cells searched per query (default: the index's own)"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
