@@ -16,11 +16,11 @@ from interlingua.errors import UnknownNameError
 SNAPSHOT = {
     "adapters": ["balance", "center", "linear", "lir", "lsar"],
     "embedding-formats": ["npy", "parquet", "jsonl"],
-    "encoders": ["e5-small", "e5-small-int8", "use-multilingual"],
+    "encoders": ["e5-small", "e5-small-int8", "e5-static", "use-multilingual"],
     "executors": ["local", "processes", "dask"],
     "fusions": ["weighted", "rrf"],
     "input-formats": ["txt", "tsv", "jsonl", "parquet"],
-    "knn-backends": ["exact", "faiss", "hnsw", "ivf"],
+    "knn-backends": ["exact", "faiss", "hnsw", "ivf", "ivf-blas"],
     "langid": ["fasttext", "py3langid"],
     "margins": ["ratio", "distance", "absolute"],
     "mine-filters": ["noise", "copy", "length", "lang", "duplicate"],

@@ -13,7 +13,22 @@ import warnings
 import typer
 
 from ..errors import InterlinguaError
-from . import align, db, demo, detect, embed, eval, index, mine, models, neutral, search, serve, similarity
+from . import (
+    align,
+    db,
+    demo,
+    detect,
+    embed,
+    eval,
+    index,
+    mine,
+    models,
+    neutral,
+    search,
+    serve,
+    similarity,
+    students,
+)
 
 app = typer.Typer(
     name="interlingua",
@@ -24,6 +39,7 @@ app = typer.Typer(
 )
 for module in (embed, detect, models, similarity, demo, mine, eval, align, index, search, neutral, serve, db):
     module.register(app)
+students.register(app)
 
 
 def _printable(text: object) -> str:

@@ -36,6 +36,7 @@ def align(
     src_emb: Path = spec_option(J, "src_emb", "--src-emb"),
     tgt_emb: Path = spec_option(J, "tgt_emb", "--tgt-emb"),
     model: str = spec_option(J, "space.encoder", "--model", "-m"),
+    candidates: str = spec_option(J, "candidates.model", "--candidates"),
     workers: int = spec_option(J, "workers", "--workers", "-w"),
     no_cache: bool = NoCacheOpt,
     adapter: list[str] = AdapterOpt,
@@ -44,7 +45,7 @@ def align(
 ) -> None:
     """Align SRC and TGT: sentence links (1-1, 1-2, 2-1, 1-0, 0-1, ...) or, with --words, word links.
 
-    Both documents are embedded with role 'query'."""
+    Both documents are embedded with role 'query'. With --candidates MODEL (e.g. e5-static) that cheap model aligns first and --model re-aligns only the stretches it is unsure of (`--set candidates.sure=..`, `candidates.context`)."""
     done = flags.run(
         J,
         run,
@@ -67,6 +68,13 @@ def align(
             f"{report.src_items:,} x {report.tgt_items:,} {unit} -> {report.links:,} links ({timing})",
             file=sys.stderr,
         )
+        if report.candidate_model:
+            print(
+                f"two stages: {report.candidate_model} embedded {report.candidate_embedded:,} windows and decided "
+                f"{report.candidate_links:,} links alone; {report.space.split('|')[0]} embedded "
+                f"{report.embedded:,} windows",
+                file=sys.stderr,
+            )
 
 
 def register(app: typer.Typer) -> None:

@@ -44,6 +44,7 @@ def mine(
         J, "output", "--output", "-o", help="Pairs as .tsv or .jsonl (default: TSV on stdout)"
     ),
     model: str = spec_option(J, "space.encoder", "--model", "-m"),
+    candidates: str = spec_option(J, "candidates.model", "--candidates"),
     src_emb: Path = spec_option(J, "src_emb", "--src-emb"),
     tgt_emb: Path = spec_option(J, "tgt_emb", "--tgt-emb"),
     k: int = spec_option(J, "knn.k", "-k"),
@@ -75,7 +76,7 @@ def mine(
 ) -> None:
     """Find the translation pairs between SRC and TGT by margin-scored k-NN (LASER's method).
 
-    Both sides are embedded with role 'query' (precomputed --src-emb/--tgt-emb must be too). Without --threshold or --top, the threshold is your calibration of the space (`interlingua mine calibrate --help`), else the shipped default; the summary says which. With --executor (or --scheduler) the embedding and the k-NN run as shards (the same pairs)."""
+    Both sides are embedded with role 'query' (precomputed --src-emb/--tgt-emb must be too). With --candidates MODEL (e.g. e5-static), that cheap model embeds both sides and proposes the candidate pairs, and --model embeds only the candidates and their neighbours and scores them (`--set candidates.per_source=..`, `candidates.bound`, `candidates.context`). Without --threshold or --top, the threshold is your calibration of the space (`interlingua mine calibrate --help`), else the shipped default; the summary says which. With --executor (or --scheduler) the embedding and the k-NN run as shards (the same pairs)."""
     off = check_filters(comma_list(no_filter) or [])  # an unknown name lists the known ones
     enabled = [f for f in FILTERS if f not in off] if off else None
     shards = sharded(executor, scheduler, shard_rows, shard_dir, flags.values.get("workers"))
@@ -116,6 +117,13 @@ def mine(
     )
     if shards is not None and report.notes:
         typer.echo(report.notes[-1], err=True)
+    if report.candidate_model:
+        typer.echo(
+            f"two stages: {report.candidate_model} embedded {report.candidate_embedded:,} sentences and proposed "
+            f"{report.candidate_pairs:,} pairs; {report.encoder} embedded {report.embedded:,} of "
+            f"{report.src_rows + report.tgt_rows:,}",
+            err=True,
+        )
 
 
 @job_command(C, reading="input")

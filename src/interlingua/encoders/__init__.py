@@ -21,6 +21,9 @@ from ._builtin import DEFAULT_ENCODER
 from ._embcache import EmbeddingCache, text_key
 from ._registry import ENCODERS, encoder_specs, get_encoder, register_encoder
 from ._resolve import load_model, looks_like_model_reference
+from ._static import StaticEncoder
+from ._static_build import build_static
+from ._static_spec import StaticSpec
 
 __all__ = [
     "DEFAULT_ENCODER",
@@ -32,11 +35,14 @@ __all__ = [
     "EncoderInfo",
     "EncoderSpec",
     "Role",
+    "StaticEncoder",
+    "StaticSpec",
     "Token",
     "TokenStates",
     "TruncationWarning",
     "encoder_specs",
     "get_encoder",
+    "build_static",
     "l2_normalize",
     "load_model",
     "looks_like_model_reference",

@@ -27,6 +27,7 @@ from .._validation import check_choice, check_int
 from ..errors import InputError, MissingDependencyError, ModelNotFoundError
 from ._base import Encoder
 from ._loaders import POOLINGS
+from ._static import is_static_student
 
 KINDS: tuple[str, ...] = ("st", "hf", "onnx")
 OPTIONS: tuple[str, ...] = ("query_prefix", "passage_prefix", "threads", "batch_size")
@@ -215,6 +216,8 @@ def _detect(path: Path, kind: str | None, ref: str, where: str) -> _Found:
             )
         return _Found("onnx", path, where, tok)
 
+    if kind is None and is_static_student(path):
+        return _Found("static", path, where)
     checks = {"st": _as_st, "hf": _as_hf, "onnx": _as_onnx}
     for k in [kind] if kind else list(KINDS):
         found = checks[k](path, where)
@@ -274,6 +277,12 @@ def _require(what: str, *modules: str) -> None:
 def _build(
     found: _Found, ref: str, pooling: str | None, max_tokens: int | None, device: str, options: dict[str, Any]
 ) -> Encoder:
+    if found.kind == "static":  # a folder from `interlingua students build static`
+        from ._static import StaticEncoder
+
+        return StaticEncoder(
+            found.path, name=ref, **{k: v for k, v in options.items() if k in ("batch_size", "threads")}
+        )
     source = f"{_KIND_NAMES[found.kind]} model at {found.path} ({found.where})"
     common = dict(name=ref, max_tokens=max_tokens, device=device, source=source, **options)
     if found.kind == "st":

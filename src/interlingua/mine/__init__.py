@@ -2,7 +2,9 @@
 
 ``run(MineJob(src=..., tgt=...))`` mines two files, ``run(AlignJob(src=..., tgt=...))`` aligns
 two documents, ``run(CalibrateJob(src=..., tgt=...))`` finds a space's mining threshold on a
-parallel sample; ``mine(src_texts, tgt_texts)`` and ``align_sentences(...)`` work in memory.
+parallel sample; with ``candidates.model`` (``--candidates e5-static``) mining and alignment run in
+two stages, a cheap model proposing and the job's model deciding (``_two_stage``,
+``_align_two_stage``); ``mine(src_texts, tgt_texts)`` and ``align_sentences(...)`` work in memory.
 """
 
 from typing import Any
@@ -13,11 +15,20 @@ from ..progress import ProgressFn
 
 # the options load with the package (they register the k-NN backends, margins and filters);
 # the rest loads on first use, so that a CLI command pays only for what it runs
-from ._align_options import AlignJob, SentenceOptions, WordOptions
+from ._align_options import AlignCandidateOptions, AlignJob, SentenceOptions, WordOptions
 from ._filters import FILTERS, MINE_FILTERS, FilterReport, apply_filters, check_filters
 from ._knn import KNN_BACKENDS, check_embeddings, knn
 from ._margin import MARGINS, margin, neighbourhood_mean, score_candidates
-from ._options import MODES, CalibrateJob, FilterOptions, KnnOptions, MarginOptions, MineJob, MineOptions
+from ._options import (
+    MODES,
+    CalibrateJob,
+    CandidateOptions,
+    FilterOptions,
+    KnnOptions,
+    MarginOptions,
+    MineJob,
+    MineOptions,
+)
 
 _EXPORTS = {
     "BACKENDS": "._knn",
@@ -63,6 +74,8 @@ _EXPORTS = {
     **dict.fromkeys(["Pool", "pool_from_pairs"], "._pools"),
     **dict.fromkeys(["Curve", "choose", "f1_at", "sweep"], "._sweep"),
     "MineReport": "._mine_common",
+    **dict.fromkeys(["StageCounts", "candidate_pairs", "mine_two_stage"], "._two_stage"),
+    **dict.fromkeys(["AlignStages", "align_two_stage"], "._align_two_stage"),
     **dict.fromkeys(["mine", "mine_texts"], "._mine_texts"),
     **dict.fromkeys(["pair_lines", "write_pairs"], "._pairs"),
     **dict.fromkeys(["FORMATS_BY_KIND", "output_formats", "output_lines", "output_provenance"], "._outputs"),
@@ -120,13 +133,16 @@ __all__ = [
     "MARGINS",
     "MINE_FILTERS",
     "MODES",
+    "AlignCandidateOptions",
     "AlignJob",
     "AlignReport",
+    "AlignStages",
     "Alignment",
     "BitextPair",
     "BlockStats",
     "CalibrateJob",
     "CalibrationReport",
+    "CandidateOptions",
     "Candidates",
     "Curve",
     "FilterOptions",
@@ -143,17 +159,20 @@ __all__ = [
     "Pool",
     "Scored",
     "SentenceOptions",
+    "StageCounts",
     "WordAlignment",
     "WordOptions",
     "add_rows",
     "align_files",
     "align_sentences",
+    "align_two_stage",
     "align_window_embeddings",
     "align_words",
     "alignment_lines",
     "alignment_moves",
     "apply_filters",
     "calibrate_curves",
+    "candidate_pairs",
     "check_embeddings",
     "check_filters",
     "choose",
@@ -169,6 +188,7 @@ __all__ = [
     "mine_embeddings",
     "mine_files",
     "mine_neighbours",
+    "mine_two_stage",
     "mine_texts",
     "mine_vectors",
     "neighbour_means",

@@ -22,11 +22,11 @@ from .._reports import add_shards
 from ..embed import MINING_ROLE
 from ..errors import InputError
 from ..io import read_embedding_texts, read_embeddings, read_provenance, read_records
-from ..neutral import Space, cached_space, check_provenance, encode_texts, provenance
+from ..neutral import Space, SpaceSpec, cached_space, check_provenance, encode_texts, provenance
 from ..progress import ProgressFn, note
 from ._align_options import AlignJob
 from ._pairs import check_job_outputs, one_field, provenance_comment, write_text_output
-from ._sentalign import Alignment, align_window_embeddings, embed_windows
+from ._sentalign import Alignment, align_window_embeddings, embed_windows, window_texts
 from ._wordalign import WordAlignment, align_words
 
 ROLE = MINING_ROLE
@@ -47,6 +47,12 @@ class AlignReport:
     output: str = "-"
     notes: tuple[str, ...] = ()
     lines: tuple[str, ...] = ()
+    #: window texts the job's model embedded (all of both documents in one stage)
+    embedded: int = 0
+    #: two stages: the cheap model, the windows it embedded, the links it decided alone
+    candidate_model: str = ""
+    candidate_embedded: int = 0
+    candidate_links: int = 0
 
     def __add__(self, other: AlignReport) -> AlignReport:
         """Two shards of one job (say, documents aligned one pair at a time): counts add."""
@@ -103,13 +109,38 @@ def run(
     src, src_index = read_document(job.src, split=o.split, lang=job.src_lang, blank_lines=o.blank_lines)
     tgt, tgt_index = read_document(job.tgt, split=o.split, lang=job.tgt_lang, blank_lines=o.blank_lines)
     space = cached_space(job.space)
-    note(progress, f"both documents embedded with role {ROLE!r} by {space.name}", "align")
+    cheap_model = job.candidates.model
     t0 = time.perf_counter()
-    with shared_executor(executor, job.workers) as pool:
-        src_w = _windows("src", src, job.src_emb, job, space, progress, pool)
-        tgt_w = _windows("tgt", tgt, job.tgt_emb, job, space, progress, pool)
-    t1 = time.perf_counter()
-    links = align_window_embeddings(src_w, tgt_w, o)
+    counts: dict[str, Any] = {}
+    if cheap_model is None:
+        note(progress, f"both documents embedded with role {ROLE!r} by {space.name}", "align")
+        with shared_executor(executor, job.workers) as pool:
+            src_w = _windows("src", src, job.src_emb, job, space, progress, pool)
+            tgt_w = _windows("tgt", tgt, job.tgt_emb, job, space, progress, pool)
+        t1 = time.perf_counter()
+        links = align_window_embeddings(src_w, tgt_w, o)
+        counts["embedded"] = sum(len({t for w in window_texts(d, o.max_size) for t in w}) for d in (src, tgt))
+    else:
+        from ._align_two_stage import align_two_stage
+
+        note(progress, f"aligned first by {cheap_model}, doubtful stretches by {space.name}", "align")
+        cheap = cached_space(SpaceSpec(encoder=cheap_model))
+        with shared_executor(executor, job.workers) as pool:
+            links, st = align_two_stage(
+                src,
+                tgt,
+                o,
+                job.candidates,
+                _encoder("candidates", job, cheap, progress, pool),
+                _encoder("windows", job, space, progress, pool),
+            )
+        t1 = time.perf_counter()
+        counts = {
+            "embedded": st.embedded,
+            "candidate_model": cheap_model,
+            "candidate_embedded": st.candidate_embedded,
+            "candidate_links": st.candidate_links,
+        }
     t2 = time.perf_counter()
     stamp = provenance("sentence-alignment", space, role=ROLE, job=job)
     lines = alignment_lines(
@@ -134,7 +165,18 @@ def run(
         job.output if to_file else "-",
         (),
         out_lines,
+        **counts,
     )
+
+
+def _encoder(desc: str, job: AlignJob, space: Space, progress: ProgressFn | None, executor: Any) -> Any:
+    """``texts -> vectors`` of ``space`` through the embedding cache."""
+
+    def encode(texts: list[str]) -> np.ndarray:
+        opts = {"cache": job.cache, "workers": job.workers, "executor": executor, "progress": progress}
+        return encode_texts(texts, space, role=ROLE, desc=desc, **opts)[0]
+
+    return encode
 
 
 def _emit(

@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .._spec import REQUIRED, Spec, group, param
-from .._validation import Interval, NoneOr, Options, Text
+from .._validation import Interval, Named, NoneOr, Options, Text
+from ..encoders import ENCODERS, looks_like_model_reference
+from ..errors import SpecError
 from ..neutral import Encoding
 
 SEARCHES = ("auto", "full", "banded")
@@ -54,6 +56,29 @@ class SentenceOptions(Spec):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AlignCandidateOptions(Spec):
+    """Two-stage sentence alignment (:mod:`._align_two_stage`): a cheap model aligns the whole
+    documents, the job's model re-aligns only where the cheap alignment is in doubt."""
+
+    model: str | None = param(
+        None,
+        NoneOr(Named(ENCODERS, accept=looks_like_model_reference, accept_hint="or a model path")),
+        help="the cheap model that aligns first (e.g. e5-static); None: the job's model aligns everything",
+    )
+    sure: float = param(
+        1.5,
+        Interval(float, 0.0, None),
+        help="a cheap link is kept when it links sentences (no deletion) and costs at most this times the "
+        "cheap model's median 1-1 link",
+    )
+    context: int = param(
+        1,
+        Interval(int, 0, None),
+        help="links either side of a doubtful one that the job's model re-aligns too",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class WordOptions(Spec):
     method: str = param(
         "intersection", Options(WORD_METHODS), help="intersection, forward, backward or itermax"
@@ -98,12 +123,22 @@ class AlignJob(Encoding):
     )
     sentences: SentenceOptions = group(SentenceOptions)
     words: WordOptions = group(WordOptions)
+    candidates: AlignCandidateOptions = group(
+        AlignCandidateOptions, help="two-stage sentence alignment: the cheap model's alignment first"
+    )
 
     def check_fields(self, caller: str, prefix: str) -> None:
         allowed = SENTENCE_FORMATS if self.mode == "sentences" else WORD_FORMATS
         if self.output_format is not None and self.output_format not in allowed:
             raise self.fail(
                 "output_format", f"must be one of {', '.join(allowed)} in {self.mode} mode", caller, prefix
+            )
+        if self.candidates.model is not None and (self.mode == "words" or self.src_emb or self.tgt_emb):
+            raise SpecError(
+                f"The {prefix + 'candidates.model'!r} parameter of {caller} applies to sentence alignment of "
+                "texts embedded here (not to --words, nor to precomputed --src-emb/--tgt-emb, which leave "
+                f"nothing to save). Got {self.candidates.model!r} instead.",
+                field=prefix + "candidates.model",
             )
         if self.mode == "words" and (self.src_emb or self.tgt_emb):
             raise self.fail(
@@ -116,6 +151,7 @@ ALIGN_ALIASES = {
     "fmt": "output_format",
     "use_cache": "cache",
     "method": "words.method",
+    "candidates": "candidates.model",
 }
 
-__all__ = ["ALIGN_ALIASES", "AlignJob", "SentenceOptions", "WordOptions"]
+__all__ = ["ALIGN_ALIASES", "AlignCandidateOptions", "AlignJob", "SentenceOptions", "WordOptions"]

@@ -50,6 +50,13 @@ class MineReport:
     blocks_computed: int = 0
     blocks_reused: int = 0
     embeddings_reused: int = 0
+    #: sentences the job's model embedded (cache hits included): both sides whole in one stage,
+    #: the candidates and their context with a candidate model
+    embedded: int = 0
+    #: two-stage mining: the candidate model, what it embedded (both sides whole), its pairs
+    candidate_model: str = ""
+    candidate_embedded: int = 0
+    candidate_pairs: int = 0
     seconds: float = 0.0
     output: str = ""
     warnings: tuple[str, ...] = ()
@@ -162,6 +169,18 @@ def filtered_pairs(
     return pairs, report
 
 
+def stage_fields(stages: Any, rows: int, *, given: int = 0) -> dict[str, Any]:
+    """The report's counts of who embedded what: ``stages`` a two-stage run's counts (None: one
+    stage over ``rows`` sentences, ``given`` of them precomputed)."""
+    if stages is None:
+        return {"embedded": rows - given}
+    return {
+        "embedded": stages.embedded,
+        "candidate_embedded": stages.candidate_embedded,
+        "candidate_pairs": stages.candidate_pairs,
+    }
+
+
 def _lang(code: str | None) -> str | None:
     from ..text import canonical_lang
 
@@ -172,6 +191,8 @@ def mine_report(options: MineOptions, space: Space, mined: Any, **counts: Any) -
     """The report of a run: its settings (from the options, the space and the k-NN), and ``counts``
     (rows, pairs, filters, output, warnings, ... as MineReport fields)."""
     m = options.margin
+    if options.candidates.model is not None:
+        counts.setdefault("candidate_model", options.candidates.model)
     return MineReport(
         space=space.identity,
         encoder=space.name,
@@ -198,6 +219,7 @@ __all__ = [
     "filtered_pairs",
     "language_warnings",
     "mine_report",
+    "stage_fields",
     "threshold_source",
     "warn_all",
     "with_threshold",

@@ -8,12 +8,13 @@ from typing import Any
 
 from .._validation import check_texts
 from ..errors import InputError
-from ..neutral import Space, cached_space, encode_texts
+from ..neutral import Space, SpaceSpec, cached_space, encode_texts
 from ..progress import ProgressFn
 from . import _mine_common as common
 from ._bitext import BitextPair, mine_vectors
 from ._mine_common import MineReport
 from ._options import ALIASES, MineOptions
+from ._two_stage import EncodeRows, mine_two_stage
 
 
 def mine_texts(
@@ -48,10 +49,31 @@ def mine_texts(
     said = common.language_warnings(options, src_texts[: common.LANG_SAMPLE], tgt_texts[: common.LANG_SAMPLE])
     common.warn_all(said)
     opts = {"role": common.ROLE, "cache": options.cache, "workers": options.workers, "progress": progress}
-    src, tgt = (
-        encode_texts(texts, sp, desc=f"embed {name}", **opts)[0] for name, (texts, _) in sides.items()
-    )
-    mined = mine_vectors(src, tgt, options, progress=progress, top=False)
+    stages = None
+    if options.candidates.model is None:
+        src, tgt = (
+            encode_texts(texts, sp, desc=f"embed {name}", **opts)[0] for name, (texts, _) in sides.items()
+        )
+        mined = mine_vectors(src, tgt, options, progress=progress, top=False)
+    else:
+        cheap = cached_space(SpaceSpec(encoder=options.candidates.model))
+        src, tgt = (
+            encode_texts(texts, cheap, desc=f"candidates {name}", **opts)[0]
+            for name, (texts, _) in sides.items()
+        )
+
+        def rows_of(texts: list[str], name: str) -> EncodeRows:
+            return lambda rows: encode_texts([texts[r] for r in rows], sp, desc=f"embed {name}", **opts)[0]
+
+        mined, stages = mine_two_stage(
+            src,
+            tgt,
+            options,
+            rows_of(src_texts, "src"),
+            rows_of(tgt_texts, "tgt"),
+            progress=progress,
+            top=False,
+        )
     c = mined.candidates
     pairs, filt = common.filtered_pairs(
         c, src_ids, tgt_ids, [src_texts[i] for i in c.src], [tgt_texts[i] for i in c.tgt], options
@@ -68,6 +90,7 @@ def mine_texts(
         output="",
         warnings=tuple(said),
         results=tuple(pairs),
+        **common.stage_fields(stages, len(src_texts) + len(tgt_texts)),
     )
 
 

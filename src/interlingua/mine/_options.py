@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .._faiss import is_factory
 from .._spec import REQUIRED, Spec, group, param
 from .._validation import Each, Interval, Named, NoneOr, Options, Text
+from ..encoders import ENCODERS, looks_like_model_reference
 from ..errors import SpecError
 from ..io import InputOptions
 from ..neutral import Encoding
@@ -85,6 +86,35 @@ class FilterOptions(Spec):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CandidateOptions(Spec):
+    """Two-stage mining (:mod:`._two_stage`): a cheap model finds the candidate pairs, the job's
+    model scores them. The defaults were measured on SIB-200 *train* pools (see that module)."""
+
+    model: str | None = param(
+        None,
+        NoneOr(Named(ENCODERS, accept=looks_like_model_reference, accept_hint="or a model path")),
+        help="the cheap model whose k-NN proposes the candidate pairs (e.g. e5-static); None: one stage",
+    )
+    per_source: int = param(
+        4,
+        Interval(int, 1, None),
+        help="a sentence's nearest neighbours (by the cheap model) it may pair with",
+    )
+    bound: float = param(
+        1.1,
+        Interval(float),
+        help="a candidate pair's ratio margin in the cheap model's space must reach this (loose: the job's "
+        "model makes the decision)",
+    )
+    context: int = param(
+        8,
+        Interval(int, 1, None),
+        help="a candidate's nearest neighbours (by the cheap model) the job's model also embeds: its "
+        "neighbourhood for the margin is the top k of them",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class MineOptions(Encoding):
     """Mining two sides already in memory (texts or vectors)."""
 
@@ -92,6 +122,9 @@ class MineOptions(Encoding):
     knn: KnnOptions = group(KnnOptions)
     margin: MarginOptions = group(MarginOptions)
     filters: FilterOptions = group(FilterOptions)
+    candidates: CandidateOptions = group(
+        CandidateOptions, help="two-stage mining: the cheap model's candidates"
+    )
     src_lang: str | None = param(
         None, NoneOr(Text(nonempty=True)), help="expected source language (enables the lang filter)"
     )
@@ -118,6 +151,16 @@ class MineJob(MineOptions):
     work_dir: str | None = param(
         None, NoneOr(Text(nonempty=True)), help="keep embeddings and k-NN blocks here; a rerun resumes"
     )
+
+    def check_fields(self, caller: str, prefix: str) -> None:
+        if self.candidates.model is not None and (self.src_emb or self.tgt_emb):
+            raise self.fail(
+                "src_emb" if self.src_emb else "tgt_emb",
+                "gives the job's vectors already, so a candidate model would save nothing: drop "
+                "candidates.model (--candidates) or the precomputed vectors",
+                caller,
+                prefix,
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -168,6 +211,12 @@ class CalibrateJob(MineOptions):
                 "not taken: calibration finds the threshold.",
                 field=prefix + "margin.threshold",
             )
+        if self.candidates.model is not None:
+            raise SpecError(
+                f"The 'candidates.model' parameter of {caller} is not taken: a calibration is of one space, "
+                f"mined in one stage. Got {self.candidates.model!r} instead.",
+                field=prefix + "candidates.model",
+            )
         if self.gold is not None and (self.src_distractors or self.tgt_distractors):
             raise self.fail(
                 "gold", "mines SRC and TGT whole: it does not take distractors as well", caller, prefix
@@ -182,6 +231,7 @@ ALIASES = {
     "filters": "filters.enabled",
     "use_cache": "cache",
     "fmt": "output_format",
+    "candidates": "candidates.model",
     "text_field": "input.text_field",
     "id_field": "input.id_field",
 }
@@ -189,6 +239,7 @@ ALIASES = {
 __all__ = [
     "ALIASES",
     "CalibrateJob",
+    "CandidateOptions",
     "MODES",
     "PAIR_FORMATS",
     "FilterOptions",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,16 +20,18 @@ import numpy as np
 
 from .._executors import Executor, shared_executor
 from .._paths import file_stamp
-from ..errors import InputError
+from ..errors import InputError, SpecError
 from ..io import count_records, read_embeddings, read_provenance, read_records
-from ..neutral import Space, cached_space, check_provenance, provenance
+from ..neutral import Space, SpaceSpec, cached_space, check_provenance, provenance
 from ..progress import ProgressFn, note
 from . import _mine_common as common
 from ._bitext import Mined, mine_vectors
 from ._mine_common import ROLE, MineReport
 from ._options import ALIASES, MineJob
 from ._pairs import check_job_outputs, pair_format, write_pairs
+from ._row_vectors import RowEncoder, texts_at
 from ._stream import prepare_work_dir
+from ._two_stage import mine_two_stage
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,14 @@ def run(
     """Run a :class:`MineJob`: everything that can be checked is checked before a model loads."""
     steps = steps or MineSteps()
     job.validate()
+    two_stage = job.candidates.model is not None
+    if two_stage and (steps.embed is not None or steps.mine_vectors is not None):
+        raise SpecError(
+            "The 'candidates.model' parameter of mine() is not taken by the sharded mine (--executor, "
+            f"--scheduler, --shard-rows): mine in one process with candidates, or shard without. Got "
+            f"{job.candidates.model!r} instead.",
+            field="candidates.model",
+        )
     start = time.perf_counter()
     out_fmt = pair_format(job.output, job.output_format)
     to_file = check_job_outputs(job)
@@ -64,7 +74,11 @@ def run(
     counts = {"src": count_records(job.src, job.input), "tgt": count_records(job.tgt, job.input)}
     said = common.language_warnings(options, _head(job.src, job), _head(job.tgt, job))
     common.warn_all(said)
-    notes: list[str] = [f"both sides embedded with role {ROLE!r} by {space.name}"]
+    notes: list[str] = [
+        f"candidates from {job.candidates.model}, scores by {space.name} (role {ROLE!r})"
+        if two_stage
+        else f"both sides embedded with role {ROLE!r} by {space.name}"
+    ]
     with ExitStack() as stack:
         wd = (
             Path(job.work_dir)
@@ -73,24 +87,42 @@ def run(
         )
         executor = stack.enter_context(shared_executor(executor, job.workers))
         sides, reused = {}, 0
+        made = cached_space(SpaceSpec(encoder=job.candidates.model)) if two_stage else space
         for side, path, emb in (("src", job.src, job.src_emb), ("tgt", job.tgt, job.tgt_emb)):
             ids, vecs, was_reused = _side_vectors(
-                side, path, emb, counts[side], job, space, wd, progress, executor, steps.embed
+                side, path, emb, counts[side], job, made, wd, progress, executor, steps.embed
             )
             reused += was_reused
             sides[side] = (ids, vecs)
         (src_ids, src), (tgt_ids, tgt) = sides["src"], sides["tgt"]
-        mined = (steps.mine_vectors or mine_vectors)(
-            src,
-            tgt,
-            options,
-            work_dir=wd / "knn" if job.work_dir is not None else None,
-            progress=progress,
-            top=False,
-        )
+        keep = job.work_dir is not None
+        stages = None
+        if two_stage:
+            encoders = [
+                RowEncoder(side, path, job, space, wd if keep else None, progress, executor)
+                for side, path in (("src", job.src), ("tgt", job.tgt))
+            ]
+            mined, stages = mine_two_stage(
+                src,
+                tgt,
+                options,
+                *encoders,
+                work_dir=wd / "knn-candidates" if keep else None,
+                progress=progress,
+                top=False,
+            )
+            notes.append(
+                f"{job.candidates.model} embedded {stages.candidate_embedded:,} sentences and proposed "
+                f"{stages.candidate_pairs:,} pairs; {space.name} embedded {stages.embedded:,} "
+                f"({stages.embedded / max(1, len(src_ids) + len(tgt_ids)):.1%})"
+            )
+        else:
+            mined = (steps.mine_vectors or mine_vectors)(
+                src, tgt, options, work_dir=wd / "knn" if keep else None, progress=progress, top=False
+            )
         c = mined.candidates
-        src_texts = _texts_at(job.src, c.src, src_ids, job, emb_given=job.src_emb is not None)
-        tgt_texts = _texts_at(job.tgt, c.tgt, tgt_ids, job, emb_given=job.tgt_emb is not None)
+        src_texts = texts_at(job.src, c.src, src_ids, job, emb_given=job.src_emb is not None)
+        tgt_texts = texts_at(job.tgt, c.tgt, tgt_ids, job, emb_given=job.tgt_emb is not None)
         pairs, filt = common.filtered_pairs(c, src_ids, tgt_ids, src_texts, tgt_texts, options)
     if reused:
         notes.append(f"{reused} side(s) of embeddings reused from the work folder")
@@ -113,6 +145,11 @@ def run(
         notes=tuple(notes),
         results=() if to_file else tuple(pairs),
         embeddings_reused=reused,
+        **common.stage_fields(
+            stages,
+            len(src_ids) + len(tgt_ids),
+            given=(len(src_ids) if job.src_emb else 0) + (len(tgt_ids) if job.tgt_emb else 0),
+        ),
     )
 
 
@@ -154,12 +191,13 @@ def _side_vectors(
         from ..embed import EmbedJob
         from ..embed import run as run_embed
 
-        target = wd / f"{side}.npy"
+        # the candidate model's vectors have a name of their own: a work folder may hold both
+        target = wd / (f"{side}.npy" if space.spec == job.space else f"{side}.candidates.npy")
         embed = EmbedJob(
             source=path,
             output=str(target),
             input=job.input,
-            space=job.space,
+            space=space.spec if space.spec is not None else job.space,
             role=ROLE,
             cache=job.cache,
             workers=job.workers,
@@ -189,29 +227,6 @@ def _reusable(target: Path, embed: Any) -> bool:
     if not prov or prov.get("fingerprint") != embed.fingerprint():
         return False
     return prov.get("source_stat") == file_stamp(embed.source)
-
-
-def _texts_at(path: str, rows: np.ndarray, ids: Sequence[str], job: MineJob, emb_given: bool) -> list[str]:
-    """Texts of ``rows`` (in that order), read in one pass; the file's ids must match the embeddings'."""
-    wanted = np.unique(rows)
-    found: dict[int, str] = {}
-    pos = 0
-    with read_records(path, job.input) as records:
-        check_ids = emb_given and records.fields.id is not None
-        for n, rec in enumerate(records):
-            if pos < len(wanted) and n == wanted[pos]:
-                if check_ids and rec.id != ids[n]:
-                    raise InputError(
-                        f"row {n + 1} has id {rec.id!r} but the embeddings give {ids[n]!r} there; "
-                        "texts and embeddings must be in the same order",
-                        path=str(path),
-                        line=rec.line,
-                    )
-                found[n] = rec.text
-                pos += 1
-                if pos == len(wanted):
-                    break
-    return [found[int(r)] for r in rows]
 
 
 __all__ = ["MineSteps", "mine_files", "run"]

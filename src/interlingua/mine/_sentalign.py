@@ -193,6 +193,17 @@ class _WindowCost:
             )
         self.del_penalty = float(del_penalty)
 
+    @classmethod
+    def given(
+        cls, src_w: np.ndarray, tgt_w: np.ndarray, r_src: np.ndarray, r_tgt: np.ndarray, del_penalty: float
+    ) -> _WindowCost:
+        """The cost over windows whose normalizers and deletion penalty were found elsewhere (the
+        two-stage alignment finds them on samples of the whole documents, then aligns pieces)."""
+        cost = cls.__new__(cls)
+        cost.src_w, cost.tgt_w, cost.r_src, cost.r_tgt = src_w, tgt_w, r_src, r_tgt
+        cost.del_penalty = float(del_penalty)
+        return cost
+
     def __call__(self, a: int, b: int, i0: int, js: int, je: int) -> np.ndarray:
         if a == 0 or b == 0:
             return np.full(je - js, self.del_penalty)

@@ -1,0 +1,220 @@
+"""e5-static: a real student distilled from the real teacher, on a small vocabulary (seconds)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from interlingua.encoders import StaticEncoder, StaticSpec, build_static, get_encoder, load_model
+from interlingua.errors import InputError, ModelNotFoundError, SpecError
+from interlingua.progress import ProgressEvent
+
+# Four meanings, each in English (the pivot) and three other languages; written for these tests.
+MEANINGS = [
+    [
+        "The cat sleeps on the warm windowsill.",
+        "Die Katze schläft auf der warmen Fensterbank.",
+        "Le chat dort sur le rebord chaud de la fenêtre.",
+        "El gato duerme en el alféizar caliente.",
+    ],
+    [
+        "The train to Berlin is twenty minutes late.",
+        "Der Zug nach Berlin hat zwanzig Minuten Verspätung.",
+        "Le train pour Berlin a vingt minutes de retard.",
+        "El tren a Berlín lleva veinte minutos de retraso.",
+    ],
+    [
+        "We bought fresh bread at the market.",
+        "Wir haben auf dem Markt frisches Brot gekauft.",
+        "Nous avons acheté du pain frais au marché.",
+        "Compramos pan fresco en el mercado.",
+    ],
+    [
+        "It will rain tomorrow, take an umbrella.",
+        "Morgen wird es regnen, nimm einen Regenschirm mit.",
+        "Il pleuvra demain, prends un parapluie.",
+        "Mañana lloverá, lleva un paraguas.",
+    ],
+]
+TEXTS = [t for group in MEANINGS for t in group]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    """A cache folder of the module's own, with the teacher's ONNX graph linked in (built once
+    in the user's cache, like the other e5 tests) so that no test rebuilds it."""
+    from interlingua.encoders._e5 import bundled_model_path, onnx_model_path
+
+    graph = onnx_model_path(bundled_model_path(), "fp32")
+    root = tmp_path_factory.mktemp("cache")
+    (root / "models").mkdir()
+    (root / "models" / graph.parent.name).symlink_to(graph.parent)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("INTERLINGUA_CACHE_DIR", str(root))
+        yield root
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("inputs")
+    vocabulary = folder / "vocabulary.txt"
+    vocabulary.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
+    pairs = folder / "pairs.tsv"
+    pairs.write_text("".join(f"{t}\t{group[0]}\n" for group in MEANINGS for t in group[1:]), encoding="utf-8")
+    return vocabulary, pairs
+
+
+@pytest.fixture(scope="module")
+def student(cache, files):
+    return build_static(StaticSpec(dim=24, vocabulary=str(files[0]), workers=1))
+
+
+@pytest.fixture(scope="module")
+def refined(cache, files, student):
+    spec = StaticSpec(dim=24, vocabulary=str(files[0]), refine=str(files[1]), ridge=0.01, workers=1)
+    return build_static(spec)
+
+
+def test_student_vectors_are_normalized_deterministic_and_of_the_dim(student):
+    enc = StaticEncoder(student)
+    v = enc.encode(TEXTS)
+    assert v.shape == (len(TEXTS), 24) and v.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_array_equal(v, StaticEncoder(student).encode(TEXTS))
+    assert enc.encode(TEXTS[0]).shape == (24,)
+    # one batch or many, the same vectors (no length sorting, no state between batches)
+    np.testing.assert_allclose(enc.encode(TEXTS, batch_size=3), v, atol=1e-6)
+    assert enc.info.max_tokens is None and enc.dim == 24
+    raw, stats = enc.encode_counted(TEXTS[:2], normalize=False)
+    assert stats.texts == 2 and stats.tokens == sum(enc.count_tokens(TEXTS[:2])) and stats.truncated == 0
+    assert not np.allclose(np.linalg.norm(raw, axis=1), 1.0)
+
+
+def test_a_text_is_the_mean_of_its_pieces_without_prefix_or_specials(student):
+    enc = StaticEncoder(student)
+    text = TEXTS[1]
+    states = enc.token_states([text])[0]
+    assert [text[a:b] for a, b in states.offsets] == [t.text for t in enc.tokens([text])[0]]
+    assert "".join(states.tokens).replace("▁", " ").strip() == text
+    raw, _ = enc.encode_counted([text], normalize=False)
+    np.testing.assert_allclose(raw[0], states.states.mean(axis=0), rtol=1e-5, atol=1e-6)
+    assert enc.tokens([text], role="query") == enc.tokens([text])  # no role prefix
+    # a text with no pieces is a zero vector, not NaN
+    assert enc.count_tokens([""]) == [0] and np.all(enc.encode([""]) == 0)
+
+
+def test_meta_names_the_teacher_and_the_recipe(student, files):
+    meta = json.loads((student / "meta.json").read_text())
+    assert meta["teacher"]["name"] == "e5-small" and meta["teacher"]["content_hash"]
+    assert meta["recipe"]["dim"] == 24 and meta["recipe"]["sif"] == 1e-4
+    assert meta["inputs"]["vocabulary"]["path"] == str(files[0].resolve())
+    assert StaticEncoder(student).identity.startswith(f"e5-static|{meta['content_hash']}")
+
+
+def test_a_second_build_is_a_cache_hit_and_a_forced_one_is_the_same(student, files):
+    events = []
+    spec = StaticSpec(dim=24, vocabulary=str(files[0]), workers=1)
+    before = (student / "vectors.npy").stat().st_mtime_ns
+    assert build_static(spec, events.append) == student
+    assert any(e.kind == "note" and "cache hit" in e.message for e in events)
+    assert (student / "vectors.npy").stat().st_mtime_ns == before
+    again = build_static(spec, force=True)
+    assert again == student
+    assert (
+        json.loads((student / "meta.json").read_text())["content_hash"]
+        == StaticEncoder(student).meta["content_hash"]
+    )
+    # workers change how, not what: the same folder
+    assert build_static(spec.replace(workers=2)) == student
+
+
+def test_refinement_brings_translations_closer_than_unrelated_sentences(student, refined):
+    def margins(folder):
+        v = StaticEncoder(folder).encode(TEXTS)
+        sims = v @ v.T
+        same = np.repeat(np.arange(len(MEANINGS)), len(MEANINGS[0]))
+        related = sims[same[:, None] == same[None, :]].reshape(len(TEXTS), -1)
+        unrelated = sims[same[:, None] != same[None, :]].reshape(len(TEXTS), -1)
+        return np.sort(related, axis=1)[:, 0] - unrelated.max(axis=1)  # worst translation - best other
+
+    assert np.all(margins(refined) > 0)
+    assert margins(refined).mean() > margins(student).mean()
+    meta = json.loads((refined / "meta.json").read_text())
+    assert meta["refinement"]["pivots"] == len(MEANINGS) and meta["refinement"]["pairs"] == 12
+    assert meta["refinement"]["fit_cosine_after"] > meta["refinement"]["fit_cosine_before"]
+
+
+def test_get_encoder_loads_the_student_built_last(student, refined):
+    enc = get_encoder("e5-static")
+    assert enc.identity == StaticEncoder(refined).identity
+    assert enc.origin == ("e5-static", {})
+    build_static(
+        StaticSpec(
+            dim=24,
+            vocabulary=str(json.loads((student / "meta.json").read_text())["inputs"]["vocabulary"]["path"]),
+            workers=1,
+        )
+    )
+    assert get_encoder("e5-static").identity == StaticEncoder(student).identity
+
+
+def test_a_student_folder_is_a_model_path(student):
+    from interlingua.neutral import Space
+
+    enc = get_encoder(str(student))
+    assert isinstance(enc, StaticEncoder) and enc.name == str(student)
+    assert load_model(str(student)).identity == enc.identity
+    v = Space.of(enc).encode(TEXTS[:3])
+    np.testing.assert_allclose(v, StaticEncoder(student).encode(TEXTS[:3]), atol=1e-6)
+    assert Space.of(str(student)).encode(TEXTS[:3]).shape == (3, 24)
+
+
+def test_output_folder_is_refused_when_present_unless_forced(cache, files, tmp_path):
+    out = tmp_path / "student"
+    spec = StaticSpec(dim=8, vocabulary=str(files[0]), workers=1)
+    assert build_static(spec, output=out) == out
+    with pytest.raises(InputError, match="already exists"):
+        build_static(spec, output=out)
+    assert build_static(spec, output=out, force=True) == out
+    assert StaticEncoder(out).dim == 8
+
+
+def test_bad_inputs_are_one_clear_error(cache, files, tmp_path):
+    vocabulary = str(files[0])
+    with pytest.raises(InputError, match="vocabulary file does not exist"):
+        build_static(StaticSpec(vocabulary=str(tmp_path / "missing.txt")))
+    empty = tmp_path / "empty.tsv"
+    empty.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"empty\.tsv: the refinement file is empty"):
+        build_static(StaticSpec(vocabulary=vocabulary, refine=str(empty)))
+    no_tab = tmp_path / "no_tab.tsv"
+    no_tab.write_text("Hallo\tHello\nBonjour Hello\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"no_tab\.tsv, line 2: expected text<TAB>pivot"):
+        build_static(StaticSpec(vocabulary=vocabulary, refine=str(no_tab)))
+    half = tmp_path / "half.tsv"
+    half.write_text("Hallo\t\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"half\.tsv, line 1: the pivot translation is empty"):
+        build_static(StaticSpec(vocabulary=vocabulary, refine=str(half)))
+    with pytest.raises(InputError, match="at most the teacher's 384"):
+        build_static(StaticSpec(dim=512, vocabulary=vocabulary))
+    with pytest.raises(InputError, match="number of pieces kept"):
+        build_static(StaticSpec(dim=300, vocabulary=vocabulary))
+    with pytest.raises(InputError, match="'sif' parameter of build_static"):
+        build_static(StaticSpec(sif=0.0))
+    with pytest.raises(SpecError, match="unknown option"):
+        StaticSpec.from_dict({"dims": 8})
+
+
+def test_a_folder_that_is_not_a_student_is_refused(tmp_path):
+    (tmp_path / "meta.json").write_text(json.dumps({"format": "interlingua-static", "version": 0}))
+    with pytest.raises(ModelNotFoundError, match="rebuild it"):
+        StaticEncoder(tmp_path)
+    with pytest.raises(ModelNotFoundError, match="not a static student"):
+        StaticEncoder(tmp_path / "nothing")
+
+
+def test_progress_reports_the_teacher_pass(cache, files):
+    events: list[ProgressEvent] = []
+    build_static(StaticSpec(dim=12, vocabulary=str(files[0]), workers=1), events.append)
+    # the teacher's piece vectors are cached apart: a new recipe on the same pieces reuses them
+    assert any(e.kind == "note" and "from the cache" in e.message for e in events)
