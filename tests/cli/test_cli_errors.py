@@ -273,7 +273,7 @@ def test_script_unknown_model_is_one_line(tmp_path):
         proc.stdout,
         proc.stderr,
         "'e5-large'",
-        "e5-small, e5-small-int8, use-multilingual",
+        "e5-small, e5-small-int8, e5-static, use-multilingual",
         alone=True,
     )
 
