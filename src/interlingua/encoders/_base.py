@@ -214,7 +214,7 @@ class Encoder(ABC):
         bs = check_int(batch_size if batch_size is not None else self.batch_size, "batch_size", low=1)
         out = np.empty((len(items), self.dim), dtype=np.float32)
         total = EncodeStats()
-        order = np.argsort(self._lengths(items), kind="stable")[::-1]
+        order = self._batch_order(items)
         for start in range(0, len(items), bs):
             idx = order[start : start + bs]
             vecs, stats = self._encode_batch([items[i] for i in idx], role)
@@ -225,6 +225,10 @@ class Encoder(ABC):
         if normalize:
             out = l2_normalize(out)
         return out, total
+
+    def _batch_order(self, items: list[str]) -> np.ndarray:
+        """The order texts are batched in: longest first, so a batch pads little."""
+        return np.argsort(self._lengths(items), kind="stable")[::-1]
 
     def token_states(self, texts: str | Sequence[str], *, role: Role = "passage") -> list[TokenStates]:
         """Contextual token vectors with character offsets, one entry per text."""

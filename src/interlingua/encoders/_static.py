@@ -21,7 +21,7 @@ import numpy as np
 
 from .._validation import check_choice, check_int, check_texts
 from ..errors import ModelNotFoundError
-from ._base import ROLES, Encoder, EncoderInfo, EncodeStats, Role, Token, TokenStates, l2_normalize, tokens_of
+from ._base import ROLES, Encoder, EncoderInfo, EncodeStats, Role, Token, TokenStates, tokens_of
 
 #: bump when the student's files or recipe change, so caches built by older code are not reused
 STATIC_VERSION = 1
@@ -170,28 +170,10 @@ class StaticEncoder(Encoder):
         vecs, n_tokens = self._pool([e.ids for e in encs])
         return vecs, EncodeStats(len(texts), n_tokens, 0)
 
-    def encode_counted(
-        self,
-        texts: Sequence[str],
-        *,
-        role: Role = "passage",
-        batch_size: int | None = None,
-        normalize: bool = True,
-    ) -> tuple[np.ndarray, EncodeStats]:
-        """As the base class, without its length sorting: there is no padding to save here, and
-        sorting would tokenize every text twice."""
-        items = check_texts(texts, "texts")
-        check_choice(role, ROLES, "role")
-        bs = check_int(batch_size if batch_size is not None else self.batch_size, "batch_size", low=1)
-        out = np.empty((len(items), self.dim), dtype=np.float32)
-        total = EncodeStats()
-        for start in range(0, len(items), bs):
-            vecs, stats = self._encode_batch(items[start : start + bs], role)
-            out[start : start + len(vecs)] = vecs
-            total.add(stats)
-        with self._stats_lock:
-            self.stats.add(total)
-        return (l2_normalize(out) if normalize else out), total
+    def _batch_order(self, items: list[str]) -> np.ndarray:
+        """Texts in the order given: there is no padding to save, and sorting by length would
+        tokenize every text twice."""
+        return np.arange(len(items))
 
     # -- tokens -----------------------------------------------------------------------------
     def count_tokens(self, texts: list[str], role: Role = "passage") -> list[int]:
