@@ -525,8 +525,8 @@ def sweep(args, out: dict) -> None:
     print(f"  one stage           F1 {2 * len(f & gold) / (len(f) + len(gold)):.4f}", flush=True)
     res = {}
     s5, t5 = vec["e5"]
-    for ps in (1, 2, 4):
-        for bound in (1.0, 1.1, 1.15, 1.2, 1.25):
+    for ps in (2, 4, 8):
+        for bound in (0.8, 0.9, 1.0, 1.05, 1.1, 1.2):
             for ctx in (4, 8):
                 o = o1.with_values(
                     {

@@ -1,6 +1,7 @@
 """``interlingua students build static`` on a tiny vocabulary: a real student in seconds."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -41,7 +42,7 @@ def test_build_static_prints_where_and_is_cached_the_second_time(cli, cache, tmp
     assert "e5-static student -> " in err and " s" in err
     folder = err.split("-> ")[1].split(" in ")[0]
     meta = json.loads((cache / "models" / folder.rsplit("/", 1)[1] / "meta.json").read_text())
-    assert meta["dim"] == 8 and meta["refinement"]["pivots"] == 2
+    assert meta["dim"] == 8 and meta["refinement"]["targets"] == 2
     code, out, err = cli(*args, "--refine", pairs, "--json")
     assert code == 0 and json.loads(out)["path"] == folder
     # the student is what --model e5-static now is, and its folder is a model path
@@ -53,14 +54,11 @@ def test_build_static_prints_where_and_is_cached_the_second_time(cli, cache, tmp
 
 def test_build_static_errors_are_one_line(cli, cache, tmp_path):
     bad = tmp_path / "bad.tsv"
-    bad.write_text("Hallo\tHello\nno tab here\n", encoding="utf-8")
+    bad.write_text("Hallo\tHello\nno tab here\n\tHello\n", encoding="utf-8")
     vocabulary = tmp_path / "vocabulary.txt"
     vocabulary.write_text("\n".join(SENTENCES), encoding="utf-8")
     code, _, err = cli("students", "build", "static", "--refine", bad, "--vocabulary", vocabulary)
-    assert (
-        code == 2
-        and err.strip() == f"error: {bad}, line 2: expected text<TAB>pivot translation, found no tab"
-    )
+    assert code == 2 and err.strip() == f"error: {bad}, line 3: the text is empty"
     code, _, err = cli("students", "build", "static", "--vocabulary", tmp_path / "none.txt")
     assert code == 2 and "none.txt: the vocabulary file does not exist" in err
     out = tmp_path / "student"
@@ -77,3 +75,24 @@ def test_build_static_errors_are_one_line(cli, cache, tmp_path):
 def test_print_config_shows_the_recipe(cli):
     code, out, _ = cli("students", "build", "static", "--dim", "64", "--print-config")
     assert code == 0 and "dim = 64" in out and 'teacher = "e5-small"' in out
+    assert "whiten = true" in out and "whiten_eps = 0.001" in out
+    code, out, _ = cli("students", "build", "static", "--no-whiten", "--print-config")
+    assert code == 0 and "whiten = false" in out
+
+
+def test_whitening_options_reach_the_student(cli, cache, tmp_path):
+    vocabulary = tmp_path / "vocabulary.txt"
+    vocabulary.write_text("\n".join(SENTENCES), encoding="utf-8")
+    args = ["students", "build", "static", "--vocabulary", vocabulary, "--dim", "4", "--workers", "1"]
+    code, out, err = cli(*args, "--whiten-on", vocabulary, "--whiten-eps", "0.01", "--json")
+    assert code == 0, err
+    meta = json.loads((Path(json.loads(out)["path"]) / "meta.json").read_text())
+    assert meta["whitening"] == {"statistics": "text", "texts": len(SENTENCES), "eps": 0.01}
+    code, out, err = cli(*args, "--no-whiten", "--json")
+    assert (
+        code == 0 and json.loads((Path(json.loads(out)["path"]) / "meta.json").read_text())["whitening"] == {}
+    )
+    code, _, err = cli(*args, "--whiten-on", tmp_path / "none.txt")
+    assert code == 2 and "none.txt: the whitening file does not exist" in err
+    code, _, err = cli(*args, "--no-whiten", "--whiten-on", vocabulary)
+    assert code == 2 and "needs whiten=True" in err

@@ -140,8 +140,9 @@ def test_refinement_brings_translations_closer_than_unrelated_sentences(student,
     assert np.all(margins(refined) > 0)
     assert margins(refined).mean() > margins(student).mean()
     meta = json.loads((refined / "meta.json").read_text())
-    assert meta["refinement"]["pivots"] == len(MEANINGS) and meta["refinement"]["pairs"] == 12
-    assert meta["refinement"]["fit_cosine_after"] > meta["refinement"]["fit_cosine_before"]
+    assert meta["refinement"]["targets"] == len(MEANINGS) and meta["refinement"]["pairs"] == 12
+    assert meta["refinement"]["fit_cosine_after"] > meta["refinement"]["fit_cosine_map"]
+    assert StaticEncoder(refined).dim == 24  # the targets are reduced to the student's width
 
 
 def test_get_encoder_loads_the_student_built_last(student, refined):
@@ -187,14 +188,17 @@ def test_bad_inputs_are_one_clear_error(cache, files, tmp_path):
     empty.write_text("\n\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"empty\.tsv: the refinement file is empty"):
         build_static(StaticSpec(vocabulary=vocabulary, refine=str(empty)))
-    no_tab = tmp_path / "no_tab.tsv"
-    no_tab.write_text("Hallo\tHello\nBonjour Hello\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"no_tab\.tsv, line 2: expected text<TAB>pivot"):
-        build_static(StaticSpec(vocabulary=vocabulary, refine=str(no_tab)))
+    no_text = tmp_path / "no_text.tsv"
+    no_text.write_text("Hallo\tHello\n\tHello\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"no_text\.tsv, line 2: the text is empty"):
+        build_static(StaticSpec(vocabulary=vocabulary, refine=str(no_text)))
     half = tmp_path / "half.tsv"
     half.write_text("Hallo\t\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"half\.tsv, line 1: the pivot translation is empty"):
+    with pytest.raises(InputError, match=r"half\.tsv, line 1: the translation after the tab is empty"):
         build_static(StaticSpec(vocabulary=vocabulary, refine=str(half)))
+    missing = str(tmp_path / "none.txt")
+    with pytest.raises(InputError, match=r"none\.txt: the whitening file does not exist"):
+        build_static(StaticSpec(vocabulary=vocabulary, whiten_on=missing))
     with pytest.raises(InputError, match="at most the teacher's 384"):
         build_static(StaticSpec(dim=512, vocabulary=vocabulary))
     with pytest.raises(InputError, match="number of pieces kept"):
@@ -218,3 +222,67 @@ def test_progress_reports_the_teacher_pass(cache, files):
     build_static(StaticSpec(dim=12, vocabulary=str(files[0]), workers=1), events.append)
     # the teacher's piece vectors are cached apart: a new recipe on the same pieces reuses them
     assert any(e.kind == "note" and "from the cache" in e.message for e in events)
+
+
+def test_whitening_on_text_makes_those_sentences_white(cache, files, tmp_path):
+    lines = tmp_path / "white.txt"
+    lines.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
+    spec = StaticSpec(dim=8, vocabulary=str(files[0]), whiten_on=str(lines), whiten_eps=0.0, workers=1)
+    folder = build_static(spec)
+    raw, _ = StaticEncoder(folder).encode_counted(TEXTS, normalize=False)
+    np.testing.assert_allclose(raw.mean(axis=0), 0.0, atol=1e-4)
+    np.testing.assert_allclose(np.cov(raw.T), np.eye(8), atol=1e-3)
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["whitening"] == {"statistics": "text", "texts": len(TEXTS), "eps": 0.0}
+    assert meta["inputs"]["whiten_on"]["path"] == str(lines.resolve())
+    # the cache key holds the file's content: other lines, another student
+    lines.write_text("\n".join(TEXTS[::-1][:12]) + "\n", encoding="utf-8")
+    assert build_static(spec) != folder
+
+
+def test_unigram_whitening_is_white_under_the_tokenizer_probabilities(cache, files):
+    from interlingua.encoders._e5 import bundled_model_path
+    from interlingua.encoders._e5file import read_e5_file
+
+    folder = build_static(StaticSpec(dim=8, vocabulary=str(files[0]), whiten_eps=0.0, workers=1))
+    f = read_e5_file(bundled_model_path())
+    table = np.load(folder / "vectors.npy").astype(np.float64)
+    pieces = np.load(folder / "pieces.npy")
+    p = np.exp(f.scores[pieces].astype(np.float64))
+    p[np.isin(pieces, [f.bos, f.eos, f.pad, f.unk])] = 0.0
+    p /= p.sum()
+    mu = p @ table
+    np.testing.assert_allclose(mu, 0.0, atol=1e-5 * np.abs(table).max())
+    cov = ((table - mu) * p[:, None]).T @ (table - mu)
+    values = np.linalg.eigvalsh(cov)
+    assert values.max() / values.min() < 1.001
+    assert json.loads((folder / "meta.json").read_text())["whitening"]["statistics"] == "unigram"
+
+
+def test_without_whitening_the_table_is_the_sif_weighted_pca(cache, files, student):
+    plain = build_static(StaticSpec(dim=24, vocabulary=str(files[0]), whiten=False, workers=1))
+    assert plain != student
+    meta = json.loads((plain / "meta.json").read_text())
+    assert meta["whitening"] == {} and "whitened" not in meta["recipe_summary"]
+    # the whitened student is an affine map of this one: the same space up to (x - mu) W
+    a = np.load(plain / "vectors.npy").astype(np.float64)
+    b = np.load(student / "vectors.npy").astype(np.float64)
+    design = np.hstack([a, np.ones((len(a), 1))])
+    fit, *_ = np.linalg.lstsq(design, b, rcond=None)
+    np.testing.assert_allclose(design @ fit, b, atol=1e-4 * np.abs(b).max())
+    with pytest.raises(SpecError, match="'whiten_on' parameter of build_static.. needs whiten=True"):
+        StaticSpec(whiten=False, whiten_on="x.txt").validate()
+
+
+def test_refinement_on_plain_sentences_fits_their_own_teacher_vectors(cache, files, tmp_path):
+    plain = tmp_path / "plain.txt"
+    plain.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
+    folder = build_static(StaticSpec(dim=24, vocabulary=str(files[0]), refine=str(plain), workers=1))
+    r = json.loads((folder / "meta.json").read_text())["refinement"]
+    assert r["lines"] == r["texts"] == r["targets"] == len(TEXTS) and r["pairs"] == 0
+    assert r["fit_cosine_after"] > r["fit_cosine_map"] > 0.5
+    # the teacher's vectors put translations together, and so does the student fitted to them
+    v = StaticEncoder(folder).encode(TEXTS)
+    same = np.repeat(np.arange(len(MEANINGS)), len(MEANINGS[0]))
+    mask = (same[:, None] == same[None, :]) & ~np.eye(len(TEXTS), dtype=bool)
+    assert (v @ v.T)[mask].mean() - (v @ v.T)[~mask].mean() > 0.1

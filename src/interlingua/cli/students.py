@@ -24,6 +24,9 @@ def static(
     teacher: str = spec_option(J, "teacher", "--teacher"),
     dim: int = spec_option(J, "dim", "--dim"),
     sif: float = spec_option(J, "sif", "--sif"),
+    whiten: bool = spec_option(J, "whiten", "--whiten/--no-whiten"),
+    whiten_on: str = spec_option(J, "whiten_on", "--whiten-on"),
+    whiten_eps: float = spec_option(J, "whiten_eps", "--whiten-eps"),
     refine: str = spec_option(J, "refine", "--refine"),
     ridge: float = spec_option(J, "ridge", "--ridge"),
     vocabulary: str = spec_option(J, "vocabulary", "--vocabulary"),
@@ -33,7 +36,8 @@ def static(
     *,
     flags: JobFlags,
 ) -> None:
-    """Build e5-static: every vocabulary piece through e5-small, PCA, SIF weights, optionally refined
+    """Build e5-static: every vocabulary piece through e5-small, PCA, SIF weights, a whitened
+    sentence space (statistics from the tokenizer, or from --whiten-on text), optionally refined
     on parallel text (--refine: a TSV of text<TAB>pivot translation).
 
     The student becomes what --model e5-static loads; --model FOLDER loads any student folder.

@@ -2,8 +2,9 @@
 
 (a) every vocabulary piece through the teacher's ONNX graph as ``[<s>, piece, </s>]``, in big
 batches, over ``workers`` spawned processes of one thread each; (b) PCA to ``dim``; (c) SIF
-weights from the SentencePiece unigram probabilities; (d) optionally, refinement on parallel
-text (``_static_refine``). The student is written atomically into the cache, in a folder named
+weights from the SentencePiece unigram probabilities; (d) a whitened sentence space
+(``_static_whiten``); (e) optionally, refinement on the teacher's vectors of real text
+(``_static_refine``). The student is written atomically into the cache, in a folder named
 by the teacher, the recipe and the content of the files it read, so a second build with the
 same inputs is a cache hit, like the ONNX graph; ``e5-static.json`` beside it names the student
 built last, which ``get_encoder("e5-static")`` loads.
@@ -24,12 +25,14 @@ from .._paths import cache_dir
 from ..errors import InputError
 from ..progress import ProgressFn, note, task
 from ._static import FORMAT, META, PIECES, STATIC_VERSION, VECTORS, is_static_student, student_tokenizer
-from ._static_spec import StaticSpec, file_hash, read_pairs_file, read_vocabulary_file
+from ._static_spec import StaticSpec, file_hash, read_refine_file, read_vocabulary_file
 from ._static_teacher import Pool, piece_rows, teacher
 
 POINTER = "e5-static.json"
 #: pieces per task sent to a worker
 _CHUNK = 4096
+#: the spec's fields that name files: the cache key holds their content, not their path
+_INPUT_FILES = ("vocabulary", "whiten_on", "refine")
 
 
 def student_key(spec: StaticSpec) -> str:
@@ -38,7 +41,7 @@ def student_key(spec: StaticSpec) -> str:
     from ._e5_graph import GRAPH_VERSION
 
     recipe = spec.to_dict(transient=False)
-    inputs = {k: file_hash(Path(recipe.pop(k)).expanduser()) for k in ("vocabulary", "refine") if recipe[k]}
+    inputs = {k: file_hash(Path(recipe.pop(k)).expanduser()) for k in _INPUT_FILES if recipe[k]}
     blob = {
         "teacher": [spec.teacher, content_hash(bundled_model_path()), GRAPH_VERSION],
         "recipe": recipe,
@@ -63,7 +66,8 @@ def build_static(
     spec = (spec or StaticSpec()).validate()
     # the files named are read now, so a missing one fails before minutes of work
     vocab_lines = read_vocabulary_file(spec.vocabulary) if spec.vocabulary else None
-    pairs = read_pairs_file(spec.refine) if spec.refine else None
+    pairs = read_refine_file(spec.refine) if spec.refine else None
+    whiten_lines = read_vocabulary_file(spec.whiten_on, "whitening") if spec.whiten_on else None
     target = Path(output).expanduser() if output is not None else cache_dir("models") / student_key(spec)
     if output is not None and target.exists() and not force:
         raise InputError("already exists; pass --force to replace it", path=str(target))
@@ -74,7 +78,7 @@ def build_static(
     if output is not None and not target.parent.is_dir():
         raise InputError(f"the folder {str(target.parent)!r} does not exist", path=str(target))
     started = time.perf_counter()
-    vectors, pieces, meta = _distill(spec, vocab_lines, pairs, progress)
+    vectors, pieces, meta = _distill(spec, vocab_lines, whiten_lines, pairs, progress)
     meta["seconds"] = round(time.perf_counter() - started, 1)
     try:
         with atomic_folder(target, replace=force or output is None) as tmp:
@@ -113,6 +117,7 @@ def default_student(progress: ProgressFn | None = None) -> Path:
 def _distill(
     spec: StaticSpec,
     vocab_lines: list[str] | None,
+    whiten_lines: list[str] | None,
     pairs: list[tuple[str, str]] | None,
     progress: ProgressFn | None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
@@ -155,22 +160,18 @@ def _distill(
         vectors = ((rows - mean) @ components.T).astype(np.float32)
         del rows
         vectors *= _sif_weights(f.scores, pieces, specials, spec.sif)[:, None]
+        whitened: dict[str, Any] = {}
+        if spec.whiten:
+            vectors, whitened = _whiten(
+                vectors, spec, whiten_lines, f.scores, pieces, specials, tok, len(f.pieces)
+            )
+            note(progress, f"whitened on {whitened['statistics']} statistics")
         refined: dict[str, Any] = {}
         if pairs is not None:
             from ._static_refine import refine_table
 
             vectors, refined = refine_table(
-                vectors,
-                pieces,
-                len(f.pieces),
-                pairs,
-                tok,
-                spec,
-                mean,
-                components,
-                pool,
-                str(model_file),
-                progress,
+                vectors, pieces, len(f.pieces), pairs, tok, spec, pool, str(model_file), progress
             )
     blob = hashlib.blake2b(vectors.tobytes(), digest_size=16)
     blob.update(pieces.astype(np.int32).tobytes())
@@ -195,9 +196,10 @@ def _distill(
                 "path": str(Path(recipe[k]).expanduser().resolve()),
                 "blake2b": file_hash(Path(recipe[k]).expanduser()),
             }
-            for k in ("vocabulary", "refine")
+            for k in _INPUT_FILES
             if recipe[k]
         },
+        "whitening": whitened,
         "refinement": refined,
         "workers": workers,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -241,6 +243,33 @@ def _teacher_rows(
     return rows
 
 
+def _whiten(
+    vectors: np.ndarray,
+    spec: StaticSpec,
+    lines: list[str] | None,
+    scores: np.ndarray,
+    pieces: np.ndarray,
+    specials: np.ndarray,
+    tok: Any,
+    vocab: int,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """The table whitened on the unigram estimate, or on the student's vectors of ``lines``."""
+    from ._static_whiten import text_statistics, unigram_statistics, whiten_table, whitening
+
+    if lines is None:
+        p = np.exp(scores[pieces].astype(np.float64))
+        p[np.isin(pieces, specials)] = 0.0  # never pooled: the student adds no specials
+        mu, cov = unigram_statistics(vectors, p)
+        source, n = "unigram", 0
+    else:
+        from ._static_refine import mean_matrix
+
+        mu, cov = text_statistics(mean_matrix(lines, tok, pieces, vocab) @ vectors)
+        source, n = "text", len(lines)
+    mu, w = whitening(mu, cov, spec.whiten_eps)
+    return whiten_table(vectors, mu, w), {"statistics": source, "texts": n, "eps": spec.whiten_eps}
+
+
 def _save_npy(path: Path, array: np.ndarray) -> None:
     with open(path, "wb") as fh:  # a file object: np.save would add ".npy" to a temporary name
         np.save(fh, array, allow_pickle=False)
@@ -248,6 +277,8 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
 
 def _summary(spec: StaticSpec, n: int) -> str:
     parts = [f"{n:,} pieces", f"PCA {spec.dim}", f"SIF {spec.sif:g}", f"{spec.pooling} pooling"]
+    if spec.whiten:
+        parts.append(f"whitened on {Path(spec.whiten_on).name if spec.whiten_on else 'unigram statistics'}")
     if spec.refine:
         parts.append(f"refined on {Path(spec.refine).name}")
     return ", ".join(parts)
