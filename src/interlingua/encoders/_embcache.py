@@ -8,12 +8,27 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from .._paths import cache_dir
+
+
+def _wal(db: sqlite3.Connection, attempts: int = 200) -> None:
+    """Switch the file to WAL. Two processes opening a new cache at once (dask workers of one
+    machine) can both try; SQLite answers the loser "database is locked" at once, without its
+    busy timeout, so the switch is retried (WAL is a property of the file: the winner's holds)."""
+    for attempt in range(attempts):
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.01 * (1 + attempt % 10))
 
 
 def text_key(text: str, role: str) -> bytes:
@@ -28,7 +43,7 @@ class EmbeddingCache:
         self.path = (folder or cache_dir("embeddings")) / f"{name}.sqlite"
         self.dim = dim
         self._db = sqlite3.connect(self.path, timeout=60)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        _wal(self._db)
         self._db.execute("CREATE TABLE IF NOT EXISTS vec (k BLOB PRIMARY KEY, v BLOB NOT NULL)")
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('identity', ?)", (identity,))
