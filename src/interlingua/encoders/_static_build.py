@@ -254,7 +254,7 @@ def _whiten(
     vocab: int,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """The table whitened on the unigram estimate, or on the student's vectors of ``lines``."""
-    from ._static_whiten import text_statistics, unigram_statistics, whiten_table, whitening
+    from ._static_whiten import map_rows, text_statistics, unigram_statistics, whitening
 
     if lines is None:
         p = np.exp(scores[pieces].astype(np.float64))
@@ -266,8 +266,11 @@ def _whiten(
 
         mu, cov = text_statistics(mean_matrix(lines, tok, pieces, vocab) @ vectors)
         source, n = "text", len(lines)
-    mu, w = whitening(mu, cov, spec.whiten_eps)
-    return whiten_table(vectors, mu, w), {"statistics": source, "texts": n, "eps": spec.whiten_eps}
+    return map_rows(vectors, whitening(cov, spec.whiten_eps), mu), {
+        "statistics": source,
+        "texts": n,
+        "eps": spec.whiten_eps,
+    }
 
 
 def _save_npy(path: Path, array: np.ndarray) -> None:

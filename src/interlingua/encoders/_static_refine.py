@@ -27,7 +27,7 @@ import numpy as np
 
 from ..progress import ProgressFn, note, task
 from ._static_spec import StaticSpec
-from ._static_whiten import reduced_whitening, text_statistics
+from ._static_whiten import map_rows, reduced_whitening, text_statistics
 
 _TARGET_CHUNK = 256
 #: whitening floor of the targets, relative to their largest eigenvalue (STSb dev 76.0% at
@@ -92,7 +92,7 @@ def refine_table(
     gram = student.T @ student
     ridge = _MAP_RIDGE * np.trace(gram) / len(gram)
     linear = np.linalg.solve(gram + ridge * np.eye(len(gram)), student.T @ targets)
-    table = _times(table, linear)
+    table = map_rows(table, linear)
     e0 = table[used]
     mapped = _fit_cosine(a @ e0, targets)
     with task(progress, "refine", spec.iterations, "iteration") as t:
@@ -114,15 +114,6 @@ def refine_table(
         "fit_cosine_after": round(after, 4),
         "iterations": iterations,
     }
-
-
-def _times(table: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """``table @ m`` in float32 blocks (the table is 250k rows)."""
-    out = np.empty((len(table), m.shape[1]), dtype=np.float32)
-    m32 = m.astype(np.float32)
-    for start in range(0, len(table), 32768):
-        out[start : start + 32768] = table[start : start + 32768] @ m32
-    return out
 
 
 def mean_matrix(texts: list[str], tok: Any, pieces: np.ndarray, vocab: int):

@@ -40,13 +40,13 @@ def text_statistics(sentences: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mu, centered.T @ centered / max(len(x) - 1, 1)
 
 
-def whitening(mu: np.ndarray, cov: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
-    """``(mu, W)`` with ``W = V diag(1/sqrt(l + eps * l_max)) V^T`` (ZCA: symmetric, so it does not
-    depend on the signs the eigensolver picks, and keeps the PCA axes)."""
+def whitening(cov: np.ndarray, eps: float) -> np.ndarray:
+    """``W = V diag(1/sqrt(l + eps * l_max)) V^T`` (ZCA: symmetric, so it does not depend on the
+    signs the eigensolver picks, and keeps the PCA axes)."""
     values, vectors = np.linalg.eigh((cov + cov.T) / 2)
     values = np.maximum(values, 0.0)
     scale = 1.0 / np.sqrt(values + eps * max(float(values.max()), 1e-30))
-    return mu, (vectors * scale) @ vectors.T
+    return (vectors * scale) @ vectors.T
 
 
 def reduced_whitening(cov: np.ndarray, eps: float, k: int) -> np.ndarray:
@@ -60,10 +60,11 @@ def reduced_whitening(cov: np.ndarray, eps: float, k: int) -> np.ndarray:
     return vectors * (signs * scale)
 
 
-def whiten_table(table: np.ndarray, mu: np.ndarray, w: np.ndarray) -> np.ndarray:
+def map_rows(table: np.ndarray, w: np.ndarray, mu: np.ndarray | None = None) -> np.ndarray:
     """``(table - mu) W`` in float32, in blocks (the table is 250k rows)."""
-    out = np.empty(table.shape, dtype=np.float32)
-    w32, mu32 = w.astype(np.float32), mu.astype(np.float32)
+    out = np.empty((len(table), w.shape[1]), dtype=np.float32)
+    w32 = w.astype(np.float32)
+    shift = np.zeros(table.shape[1], np.float32) if mu is None else mu.astype(np.float32)
     for start in range(0, len(table), 32768):
-        out[start : start + 32768] = (table[start : start + 32768] - mu32) @ w32
+        out[start : start + 32768] = (table[start : start + 32768] - shift) @ w32
     return out
