@@ -1,6 +1,7 @@
 """e5-static: a real student distilled from the real teacher, on a small vocabulary (seconds)."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -286,3 +287,24 @@ def test_refinement_on_plain_sentences_fits_their_own_teacher_vectors(cache, fil
     same = np.repeat(np.arange(len(MEANINGS)), len(MEANINGS[0]))
     mask = (same[:, None] == same[None, :]) & ~np.eye(len(TEXTS), dtype=bool)
     assert (v @ v.T)[mask].mean() - (v @ v.T)[~mask].mean() > 0.1
+
+
+def test_the_refinement_targets_are_cached_and_a_damaged_file_is_recomputed(cache, files, tmp_path):
+    """A rebuild with another ridge skips the teacher; a cut file in the cache is not trusted."""
+    plain = tmp_path / "targets.txt"
+    plain.write_text("\n".join(TEXTS[:6]) + "\n", encoding="utf-8")
+    spec = StaticSpec(dim=24, vocabulary=str(files[0]), refine=str(plain), workers=1)
+    first: list[ProgressEvent] = []
+    a = StaticEncoder(build_static(spec, first.append)).encode(TEXTS)
+    assert not any("refinement text from the cache" in e.message for e in first)
+    again: list[ProgressEvent] = []
+    b = StaticEncoder(build_static(spec.replace(ridge=3.0), again.append)).encode(TEXTS)
+    notes = [e.message for e in again if "refinement text from the cache" in e.message]
+    assert len(notes) == 1 and not np.allclose(a, b)
+    kept = Path(notes[0].rsplit(": ", 1)[1])
+    kept.write_bytes(kept.read_bytes()[:100])  # cut, as a disk-full copy would leave it
+    cut: list[ProgressEvent] = []
+    c = StaticEncoder(build_static(spec.replace(ridge=3.0), cut.append, force=True)).encode(TEXTS)
+    assert not any("refinement text from the cache" in e.message for e in cut)
+    np.testing.assert_allclose(c, b, atol=1e-5)
+    assert np.load(kept).shape == (6, 384)

@@ -20,13 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from .._atomic import atomic_folder, atomic_write_text, atomic_write_with
+from .._atomic import atomic_folder, atomic_write_text
 from .._paths import cache_dir
 from ..errors import InputError
 from ..progress import ProgressFn, note, task
 from ._static import FORMAT, META, PIECES, STATIC_VERSION, VECTORS, is_static_student, student_tokenizer
 from ._static_spec import StaticSpec, file_hash, read_refine_file, read_vocabulary_file
-from ._static_teacher import Pool, piece_rows, teacher
+from ._static_teacher import Pool, cached_rows, piece_rows, teacher
 
 POINTER = "e5-static.json"
 #: pieces per task sent to a worker
@@ -222,25 +222,23 @@ def _teacher_rows(
     from ._e5 import content_hash
     from ._e5_graph import GRAPH_VERSION
 
-    h = hashlib.blake2b(digest_size=8)
-    h.update(
-        json.dumps([content_hash(Path(model_file)), GRAPH_VERSION, prefix, pooling, STATIC_VERSION]).encode()
+    def compute() -> np.ndarray:
+        chunks = [pieces[i : i + _CHUNK] for i in range(0, len(pieces), _CHUNK)]
+        with task(progress, "teacher over pieces", len(pieces), "piece") as t:
+            parts = pool.map(
+                piece_rows,
+                [(model_file, c, prefix, pooling, bos, eos) for c in chunks],
+                lambda i: t.advance(len(chunks[i])),
+            )
+        return np.concatenate(parts)
+
+    return cached_rows(
+        [content_hash(Path(model_file)), GRAPH_VERSION, prefix, pooling, STATIC_VERSION],
+        pieces.astype(np.int64).tobytes(),
+        len(pieces),
+        compute,
+        lambda path: note(progress, f"teacher vectors of the pieces from the cache: {path}"),
     )
-    h.update(pieces.astype(np.int64).tobytes())
-    path = cache_dir("models", "e5-static-teacher") / f"{h.hexdigest()}.npy"
-    if path.is_file():
-        note(progress, f"teacher vectors of the pieces from the cache: {path}")
-        return np.load(path)
-    chunks = [pieces[i : i + _CHUNK] for i in range(0, len(pieces), _CHUNK)]
-    with task(progress, "teacher over pieces", len(pieces), "piece") as t:
-        parts = pool.map(
-            piece_rows,
-            [(model_file, c, prefix, pooling, bos, eos) for c in chunks],
-            lambda i: t.advance(len(chunks[i])),
-        )
-    rows = np.concatenate(parts).astype(np.float32)
-    atomic_write_with(path, lambda p: _save_npy(p, rows))
-    return rows
 
 
 def _whiten(
@@ -271,11 +269,6 @@ def _whiten(
         "texts": n,
         "eps": spec.whiten_eps,
     }
-
-
-def _save_npy(path: Path, array: np.ndarray) -> None:
-    with open(path, "wb") as fh:  # a file object: np.save would add ".npy" to a temporary name
-        np.save(fh, array, allow_pickle=False)
 
 
 def _summary(spec: StaticSpec, n: int) -> str:

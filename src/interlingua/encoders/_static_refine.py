@@ -49,17 +49,33 @@ def refine_table(
     progress: ProgressFn | None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """The refined table and what was done (lines, targets, pieces moved, fit after each step)."""
-    from ._static_teacher import pivot_rows
+    from pathlib import Path
+
+    from ._e5 import content_hash
+    from ._e5_graph import GRAPH_VERSION
+    from ._static import STATIC_VERSION
+    from ._static_teacher import cached_rows, pivot_rows
 
     wanted = sorted({t for _, t in pairs})
-    chunks = [wanted[i : i + _TARGET_CHUNK] for i in range(0, len(wanted), _TARGET_CHUNK)]
-    with task(progress, "teacher over the refinement text", len(wanted), "sentence") as t:
-        parts = pool.map(
-            pivot_rows,
-            [(model_file, c, spec.target_role) for c in chunks],
-            lambda i: t.advance(len(chunks[i])),
-        )
-    teacher = np.concatenate(parts).astype(np.float64)
+
+    def compute() -> np.ndarray:
+        chunks = [wanted[i : i + _TARGET_CHUNK] for i in range(0, len(wanted), _TARGET_CHUNK)]
+        with task(progress, "teacher over the refinement text", len(wanted), "sentence") as t:
+            parts = pool.map(
+                pivot_rows,
+                [(model_file, c, spec.target_role) for c in chunks],
+                lambda i: t.advance(len(chunks[i])),
+            )
+        return np.concatenate(parts)
+
+    # kept, so a rebuild with another ridge or dim skips the teacher (30 minutes for SIB-200 train)
+    teacher = cached_rows(
+        [content_hash(Path(model_file)), GRAPH_VERSION, "targets", spec.target_role, STATIC_VERSION],
+        "\0".join(wanted).encode("utf-8", "surrogatepass"),
+        len(wanted),
+        compute,
+        lambda path: note(progress, f"teacher vectors of the refinement text from the cache: {path}"),
+    ).astype(np.float64)
     teacher /= np.maximum(np.linalg.norm(teacher, axis=1, keepdims=True), 1e-12)
     # whitened, and reduced to the student's width (the top principal directions)
     mu, cov = text_statistics(teacher)

@@ -6,7 +6,10 @@ than one), with its own onnxruntime session of the cached fp32 graph, loaded onc
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,6 +59,38 @@ def pivot_rows(model_file: str, texts: list[str], role: str) -> np.ndarray:
     """The teacher's pooled (not normalized) vectors of pivot sentences."""
     vecs, _ = teacher(model_file).encode_counted(texts, role=role, normalize=False)
     return vecs
+
+
+def cached_rows(
+    key: list[Any], data: bytes, rows: int, compute: Callable[[], np.ndarray], found: Callable[[Path], None]
+) -> np.ndarray:
+    """Teacher vectors kept in the cache apart from any student (the costly step: minutes to half
+    an hour), under a name hashed from ``key`` (JSON) and ``data``: students that differ in dim,
+    SIF, ridge or iterations share them. A file of the wrong shape or unreadable is recomputed
+    and replaced (atomically), never trusted."""
+    from .._atomic import atomic_write_with
+    from .._paths import cache_dir
+
+    h = hashlib.blake2b(digest_size=8)
+    h.update(json.dumps(key).encode())
+    h.update(data)
+    path = cache_dir("models", "e5-static-teacher") / f"{h.hexdigest()}.npy"
+    if path.is_file():
+        try:
+            kept = np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            kept = None
+        if kept is not None and kept.ndim == 2 and len(kept) == rows and kept.dtype == np.float32:
+            found(path)
+            return kept
+    out = np.ascontiguousarray(compute(), dtype=np.float32)
+    atomic_write_with(path, lambda p: _save_npy(p, out))
+    return out
+
+
+def _save_npy(path: Path, array: np.ndarray) -> None:
+    with open(path, "wb") as fh:  # a file object: np.save would add ".npy" to a temporary name
+        np.save(fh, array, allow_pickle=False)
 
 
 class Pool:

@@ -24,7 +24,7 @@ bound low enough to keep everything, this is exactly one-stage mining. Margins a
 space's, so its calibrated threshold applies (``benchmarks/two_stage.py`` checks that the
 two-stage margins of the pairs both runs find are those of one-stage).
 
-Defaults (``per_source=4``, ``bound=1.0``, ``context=8``): measured on SIB-200 *train* pools
+Defaults (``per_source=4``, ``bound=1.1``, ``context=8``): measured on SIB-200 *train* pools
 (``benchmarks/two_stage.py --sweep``), never on BUCC or the pools the benchmark reports.
 """
 
