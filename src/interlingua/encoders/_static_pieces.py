@@ -87,21 +87,37 @@ class PieceCache:
         character."""
         out: dict[str, tuple[int, ...]] = {}
         normed = None
-        if not any(_JOIN in w for w in words):
-            normed = self._normalize(_JOIN.join(words)).split(_JOIN)
+        joined = _JOIN.join(words)
+        if joined.count(_JOIN) == len(words) - 1:  # no word holds the joiner itself
+            joined = self._normalize(joined)
+            normed = joined.split(_JOIN)
         if normed is None or len(normed) != len(words):
             normed = [self._normalize(w) for w in words]
+            joined = _JOIN.join(normed)
+        # only words whose normalized form is empty or holds a space or "▁" need a closer look:
+        # found by searching the joined string, not by a Python test per word
+        lengths = np.fromiter(map(len, normed), dtype=np.int64, count=len(normed))
+        ends = np.cumsum(lengths + 1)
+        odd = set(np.flatnonzero(lengths == 0).tolist())
+        for ch in (" ", "▁"):
+            at = joined.find(ch)
+            while at != -1:
+                odd.add(int(np.searchsorted(ends, at, side="right")))
+                at = joined.find(ch, at + 1)
         plain, other = [], []
-        for w, n in zip(words, normed):
+        if self._segment is None:
+            other = [w for i, w in enumerate(words) if i not in odd]
+        else:
+            plain = [i for i in range(len(words)) if i not in odd] if odd else range(len(words))
+        for i in sorted(odd):
+            w, n = words[i], normed[i]
             if not n or n[0] in " ▁" or n[-1] == " ":
                 out[w] = _BAD
-            elif self._segment is not None and " " not in n and "▁" not in n:
-                plain.append((w, n))
             else:
-                other.append(w)  # several words once normalized, or no segmenter: the tokenizer
+                other.append(w)  # several words once normalized: the tokenizer takes it whole
         if plain:
-            for (w, _), ids in zip(plain, self._segment([n for _, n in plain])):
-                out[w] = tuple(ids)
+            for i, ids in zip(plain, self._segment([normed[i] for i in plain])):
+                out[words[i]] = tuple(ids)
         if other:
             for w, e in zip(other, self._tok.encode_batch_fast(other, add_special_tokens=False)):
                 out[w] = tuple(e.ids)
@@ -125,7 +141,9 @@ class PieceCache:
         """``(ids, lengths)``: every text's piece ids one after another, and how many each has."""
         known = self._known
         split = [t.split(" ") for t in texts]
-        new = {w for words in split for w in words if w and w not in known}
+        new = set(itertools.chain.from_iterable(split))
+        new.difference_update(known.keys())
+        new.discard("")
         batch = self._learn(sorted(new)) if new else {}
         get = known.get
         flat: list[int] = []
