@@ -219,8 +219,6 @@ def _teacher_rows(
 ) -> np.ndarray:
     """The teacher's vector of every piece, cached apart from the student: it is the costly step
     (minutes), and students that differ in dim, SIF or refinement share it."""
-    from ._e5 import content_hash
-    from ._e5_graph import GRAPH_VERSION
 
     def compute() -> np.ndarray:
         chunks = [pieces[i : i + _CHUNK] for i in range(0, len(pieces), _CHUNK)]
@@ -233,7 +231,8 @@ def _teacher_rows(
         return np.concatenate(parts)
 
     return cached_rows(
-        [content_hash(Path(model_file)), GRAPH_VERSION, prefix, pooling, STATIC_VERSION],
+        model_file,
+        [prefix, pooling],
         pieces.astype(np.int64).tobytes(),
         len(pieces),
         compute,

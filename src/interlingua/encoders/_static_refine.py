@@ -49,11 +49,6 @@ def refine_table(
     progress: ProgressFn | None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """The refined table and what was done (lines, targets, pieces moved, fit after each step)."""
-    from pathlib import Path
-
-    from ._e5 import content_hash
-    from ._e5_graph import GRAPH_VERSION
-    from ._static import STATIC_VERSION
     from ._static_teacher import cached_rows, pivot_rows
 
     wanted = sorted({t for _, t in pairs})
@@ -70,7 +65,8 @@ def refine_table(
 
     # kept, so a rebuild with another ridge or dim skips the teacher (30 minutes for SIB-200 train)
     teacher = cached_rows(
-        [content_hash(Path(model_file)), GRAPH_VERSION, "targets", spec.target_role, STATIC_VERSION],
+        model_file,
+        ["targets", spec.target_role],
         "\0".join(wanted).encode("utf-8", "surrogatepass"),
         len(wanted),
         compute,

@@ -62,17 +62,26 @@ def pivot_rows(model_file: str, texts: list[str], role: str) -> np.ndarray:
 
 
 def cached_rows(
-    key: list[Any], data: bytes, rows: int, compute: Callable[[], np.ndarray], found: Callable[[Path], None]
+    model_file: str,
+    key: list[Any],
+    data: bytes,
+    rows: int,
+    compute: Callable[[], np.ndarray],
+    found: Callable[[Path], None],
 ) -> np.ndarray:
     """Teacher vectors kept in the cache apart from any student (the costly step: minutes to half
-    an hour), under a name hashed from ``key`` (JSON) and ``data``: students that differ in dim,
-    SIF, ridge or iterations share them. A file of the wrong shape or unreadable is recomputed
-    and replaced (atomically), never trusted."""
+    an hour), under a name hashed from the teacher (file content, graph and recipe versions),
+    ``key`` (JSON) and ``data``: students that differ in dim, SIF, ridge or iterations share
+    them. A file of the wrong shape or unreadable is recomputed and replaced (atomically), never
+    trusted."""
     from .._atomic import atomic_write_with
     from .._paths import cache_dir
+    from ._e5 import content_hash
+    from ._e5_graph import GRAPH_VERSION
+    from ._static import STATIC_VERSION
 
     h = hashlib.blake2b(digest_size=8)
-    h.update(json.dumps(key).encode())
+    h.update(json.dumps([content_hash(Path(model_file)), GRAPH_VERSION, *key, STATIC_VERSION]).encode())
     h.update(data)
     path = cache_dir("models", "e5-static-teacher") / f"{h.hexdigest()}.npy"
     if path.is_file():
