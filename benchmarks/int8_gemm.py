@@ -34,33 +34,14 @@ import collections  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from encode import load_sentences  # noqa: E402
+from encode import load_sentences, timed  # noqa: E402
 
-#: one e5-small layer's products: name -> (weight in the E5S1 file, K, N)
-SHAPES = {
-    "qkv": ("q", 384, 1152),
-    "attn-out": ("ao", 384, 384),
-    "ffn-in": ("fi", 384, 1536),
-    "ffn-out": ("fo", 1536, 384),
-}
 GEMM_OPS = {"MatMul", "DynamicQuantizeMatMul", "MatMulInteger", "QAttention", "MatMulNBits", "Attention"}
-
-
-def session(model, threads: int = 1):
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = threads
-    so.inter_op_num_threads = 1
-    so.log_severity_level = 3
-    src = model if isinstance(model, str) else model.SerializeToString()
-    return ort.InferenceSession(src, so, providers=["CPUExecutionProvider"])
 
 
 def graph(node, inits: list, k: int, n: int):
@@ -80,14 +61,25 @@ def graph(node, inits: list, k: int, n: int):
     return m
 
 
+def shapes(f) -> dict[str, tuple[str, int, int]]:
+    """One layer's four products: name -> (weight in the E5S1 file, K, N)."""
+    h, ff = f.config.hidden, f.config.ffn
+    return {
+        "qkv": ("q", h, 3 * h),
+        "attn-out": ("ao", h, h),
+        "ffn-in": ("fi", h, ff),
+        "ffn-out": ("fo", ff, h),
+    }
+
+
 def weights(f, short: str, k: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(N, K) fp32, and the 4-bit blocks repacked for MatMulNBits: (N, K/32, 16) uint8, (N*K/32,) scales."""
     names = [f"l0.{c}.w" for c in "qkv"] if short == "q" else [f"l0.{short}.w"]
     rows = n // len(names)
+    dense = np.concatenate([f.tensor(name, (rows, k)) for name in names])
     scales, packed = zip(*(f.q4_parts(name, rows) for name in names))
     scales, packed = np.concatenate(scales), np.concatenate(packed)
     nib = np.concatenate([packed & 0x0F, packed >> 4], axis=-1)  # (N, blocks, 32): value j of a block
-    dense = ((nib.astype(np.float32) - 8) * scales[:, :, None]).reshape(n, k)
     nbits = (nib[:, :, 0::2] | (nib[:, :, 1::2] << 4)).astype(np.uint8)  # value j: byte j // 2
     return dense, nbits, scales.reshape(-1).astype(np.float32)
 
@@ -96,18 +88,17 @@ def engines(f, short: str, k: int, n: int, work: Path) -> dict:
     import onnx
     from onnx import helper, numpy_helper
 
-    from interlingua.encoders._quantize import RECIPES, quantize
+    from interlingua.encoders._quantize import RECIPES, open_session, quantize
 
     dense, nbits, scales = weights(f, short, k, n)
     w = numpy_helper.from_array(np.ascontiguousarray(dense.T), "w")
-    fp32 = graph(helper.make_node("MatMul", ["x", "w"], ["y"], name="mm"), [w], k, n)
-    out = {"fp32": session(fp32)}
     src = work / f"{short}.onnx"
-    onnx.save(fp32, src)
+    onnx.save(graph(helper.make_node("MatMul", ["x", "w"], ["y"], name="mm"), [w], k, n), src)
+    out = {"fp32": open_session(src)}
     for name, recipe in RECIPES.items():
         dst = work / f"{short}-{name}.onnx"
         quantize(str(src), str(dst), recipe)
-        out[name] = session(str(dst))
+        out[name] = open_session(dst)
     for name, level in (("q4-int8", 4), ("q4-fp32", 1)):
         node = helper.make_node(
             "MatMulNBits",
@@ -121,19 +112,10 @@ def engines(f, short: str, k: int, n: int, work: Path) -> dict:
             accuracy_level=level,
         )
         inits = [numpy_helper.from_array(nbits, "b"), numpy_helper.from_array(scales, "s")]
-        out[name] = session(graph(node, inits, k, n))
+        dst = work / f"{short}-{name}.onnx"
+        onnx.save(graph(node, inits, k, n), dst)
+        out[name] = open_session(dst)
     return out
-
-
-def timed(sess, x: np.ndarray, iters: int, repeat: int) -> tuple[float, np.ndarray]:
-    y = sess.run(None, {"x": x})[0]
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        for _ in range(iters):
-            sess.run(None, {"x": x})
-        best = min(best, (time.perf_counter() - t) / iters)
-    return best, y
 
 
 def gemms(args) -> dict:
@@ -143,19 +125,22 @@ def gemms(args) -> dict:
     f = read_e5_file(bundled_model_path())
     rng = np.random.default_rng(0)
     results: dict = {}
+    layer = shapes(f)
     with tempfile.TemporaryDirectory() as tmp:
-        for shape, (short, k, n) in SHAPES.items():
+        for shape, (short, k, n) in layer.items():
             x = rng.standard_normal((args.tokens, k)).astype(np.float32)
             row = {}
             ref = None
             for name, sess in engines(f, short, k, n, Path(tmp)).items():
-                sec, y = timed(sess, x, args.iters, args.repeat)
+                (y,) = sess.run(None, {"x": x})  # warm-up, and the output compared
+                sec, _ = timed(lambda: [sess.run(None, {"x": x}) for _ in range(args.iters)], args.repeat)  # noqa: B023
+                sec /= args.iters
                 ref = y if ref is None else ref
                 err = float(np.abs(y - ref).max() / np.abs(ref).max())
                 row[name] = {"us": round(sec * 1e6, 1), "max_rel_err": round(err, 5)}
             results[shape] = row
     names = list(results["qkv"])
-    results["layer"] = {name: {"us": round(sum(results[s][name]["us"] for s in SHAPES), 1)} for name in names}
+    results["layer"] = {name: {"us": round(sum(results[s][name]["us"] for s in layer), 1)} for name in names}
     print(
         f"{args.tokens} rows, one thread, best of {args.repeat} x {args.iters} products; ratio = fp32 time / engine time"
     )
@@ -167,25 +152,16 @@ def gemms(args) -> dict:
 
 
 def profile(args) -> dict:
-    import onnxruntime as ort
-
     from interlingua.encoders import get_encoder
     from interlingua.encoders._e5 import onnx_model_path
+    from interlingua.encoders._quantize import open_session
 
     enc = get_encoder("e5-small-int8")
     texts = load_sentences(args.data, 2000)
     enc.encode(texts[:16])  # builds and checks the int8 graph for this CPU
     path = Path(onnx_model_path(enc.model_file, "fp32")).parent / enc.quantization["file"]
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.inter_op_num_threads = 1
-    so.log_severity_level = 3
-    so.enable_profiling = True
     with tempfile.TemporaryDirectory() as tmp:
-        so.profile_file_prefix = str(Path(tmp) / "int8")
-        sess = ort.InferenceSession(
-            str(path), so, providers=["CPUExecutionProvider"], disabled_optimizers=["SkipLayerNormFusion"]
-        )
+        sess = open_session(path, profile_prefix=str(Path(tmp) / "int8"))
         order = np.argsort([len(t) for t in texts], kind="stable")[::-1]
         for s in range(0, len(texts), 16):
             b = enc.tokenize([texts[i] for i in order[s : s + 16]], "passage")

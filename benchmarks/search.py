@@ -40,10 +40,11 @@ BASELINE = "HNSW32,Flat"
 #: by default today's index and the best candidate measured so far: IVF cells over 2-bit RaBitQ
 #: codes scanned with fast-scan, 100 candidates re-scored exactly (faiss 1.15.1; at 1M on an AVX2
 #: CPU: recall 0.960 at nprobe 96, 1.73x HNSW32 ef 512 with the machine partly loaded during
-#: HNSW's turn, 1.90x in an idle rerun). Measured slower (add them with --configs): at 1M IVFauto,RaBitQfs,RFlat|40 (1.67x)
-#: and |20 (recall stops at 0.93); at 200k HNSW32,SQfp16; HNSW32,SQ8,RFlat|2 (build 3.7x longer);
-#: HNSW over centered or PCA-reduced vectors (+ exact re-scoring); IVF_HNSW32,PQ192x4fs,RFlat;
-#: IVFauto_HNSW32,SQ8,RFlat|4; IVFauto,RaBitQfs4,RFlat|2; IVFauto,FlatPanorama
+#: HNSW's turn, 1.90x in an idle rerun). Measured slower (add them with --configs): at 1M
+#: IVFauto,RaBitQfs,RFlat|40 (1.67x) and |20 (recall stops at 0.93); at 200k HNSW32,SQfp16;
+#: HNSW32,SQ8,RFlat|2 (build 3.7x longer); HNSW over centered or PCA-reduced vectors (+ exact
+#: re-scoring); IVF_HNSW32,PQ192x4fs,RFlat; IVFauto_HNSW32,SQ8,RFlat|4; IVFauto,RaBitQfs4,RFlat|2;
+#: IVFauto,FlatPanorama
 CONFIGS = [BASELINE, "IVFauto,RaBitQfs2,RFlat|10"]
 EF = [32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024]
 NPROBE = [8, 16, 32, 64, 96, 128, 192, 256]

@@ -201,8 +201,9 @@ def record_file(klass: str) -> str:
     return f"int8-q{QUANT_VERSION}-{klass}.json"
 
 
-def open_session(path: Path, threads: int = 1):
-    """A session with the options :class:`~._e5.E5Encoder` uses, so the probe runs its kernels."""
+def open_session(path: Path, threads: int = 1, profile_prefix: str | None = None):
+    """A session with the options :class:`~._e5.E5Encoder` uses, so the probe runs its kernels
+    (``profile_prefix``: onnxruntime's profiler on, its JSON written there at ``end_profiling``)."""
     import onnxruntime as ort
 
     so = ort.SessionOptions()
@@ -210,6 +211,9 @@ def open_session(path: Path, threads: int = 1):
     so.inter_op_num_threads = 1
     so.log_severity_level = 3
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    if profile_prefix is not None:
+        so.enable_profiling = True
+        so.profile_file_prefix = profile_prefix
     return ort.InferenceSession(
         str(path), so, providers=["CPUExecutionProvider"], disabled_optimizers=["SkipLayerNormFusion"]
     )
