@@ -34,13 +34,13 @@ def load_sentences(folder: Path, n: int) -> list[str]:
     columns = [p.read_text(encoding="utf-8").splitlines() for p in files]
     columns.append(files[0].with_suffix(".eng").read_text(encoding="utf-8").splitlines())
     out: list[str] = []
-    row = 0
-    while len(out) < n:
+    for row in range(max(map(len, columns))):
         for col in columns:
             if row < len(col) and col[row].strip():
                 out.append(col[row].strip())
-        row += 1
-    return out[:n]
+        if len(out) >= n:
+            return out[:n]
+    sys.exit(f"error: {folder} holds {len(out):,} sentences, fewer than the {n:,} asked for; ask for fewer")
 
 
 def timed(fn, repeat: int) -> tuple[float, np.ndarray]:
