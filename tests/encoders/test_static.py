@@ -308,3 +308,70 @@ def test_the_refinement_targets_are_cached_and_a_damaged_file_is_recomputed(cach
     assert not any("refinement text from the cache" in e.message for e in cut)
     np.testing.assert_allclose(c, b, atol=1e-5)
     assert np.load(kept).shape == (6, 384)
+
+
+def test_a_contrastive_fit_on_pairs_puts_each_text_nearest_its_translations(cache, files, student):
+    spec = StaticSpec(
+        dim=24,
+        vocabulary=str(files[0]),
+        parallel=str(files[1]),
+        contrast_batch=4,
+        contrast_steps=1000,
+        workers=1,
+    )
+    events: list[ProgressEvent] = []
+    tuned = build_static(spec, events.append)
+    assert tuned != student and any("contrastive fit on 12 translation pairs" in e.message for e in events)
+
+    same = np.repeat(np.arange(len(MEANINGS)), len(MEANINGS[0]))
+
+    def nearest_is_a_translation(folder):
+        v = StaticEncoder(folder).encode(TEXTS)
+        return float(np.mean(same[(v @ v.T - 2 * np.eye(len(TEXTS))).argmax(axis=1)] == same))
+
+    def mean_margin(folder):  # each text: its farthest translation against the nearest other text
+        sims = StaticEncoder(folder).encode(TEXTS) @ StaticEncoder(folder).encode(TEXTS).T
+        related = np.where(same[:, None] == same[None, :], sims, np.inf).min(axis=1)
+        return float(np.mean(related - np.where(same[:, None] != same[None, :], sims, -np.inf).max(axis=1)))
+
+    assert nearest_is_a_translation(student) < 0.75 and nearest_is_a_translation(tuned) == 1.0
+    assert mean_margin(tuned) > mean_margin(student) + 0.1
+    meta = json.loads((tuned / "meta.json").read_text())
+    c = meta["contrast"]
+    assert (c["lines"], c["groups"], c["texts"], c["batch"]) == (12, 4, 16, 4)
+    assert c["loss_last"] < c["loss_first"] and "tuned on pairs of pairs.tsv" in meta["recipe_summary"]
+    assert meta["inputs"]["parallel"]["path"] == str(files[1].resolve())
+    # seeded: the same inputs build the same table; another temperature is another student
+    again = build_static(spec, output=files[0].parent / "again")
+    np.testing.assert_array_equal(np.load(again / "vectors.npy"), np.load(tuned / "vectors.npy"))
+    assert build_static(spec.replace(temperature=0.1)) != tuned
+
+
+def test_the_contrastive_fields_enter_the_cache_key_only_with_pairs(cache, files):
+    from interlingua.encoders._static_build import student_key
+
+    base = StaticSpec(dim=24, vocabulary=str(files[0]))
+    # a student built before the contrastive fit existed keeps its folder
+    assert student_key(base) == student_key(base.replace(contrast_steps=7, temperature=0.5))
+    tuned = base.replace(parallel=str(files[1]))
+    assert student_key(tuned) != student_key(base)
+    assert student_key(tuned) != student_key(tuned.replace(contrast_steps=7))
+
+
+def test_bad_parallel_files_are_one_clear_error(cache, files, tmp_path):
+    vocabulary = str(files[0])
+    cases = {
+        "plain.tsv": ("Hallo\tHello\nBonjour\n", r"plain\.tsv, line 2: the line has no tab"),
+        "half.tsv": ("Hallo\t \n", r"half\.tsv, line 1: the translation after the tab is empty"),
+        "same.tsv": ("Hallo\tHallo\n", r"same\.tsv: the parallel file has no pair of two different texts"),
+        "one.tsv": (
+            "Hallo\tHello\nSalut\tHello\n",
+            r"one\.tsv: the parallel file's lines are all translations",
+        ),
+    }
+    for name, (text, message) in cases.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        with pytest.raises(InputError, match=message):
+            build_static(StaticSpec(dim=24, vocabulary=vocabulary, parallel=str(tmp_path / name), workers=1))
+    with pytest.raises(InputError, match="parallel file does not exist"):
+        build_static(StaticSpec(vocabulary=vocabulary, parallel=str(tmp_path / "none.tsv")))

@@ -29,6 +29,9 @@ def static(
     whiten_eps: float = spec_option(J, "whiten_eps", "--whiten-eps"),
     refine: str = spec_option(J, "refine", "--refine"),
     ridge: float = spec_option(J, "ridge", "--ridge"),
+    parallel: str = spec_option(J, "parallel", "--parallel"),
+    contrast_steps: int = spec_option(J, "contrast_steps", "--contrast-steps"),
+    temperature: float = spec_option(J, "temperature", "--temperature"),
     vocabulary: str = spec_option(J, "vocabulary", "--vocabulary"),
     workers: int = spec_option(J, "workers", "--workers", "-w"),
     output: Path = typer.Option(None, "--output", "-o", help="Write the student here instead of the cache."),
@@ -38,7 +41,8 @@ def static(
 ) -> None:
     """Build e5-static: every vocabulary piece through e5-small, PCA, SIF weights, a whitened
     sentence space (statistics from the tokenizer, or from --whiten-on text), optionally refined
-    on parallel text (--refine: a TSV of text<TAB>pivot translation).
+    on the teacher's vectors of text (--refine: sentences, or text<TAB>pivot translation) and
+    tuned on translation pairs (--parallel: text<TAB>translation, contrastive, no teacher pass).
 
     The student becomes what --model e5-static loads; --model FOLDER loads any student folder.
     """

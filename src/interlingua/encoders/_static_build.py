@@ -4,7 +4,7 @@
 batches, over ``workers`` spawned processes of one thread each; (b) PCA to ``dim``; (c) SIF
 weights from the SentencePiece unigram probabilities; (d) a whitened sentence space
 (``_static_whiten``); (e) optionally, refinement on the teacher's vectors of real text
-(``_static_refine``). The student is written atomically into the cache, in a folder named
+(``_static_refine``); (f) optionally, a contrastive fit on translation pairs (``_static_contrast``). The student is written atomically into the cache, in a folder named
 by the teacher, the recipe and the content of the files it read, so a second build with the
 same inputs is a cache hit, like the ONNX graph; ``e5-static.json`` beside it names the student
 built last, which ``get_encoder("e5-static")`` loads.
@@ -25,14 +25,16 @@ from .._paths import cache_dir
 from ..errors import InputError
 from ..progress import ProgressFn, note, task
 from ._static import FORMAT, META, PIECES, STATIC_VERSION, VECTORS, is_static_student, student_tokenizer
-from ._static_spec import StaticSpec, file_hash, read_refine_file, read_vocabulary_file
+from ._static_spec import StaticSpec, file_hash, read_parallel_file, read_refine_file, read_vocabulary_file
 from ._static_teacher import Pool, cached_rows, piece_rows, teacher
 
 POINTER = "e5-static.json"
 #: pieces per task sent to a worker
 _CHUNK = 4096
 #: the spec's fields that name files: the cache key holds their content, not their path
-_INPUT_FILES = ("vocabulary", "whiten_on", "refine")
+_INPUT_FILES = ("vocabulary", "whiten_on", "refine", "parallel")
+#: the fields of the contrastive fit, in the cache key only when it runs
+_CONTRAST_FIELDS = ("parallel", "contrast_steps", "contrast_batch", "temperature")
 
 
 def student_key(spec: StaticSpec) -> str:
@@ -41,7 +43,10 @@ def student_key(spec: StaticSpec) -> str:
     from ._e5_graph import GRAPH_VERSION
 
     recipe = spec.to_dict(transient=False)
-    inputs = {k: file_hash(Path(recipe.pop(k)).expanduser()) for k in _INPUT_FILES if recipe[k]}
+    if not recipe["parallel"]:  # students built before the contrastive fit keep their folders
+        for k in _CONTRAST_FIELDS:
+            recipe.pop(k)
+    inputs = {k: file_hash(Path(recipe.pop(k)).expanduser()) for k in _INPUT_FILES if recipe.get(k)}
     blob = {
         "teacher": [spec.teacher, content_hash(bundled_model_path()), GRAPH_VERSION],
         "recipe": recipe,
@@ -67,6 +72,7 @@ def build_static(
     # the files named are read now, so a missing one fails before minutes of work
     vocab_lines = read_vocabulary_file(spec.vocabulary) if spec.vocabulary else None
     pairs = read_refine_file(spec.refine) if spec.refine else None
+    parallel = read_parallel_file(spec.parallel) if spec.parallel else None
     whiten_lines = read_vocabulary_file(spec.whiten_on, "whitening") if spec.whiten_on else None
     target = Path(output).expanduser() if output is not None else cache_dir("models") / student_key(spec)
     if output is not None and target.exists() and not force:
@@ -78,7 +84,7 @@ def build_static(
     if output is not None and not target.parent.is_dir():
         raise InputError(f"the folder {str(target.parent)!r} does not exist", path=str(target))
     started = time.perf_counter()
-    vectors, pieces, meta = _distill(spec, vocab_lines, whiten_lines, pairs, progress)
+    vectors, pieces, meta = _distill(spec, vocab_lines, whiten_lines, pairs, parallel, progress)
     meta["seconds"] = round(time.perf_counter() - started, 1)
     try:
         with atomic_folder(target, replace=force or output is None) as tmp:
@@ -119,6 +125,7 @@ def _distill(
     vocab_lines: list[str] | None,
     whiten_lines: list[str] | None,
     pairs: list[tuple[str, str]] | None,
+    parallel: list[tuple[str, str]] | None,
     progress: ProgressFn | None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     from ._e5 import (
@@ -173,6 +180,13 @@ def _distill(
             vectors, refined = refine_table(
                 vectors, pieces, len(f.pieces), pairs, tok, spec, pool, str(model_file), progress
             )
+    contrast: dict[str, Any] = {}
+    if parallel is not None:
+        from ._static_contrast import contrast_table
+
+        vectors, contrast = contrast_table(
+            vectors, pieces, len(f.pieces), parallel, tok, spec, str(spec.parallel), progress
+        )
     blob = hashlib.blake2b(vectors.tobytes(), digest_size=16)
     blob.update(pieces.astype(np.int32).tobytes())
     recipe = spec.to_dict(transient=False)
@@ -201,6 +215,7 @@ def _distill(
         },
         "whitening": whitened,
         "refinement": refined,
+        "contrast": contrast,
         "workers": workers,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
@@ -276,6 +291,8 @@ def _summary(spec: StaticSpec, n: int) -> str:
         parts.append(f"whitened on {Path(spec.whiten_on).name if spec.whiten_on else 'unigram statistics'}")
     if spec.refine:
         parts.append(f"refined on {Path(spec.refine).name}")
+    if spec.parallel:
+        parts.append(f"tuned on pairs of {Path(spec.parallel).name}")
     return ", ".join(parts)
 
 

@@ -82,6 +82,25 @@ class StaticSpec(Spec):
         help="refinement: conjugate-gradient iterations at most (stopping early also regularizes)",
     )
     target_role: str = param("query", Options(ROLES), help="refinement: the teacher's role for the targets")
+    parallel: str | None = param(
+        None,
+        NoneOr(Text(nonempty=True)),
+        help="translation pairs, text<TAB>translation a line: the table is then tuned so each text is "
+        "nearest its own translation (contrastive, no teacher pass; after --refine when both are given)",
+    )
+    contrast_steps: int = param(
+        300,
+        Interval(int, 1, None),
+        help="contrastive fit: batches (on SIB-200 train pairs the dev sets peak near 300; more over-fits)",
+    )
+    contrast_batch: int = param(
+        512, Interval(int, 2, None), help="contrastive fit: pairs a batch, each from another group"
+    )
+    temperature: float = param(
+        0.05,
+        Interval(float, 0, None, closed="neither"),
+        help="contrastive fit: softmax temperature (dev: 0.05 best of 0.02 / 0.05 / 0.1)",
+    )
     workers: int | None = param(
         None,
         NoneOr(Interval(int, 1, None)),
@@ -140,4 +159,30 @@ def read_refine_file(path_str: str) -> list[tuple[str, str]]:
             side = "text" if not text else "translation after the tab"
             raise InputError(f"the {side} is empty", path=str(path), line=number)
         pairs.append((text, target if tab else text))
+    return pairs
+
+
+def read_parallel_file(path_str: str) -> list[tuple[str, str]]:
+    """``(text, translation)`` lines of a parallel file, every line with a tab and two sides; a
+    line without is one error naming the file and the line (blank lines are skipped)."""
+    path, lines = _open_text(path_str, "parallel")
+    pairs = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        text, tab, translation = line.partition("\t")
+        text, translation = text.strip(), translation.strip()
+        if not tab:
+            raise InputError(
+                "the line has no tab: write text<TAB>translation (plain sentences go to --refine)",
+                path=str(path),
+                line=number,
+            )
+        if not text or not translation:
+            side = "text" if not text else "translation after the tab"
+            raise InputError(f"the {side} is empty", path=str(path), line=number)
+        if text != translation:
+            pairs.append((text, translation))
+    if not pairs:
+        raise InputError("the parallel file has no pair of two different texts", path=str(path))
     return pairs
