@@ -164,7 +164,8 @@ def read_refine_file(path_str: str) -> list[tuple[str, str]]:
 
 def read_parallel_file(path_str: str) -> list[tuple[str, str]]:
     """``(text, translation)`` lines of a parallel file, every line with a tab and two sides; a
-    line without is one error naming the file and the line (blank lines are skipped)."""
+    line without is one error naming the file and the line (blank lines, and lines whose two
+    sides are the same text, which teach nothing, are skipped)."""
     path, lines = _open_text(path_str, "parallel")
     pairs = []
     for number, line in enumerate(lines, 1):
