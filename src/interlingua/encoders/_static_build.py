@@ -4,10 +4,11 @@
 batches, over ``workers`` spawned processes of one thread each; (b) PCA to ``dim``; (c) SIF
 weights from the SentencePiece unigram probabilities; (d) a whitened sentence space
 (``_static_whiten``); (e) optionally, refinement on the teacher's vectors of real text
-(``_static_refine``); (f) optionally, a contrastive fit on translation pairs (``_static_contrast``). The student is written atomically into the cache, in a folder named
-by the teacher, the recipe and the content of the files it read, so a second build with the
-same inputs is a cache hit, like the ONNX graph; ``e5-static.json`` beside it names the student
-built last, which ``get_encoder("e5-static")`` loads.
+(``_static_refine``); (f) optionally, a contrastive fit on translation pairs
+(``_static_contrast``). The student is written atomically into the cache, in a folder named by
+the teacher, the recipe and the content of the files it read, so a second build with the same
+inputs is a cache hit, like the ONNX graph; ``e5-static.json`` beside it names the student built
+last, which ``get_encoder("e5-static")`` loads.
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..progress import ProgressFn, note, task
+from ._static_spec import StaticSpec
 
 #: Adam step sizes of the map and of the row deltas (chosen on the dev sets above)
 _LR_MAP, _LR_ROWS = 3e-4, 1e-2
@@ -76,7 +77,7 @@ def contrast_table(
     vocab: int,
     pairs: list[tuple[str, str]],
     tok: Any,
-    spec: Any,
+    spec: StaticSpec,
     path: str,
     progress: ProgressFn | None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
