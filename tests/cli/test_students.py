@@ -96,3 +96,25 @@ def test_whitening_options_reach_the_student(cli, cache, tmp_path):
     assert code == 2 and "none.txt: the whitening file does not exist" in err
     code, _, err = cli(*args, "--no-whiten", "--whiten-on", vocabulary)
     assert code == 2 and "needs whiten=True" in err
+
+
+def test_parallel_pairs_tune_the_student_and_a_bad_line_is_named(cli, cache, tmp_path):
+    vocabulary = tmp_path / "vocabulary.txt"
+    vocabulary.write_text("\n".join(SENTENCES), encoding="utf-8")
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(
+        f"{SENTENCES[1]}\t{SENTENCES[0]}\n{SENTENCES[2]}\t{SENTENCES[0]}\n{SENTENCES[4]}\t{SENTENCES[3]}\n"
+        f"{SENTENCES[5]}\t{SENTENCES[3]}\n",
+        encoding="utf-8",
+    )
+    args = ["students", "build", "static", "--vocabulary", vocabulary, "--dim", "8", "--workers", "1"]
+    tune = ["--parallel", pairs, "--contrast-steps", "20", "--contrast-batch", "2", "--temperature", "0.1"]
+    code, out, err = cli(*args, *tune, "--json")
+    assert code == 0, err
+    meta = json.loads((Path(json.loads(out)["path"]) / "meta.json").read_text())
+    assert meta["contrast"]["groups"] == 2 and meta["contrast"]["steps"] == 20
+    assert meta["recipe"]["temperature"] == 0.1 and meta["contrast"]["batch"] == 2
+    bad = tmp_path / "bad.tsv"
+    bad.write_text(f"{SENTENCES[1]}\t{SENTENCES[0]}\n{SENTENCES[2]}\n", encoding="utf-8")
+    code, _, err = cli(*args, "--parallel", bad)
+    assert code == 2 and err.strip().startswith(f"error: {bad}, line 2: the line has no tab")

@@ -31,6 +31,7 @@ def static(
     ridge: float = spec_option(J, "ridge", "--ridge"),
     parallel: str = spec_option(J, "parallel", "--parallel"),
     contrast_steps: int = spec_option(J, "contrast_steps", "--contrast-steps"),
+    contrast_batch: int = spec_option(J, "contrast_batch", "--contrast-batch"),
     temperature: float = spec_option(J, "temperature", "--temperature"),
     vocabulary: str = spec_option(J, "vocabulary", "--vocabulary"),
     workers: int = spec_option(J, "workers", "--workers", "-w"),
