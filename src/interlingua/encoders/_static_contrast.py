@@ -31,7 +31,8 @@ dev; scratch runs but the last two rows, which are ``interlingua students build 
 | the same with UDHR articles paired with English added (12,739 lines) | 78.5 | 83.0 | 83.1 |
 
 Tatoeba margin accuracy (80 languages; reported, never used to choose): 39.5% -> 47.4% with the
-defaults, against 48.0% for the regression on the same text (a 30-45 minute teacher pass).
+defaults (every one of the 80 languages gains, median +8.5 points), against 48.0% for the
+regression on the same text (a 30-45 minute teacher pass); the regression then this fit: 48.9%.
 """
 
 from __future__ import annotations
