@@ -83,9 +83,7 @@ def contrast_table(
     progress: ProgressFn | None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """The tuned table and what was done (lines, groups, rows moved, loss at the start and end)."""
-    from scipy import sparse
-
-    from ._static_refine import mean_matrix
+    from ._static_refine import mean_matrix, used_columns
 
     group = groups_of(pairs)
     n_groups = int(group.max()) + 1
@@ -99,11 +97,7 @@ def contrast_table(
     row_of = {t: i for i, t in enumerate(texts)}
     left = np.array([row_of[a] for a, _ in pairs])
     right = np.array([row_of[b] for _, b in pairs])
-    a = mean_matrix(texts, tok, pieces, vocab)
-    used = np.unique(a.indices)
-    col = np.full(a.shape[1], -1, dtype=np.int64)
-    col[used] = np.arange(len(used))
-    a = sparse.csr_matrix((a.data, col[a.indices], a.indptr), shape=(a.shape[0], len(used)))
+    a, used = used_columns(mean_matrix(texts, tok, pieces, vocab))
     base = np.asarray(a @ table[used], dtype=np.float32)  # A E0
     d = table.shape[1]
     w = np.eye(d, dtype=np.float32)

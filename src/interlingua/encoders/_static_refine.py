@@ -93,13 +93,8 @@ def refine_table(
     texts = list(sums)
     targets = np.stack([sums[t] / counts[t] for t in texts]).astype(np.float32)
 
-    a = mean_matrix(texts, tok, pieces, vocab)
-    from scipy import sparse
-
-    used = np.unique(a.indices)  # only the pieces that occur get rows of their own fitted
-    col_of = np.full(a.shape[1], -1, dtype=np.int64)
-    col_of[used] = np.arange(len(used))
-    a = sparse.csr_matrix((a.data, col_of[a.indices], a.indptr), shape=(a.shape[0], len(used)))
+    # only the pieces that occur get rows of their own fitted
+    a, used = used_columns(mean_matrix(texts, tok, pieces, vocab))
     student = np.asarray(a @ table[used], dtype=np.float64)
     gram = student.T @ student
     ridge = _MAP_RIDGE * np.trace(gram) / len(gram)
@@ -146,6 +141,17 @@ def mean_matrix(texts: list[str], tok: Any, pieces: np.ndarray, vocab: int):
     a = sparse.csr_matrix((data[keep], cols[keep], indptr), shape=(len(ids), len(pieces)))
     a.sum_duplicates()
     return a
+
+
+def used_columns(a):
+    """``(a restricted to the columns that hold an entry, those columns)``: the rows of the table
+    a fit moves."""
+    from scipy import sparse
+
+    used = np.unique(a.indices)
+    col_of = np.full(a.shape[1], -1, dtype=np.int64)
+    col_of[used] = np.arange(len(used))
+    return sparse.csr_matrix((a.data, col_of[a.indices], a.indptr), shape=(a.shape[0], len(used))), used
 
 
 def _fit_cosine(pred: np.ndarray, targets: np.ndarray) -> float:

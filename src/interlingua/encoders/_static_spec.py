@@ -144,22 +144,26 @@ def read_vocabulary_file(path_str: str, what: str = "vocabulary") -> list[str]:
     return [line for line in lines if line.strip()]
 
 
+def _tab_lines(path: Path, lines: list[str]):
+    """``(line number, text, has a tab, what follows it)`` of the non-blank lines, stripped; an
+    empty side is one error naming the file and the line."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        text, tab, other = line.partition("\t")
+        text, other = text.strip(), other.strip()
+        if not text or (tab and not other):
+            side = "text" if not text else "translation after the tab"
+            raise InputError(f"the {side} is empty", path=str(path), line=number)
+        yield number, text, bool(tab), other
+
+
 def read_refine_file(path_str: str) -> list[tuple[str, str]]:
     """``(text, target)`` lines of a refinement file: a plain line is its own target, a line
     ``text<TAB>translation`` targets the translation; an empty side is one error naming the file
     and the line (blank lines are skipped)."""
     path, lines = _open_text(path_str, "refinement")
-    pairs = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        text, tab, target = line.partition("\t")
-        text, target = text.strip(), target.strip()
-        if not text or (tab and not target):
-            side = "text" if not text else "translation after the tab"
-            raise InputError(f"the {side} is empty", path=str(path), line=number)
-        pairs.append((text, target if tab else text))
-    return pairs
+    return [(text, target if tab else text) for _, text, tab, target in _tab_lines(path, lines)]
 
 
 def read_parallel_file(path_str: str) -> list[tuple[str, str]]:
@@ -168,20 +172,13 @@ def read_parallel_file(path_str: str) -> list[tuple[str, str]]:
     sides are the same text, which teach nothing, are skipped)."""
     path, lines = _open_text(path_str, "parallel")
     pairs = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        text, tab, translation = line.partition("\t")
-        text, translation = text.strip(), translation.strip()
+    for number, text, tab, translation in _tab_lines(path, lines):
         if not tab:
             raise InputError(
                 "the line has no tab: write text<TAB>translation (plain sentences go to --refine)",
                 path=str(path),
                 line=number,
             )
-        if not text or not translation:
-            side = "text" if not text else "translation after the tab"
-            raise InputError(f"the {side} is empty", path=str(path), line=number)
         if text != translation:
             pairs.append((text, translation))
     if not pairs:
