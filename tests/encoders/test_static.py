@@ -228,7 +228,9 @@ def test_progress_reports_the_teacher_pass(cache, files):
 def test_whitening_on_text_makes_those_sentences_white(cache, files, tmp_path):
     lines = tmp_path / "white.txt"
     lines.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
-    spec = StaticSpec(dim=8, vocabulary=str(files[0]), whiten_on=str(lines), whiten_eps=0.0, workers=1)
+    spec = StaticSpec(
+        dim=8, vocabulary=str(files[0]), whiten_on=str(lines), whiten_eps=0.0, center_scripts=False, workers=1
+    )
     folder = build_static(spec)
     raw, _ = StaticEncoder(folder).encode_counted(TEXTS, normalize=False)
     np.testing.assert_allclose(raw.mean(axis=0), 0.0, atol=1e-4)
@@ -245,7 +247,8 @@ def test_unigram_whitening_is_white_under_the_tokenizer_probabilities(cache, fil
     from interlingua.encoders._e5 import bundled_model_path
     from interlingua.encoders._e5file import read_e5_file
 
-    folder = build_static(StaticSpec(dim=8, vocabulary=str(files[0]), whiten_eps=0.0, workers=1))
+    spec = StaticSpec(dim=8, vocabulary=str(files[0]), whiten_eps=0.0, center_scripts=False, workers=1)
+    folder = build_static(spec)
     f = read_e5_file(bundled_model_path())
     table = np.load(folder / "vectors.npy").astype(np.float64)
     pieces = np.load(folder / "pieces.npy")
@@ -261,13 +264,16 @@ def test_unigram_whitening_is_white_under_the_tokenizer_probabilities(cache, fil
 
 
 def test_without_whitening_the_table_is_the_sif_weighted_pca(cache, files, student):
-    plain = build_static(StaticSpec(dim=24, vocabulary=str(files[0]), whiten=False, workers=1))
+    plain = build_static(
+        StaticSpec(dim=24, vocabulary=str(files[0]), whiten=False, center_scripts=False, workers=1)
+    )
     assert plain != student
+    white = build_static(StaticSpec(dim=24, vocabulary=str(files[0]), center_scripts=False, workers=1))
     meta = json.loads((plain / "meta.json").read_text())
     assert meta["whitening"] == {} and "whitened" not in meta["recipe_summary"]
     # the whitened student is an affine map of this one: the same space up to (x - mu) W
     a = np.load(plain / "vectors.npy").astype(np.float64)
-    b = np.load(student / "vectors.npy").astype(np.float64)
+    b = np.load(white / "vectors.npy").astype(np.float64)
     design = np.hstack([a, np.ones((len(a), 1))])
     fit, *_ = np.linalg.lstsq(design, b, rcond=None)
     np.testing.assert_allclose(design @ fit, b, atol=1e-4 * np.abs(b).max())
@@ -375,3 +381,31 @@ def test_bad_parallel_files_are_one_clear_error(cache, files, tmp_path):
             build_static(StaticSpec(dim=24, vocabulary=vocabulary, parallel=str(tmp_path / name), workers=1))
     with pytest.raises(InputError, match="parallel file does not exist"):
         build_static(StaticSpec(vocabulary=vocabulary, parallel=str(tmp_path / "none.tsv")))
+
+
+def test_script_means_are_removed_last_and_turning_it_off_keeps_the_old_students(cache, files, student):
+    from interlingua.encoders._e5 import bundled_model_path
+    from interlingua.encoders._e5file import read_e5_file
+    from interlingua.encoders._static_build import student_key
+    from interlingua.encoders._static_scripts import piece_script
+
+    spec = StaticSpec(dim=24, vocabulary=str(files[0]), workers=1)
+    kept = build_static(spec.replace(center_scripts=False))
+    assert kept != student and student_key(spec) != student_key(spec.replace(center_scripts=False))
+    # off, the recipe is the one before the step existed: the default student's folder is unchanged
+    assert student_key(StaticSpec(center_scripts=False)) == "e5-static-f637970513f2875f-s1"
+    meta = json.loads((student / "meta.json").read_text())
+    assert "script means removed" in meta["recipe_summary"] and meta["recipe"]["center_scripts"] is True
+    assert set(meta["scripts"]["scripts"]) == {"LATIN"}  # the fixture's text is all Latin script
+    assert json.loads((kept / "meta.json").read_text())["scripts"] == {}
+    f = read_e5_file(bundled_model_path())
+    pieces = np.load(student / "pieces.npy")
+    latin = np.array([piece_script(f.pieces[i]) == "LATIN" for i in pieces])
+    p = np.exp(f.scores[pieces].astype(np.float64))
+    p[np.isin(pieces, [f.bos, f.eos, f.pad, f.unk])] = 0.0  # never pooled: no weight in the mean
+    a = np.load(kept / "vectors.npy").astype(np.float64)
+    b = np.load(student / "vectors.npy").astype(np.float64)
+    w = p[latin] / p[latin].sum()
+    np.testing.assert_allclose(b[latin], a[latin] - w @ a[latin], atol=1e-5)
+    np.testing.assert_allclose(w @ b[latin], 0.0, atol=1e-5)
+    np.testing.assert_array_equal(b[~latin], a[~latin])  # digits and punctuation

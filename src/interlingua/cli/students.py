@@ -33,6 +33,7 @@ def static(
     contrast_steps: int = spec_option(J, "contrast_steps", "--contrast-steps"),
     contrast_batch: int = spec_option(J, "contrast_batch", "--contrast-batch"),
     temperature: float = spec_option(J, "temperature", "--temperature"),
+    center_scripts: bool = spec_option(J, "center_scripts", "--center-scripts/--no-center-scripts"),
     vocabulary: str = spec_option(J, "vocabulary", "--vocabulary"),
     workers: int = spec_option(J, "workers", "--workers", "-w"),
     output: Path = typer.Option(None, "--output", "-o", help="Write the student here instead of the cache."),
@@ -43,7 +44,8 @@ def static(
     """Build e5-static: every vocabulary piece through e5-small, PCA, SIF weights, a whitened
     sentence space (statistics from the tokenizer, or from --whiten-on text), optionally refined
     on the teacher's vectors of text (--refine: sentences, or text<TAB>pivot translation) and
-    tuned on translation pairs (--parallel: text<TAB>translation, contrastive, no teacher pass).
+    tuned on translation pairs (--parallel: text<TAB>translation, contrastive, no teacher pass),
+    and last each script's mean removed (--no-center-scripts keeps it).
 
     The student becomes what --model e5-static loads; --model FOLDER loads any student folder.
     """

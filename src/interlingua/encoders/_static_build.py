@@ -5,7 +5,7 @@ batches, over ``workers`` spawned processes of one thread each; (b) PCA to ``dim
 weights from the SentencePiece unigram probabilities; (d) a whitened sentence space
 (``_static_whiten``); (e) optionally, refinement on the teacher's vectors of real text
 (``_static_refine``); (f) optionally, a contrastive fit on translation pairs
-(``_static_contrast``). The student is written atomically into the cache, in a folder named by
+(``_static_contrast``); (g) each script's mean removed (``_static_scripts``). The student is written atomically into the cache, in a folder named by
 the teacher, the recipe and the content of the files it read, so a second build with the same
 inputs is a cache hit, like the ONNX graph; ``e5-static.json`` beside it names the student built
 last, which ``get_encoder("e5-static")`` loads.
@@ -47,6 +47,8 @@ def student_key(spec: StaticSpec) -> str:
     if not recipe["parallel"]:  # students built before the contrastive fit keep their folders
         for k in _CONTRAST_FIELDS:
             recipe.pop(k)
+    if not recipe["center_scripts"]:  # and those built before script centering, theirs
+        recipe.pop("center_scripts")
     inputs = {k: file_hash(Path(recipe.pop(k)).expanduser()) for k in _INPUT_FILES if recipe.get(k)}
     blob = {
         "teacher": [spec.teacher, content_hash(bundled_model_path()), GRAPH_VERSION],
@@ -188,6 +190,14 @@ def _distill(
         vectors, contrast = contrast_table(
             vectors, pieces, len(f.pieces), parallel, tok, spec, str(spec.parallel), progress
         )
+    scripts: dict[str, Any] = {}
+    if spec.center_scripts:
+        from ._static_scripts import center_scripts
+
+        p = np.exp(f.scores[pieces].astype(np.float64))
+        p[np.isin(pieces, specials)] = 0.0
+        vectors, scripts = center_scripts(vectors, [f.pieces[i] for i in pieces], p)
+        note(progress, f"the means of {len(scripts['scripts'])} scripts removed")
     blob = hashlib.blake2b(vectors.tobytes(), digest_size=16)
     blob.update(pieces.astype(np.int32).tobytes())
     recipe = spec.to_dict(transient=False)
@@ -217,6 +227,7 @@ def _distill(
         "whitening": whitened,
         "refinement": refined,
         "contrast": contrast,
+        "scripts": scripts,
         "workers": workers,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
@@ -294,6 +305,8 @@ def _summary(spec: StaticSpec, n: int) -> str:
         parts.append(f"refined on {Path(spec.refine).name}")
     if spec.parallel:
         parts.append(f"tuned on pairs of {Path(spec.parallel).name}")
+    if spec.center_scripts:
+        parts.append("script means removed")
     return ", ".join(parts)
 
 
