@@ -15,10 +15,11 @@ from interlingua.errors import InputError
 from interlingua.io import read_records
 
 # text a file holds: no lone surrogates (not text), no control characters (a file of them is taken
-# for binary), at least one visible character
-TEXT = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(
-    lambda t: t.strip()
-)
+# for binary), no U+FEFF (at the start of a file it is the byte-order mark the readers drop, so a
+# first line of only that is empty), at least one visible character
+TEXT = st.text(
+    st.characters(exclude_categories=("Cs", "Cc"), exclude_characters="\ufeff"), min_size=1, max_size=40
+).filter(lambda t: t.strip())
 LINE_TEXT = TEXT.map(lambda t: " ".join(t.replace("\t", " ").split()) or "x")
 SETTINGS = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
