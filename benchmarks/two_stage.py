@@ -465,19 +465,23 @@ def part_align(args, out: dict) -> None:
     out["align"] = res
 
 
-def sweep_pool(data: Path, n_langs: int = 20):
-    """One BUCC-like pool from SIB-200 *train* only: 35 gold pairs (source language -> English) for
-    each of POOL_LANGS on disjoint ids, and distractors on the other ids, split between the sides,
-    in ``n_langs`` other languages (so no distractor has its translation on the other side)."""
+def sweep_pool(data: Path, n_langs: int = 20, splits: tuple[str, ...] = ("train",), per: int = 35):
+    """One BUCC-like pool from SIB-200 ``splits`` only (*train* for the sweep; dev + test is the
+    held-out pool of ``two_stage_heldout.py``): ``per`` gold pairs (source language -> English)
+    for each of POOL_LANGS on disjoint ids, in that order, and distractors on the other ids, split
+    between the sides, in ``n_langs`` other languages (so no distractor has its translation on the
+    other side)."""
 
-    def sib_train(lang):
-        path = data / "sib200" / "data" / "annotated" / lang / "train.tsv"
-        return dict(line.split("\t")[::2] for line in path.read_text(encoding="utf-8").splitlines()[1:])
+    def sib_rows(lang):
+        out = {}
+        for split in splits:
+            path = data / "sib200" / "data" / "annotated" / lang / f"{split}.tsv"
+            out.update(line.split("\t")[::2] for line in path.read_text(encoding="utf-8").splitlines()[1:])
+        return out
 
-    eng = sib_train("eng_Latn")
+    eng = sib_rows("eng_Latn")
     ids = sorted(eng, key=int)
     random.Random(0).shuffle(ids)
-    per = 35
     gold_ids = {lang: ids[n * per : (n + 1) * per] for n, lang in enumerate(POOL_LANGS)}
     rest = ids[len(POOL_LANGS) * per :]
     s_ids, t_ids = rest[::2], rest[1::2]
@@ -486,14 +490,14 @@ def sweep_pool(data: Path, n_langs: int = 20):
     others = random.Random(1).sample(others, n_langs)
     src, tgt, gold = [], [], set()
     for lang in POOL_LANGS:
-        xx = sib_train(lang)
+        xx = sib_rows(lang)
         for i in gold_ids[lang]:
             gold.add((len(src), len(tgt)))
             src.append(xx[i])
             tgt.append(eng[i])
     tgt += [eng[i] for i in t_ids]
     for lang in others:
-        xx = sib_train(lang)
+        xx = sib_rows(lang)
         src += [xx[i] for i in s_ids if i in xx]
         tgt += [xx[i] for i in t_ids if i in xx]
     return src, tgt, gold

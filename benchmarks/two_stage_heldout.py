@@ -20,43 +20,20 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import argparse  # noqa: E402
-import random  # noqa: E402
+import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-GOLD_LANGS = ("deu_Latn", "rus_Cyrl", "zho_Hans", "jpn_Jpan", "arb_Arab")
-
-
-def sib_heldout(data: Path, lang: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for split in ("dev", "test"):
-        path = data / "sib200" / "data" / "annotated" / lang / f"{split}.tsv"
-        out.update(dict(line.split("\t")[::2] for line in path.read_text(encoding="utf-8").splitlines()[1:]))
-    return out
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from two_stage import POOL_LANGS, sweep_pool  # noqa: E402
 
 
 def heldout_pool(data: Path, per: int, n_langs: int):
-    eng = sib_heldout(data, "eng_Latn")
-    ids = sorted(eng, key=int)
-    random.Random(0).shuffle(ids)
-    rest = ids[len(GOLD_LANGS) * per :]
-    s_ids, t_ids = rest[::2], rest[1::2]
-    others = sorted(p.name for p in (data / "sib200" / "data" / "annotated").iterdir())
-    others = random.Random(1).sample([x for x in others if x not in GOLD_LANGS and x != "eng_Latn"], n_langs)
-    src, tgt, gold = [], [], {}
-    for n, lang in enumerate(GOLD_LANGS):
-        xx = sib_heldout(data, lang)
-        for i in ids[n * per : (n + 1) * per]:
-            gold[(len(src), len(tgt))] = lang
-            src.append(xx[i])
-            tgt.append(eng[i])
-    tgt += [eng[i] for i in t_ids]
-    for lang in others:
-        xx = sib_heldout(data, lang)
-        src += [xx[i] for i in s_ids if i in xx]
-        tgt += [xx[i] for i in t_ids if i in xx]
-    return src, tgt, gold
+    """:func:`two_stage.sweep_pool` on SIB-200 dev + test; gold as ``pair -> source language``
+    (the pairs come ``per`` a language, in POOL_LANGS order)."""
+    src, tgt, gold = sweep_pool(data, n_langs, splits=("dev", "test"), per=per)
+    return src, tgt, {pair: POOL_LANGS[n // per] for n, pair in enumerate(sorted(gold))}
 
 
 def main() -> None:
@@ -87,7 +64,7 @@ def main() -> None:
         (xs, xi), (ys, _) = (lambda r: (r.fwd, r.bwd))(neighbours(cs, ct, o1.knn))
         xm, ym = neighbour_means(xs), neighbour_means(ys)
         row = []
-        for lang in GOLD_LANGS:
+        for lang in POOL_LANGS:
             pairs = [p for p, x in gold.items() if x == lang]
             top1 = np.mean([xi[a, 0] == b for a, b in pairs])
             m = np.mean([float(cs[a] @ ct[b]) / ((xm[a] + ym[b]) / 2) >= 1.05 for a, b in pairs])

@@ -5,10 +5,11 @@ batches, over ``workers`` spawned processes of one thread each; (b) PCA to ``dim
 weights from the SentencePiece unigram probabilities; (d) a whitened sentence space
 (``_static_whiten``); (e) optionally, refinement on the teacher's vectors of real text
 (``_static_refine``); (f) optionally, a contrastive fit on translation pairs
-(``_static_contrast``); (g) each script's mean removed (``_static_scripts``). The student is written atomically into the cache, in a folder named by
-the teacher, the recipe and the content of the files it read, so a second build with the same
-inputs is a cache hit, like the ONNX graph; ``e5-static.json`` beside it names the student built
-last, which ``get_encoder("e5-static")`` loads.
+(``_static_contrast``); (g) each script's mean removed (``_static_scripts``). The student is
+written atomically into the cache, in a folder named by the teacher, the recipe and the content
+of the files it read, so a second build with the same inputs is a cache hit, like the ONNX graph;
+``e5-static.json`` beside it names the student built last, which ``get_encoder("e5-static")``
+loads.
 """
 
 from __future__ import annotations
@@ -194,8 +195,7 @@ def _distill(
     if spec.center_scripts:
         from ._static_scripts import center_scripts
 
-        p = np.exp(f.scores[pieces].astype(np.float64))
-        p[np.isin(pieces, specials)] = 0.0
+        p = _piece_probabilities(f.scores, pieces, specials)
         vectors, scripts = center_scripts(vectors, [f.pieces[i] for i in pieces], p)
         note(progress, f"the means of {len(scripts['scripts'])} scripts removed")
     blob = hashlib.blake2b(vectors.tobytes(), digest_size=16)
@@ -281,9 +281,7 @@ def _whiten(
     from ._static_whiten import map_rows, text_statistics, unigram_statistics, whitening
 
     if lines is None:
-        p = np.exp(scores[pieces].astype(np.float64))
-        p[np.isin(pieces, specials)] = 0.0  # never pooled: the student adds no specials
-        mu, cov = unigram_statistics(vectors, p)
+        mu, cov = unigram_statistics(vectors, _piece_probabilities(scores, pieces, specials))
         source, n = "unigram", 0
     else:
         from ._static_refine import mean_matrix
@@ -295,6 +293,14 @@ def _whiten(
         "texts": n,
         "eps": spec.whiten_eps,
     }
+
+
+def _piece_probabilities(scores: np.ndarray, pieces: np.ndarray, specials: np.ndarray) -> np.ndarray:
+    """Each row's unigram probability, ``exp(score)``; 0 for the specials, never pooled (the
+    student adds none), so they weigh nothing in the whitening or script statistics."""
+    p = np.exp(scores[pieces].astype(np.float64))
+    p[np.isin(pieces, specials)] = 0.0
+    return p
 
 
 def _summary(spec: StaticSpec, n: int) -> str:
