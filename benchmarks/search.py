@@ -14,7 +14,7 @@ A configuration is ``FACTORY`` or ``FACTORY|k_factor`` (a refine stage, ``...,RF
 builds use ``--build-threads``; queries run on one thread, each point timed twice, all queries in
 one call (faiss then scans each IVF cell once for every query that probes it) and one query per
 call over the first ``--one-queries`` (what a server answering one user at a time gets). The two
-differ for IVF fast-scan at 1M (1.2-1.5x), not for HNSW. The collection measurement picks the
+differ for IVF at 1M (2.2x with an HNSW coarse quantizer, 4.4x with a flat one), not for HNSW. The collection measurement picks the
 fastest configuration by the second.
 
     python benchmarks/search.py --n 200000                       # quicker
@@ -41,19 +41,26 @@ from encode import load_sentences  # noqa: E402
 from scale import cpu_flags  # noqa: E402
 
 BASELINE = "HNSW32,Flat"
-#: by default today's index and the best candidate measured so far: IVF cells over 2-bit RaBitQ
-#: codes scanned with fast-scan, 100 candidates re-scored exactly (faiss 1.15.1; at 1M on an AVX2
-#: CPU: recall 0.960 at nprobe 96, 1.73x HNSW32 ef 512 with the machine partly loaded during
-#: HNSW's turn, 1.90x in an idle rerun, all queries in one call; on an AVX-512 / VNNI Xeon 1.61x in
-#: one call, 1.26x one query per call). Measured slower (add them with --configs): at 1M
-#: IVFauto,RaBitQfs,RFlat|40 (1.67x) and |20 (recall stops at 0.93); at 200k HNSW32,SQfp16;
-#: HNSW32,SQ8,RFlat|2 (build 3.7x longer); HNSW over centered or PCA-reduced vectors (+ exact
-#: re-scoring); IVF_HNSW32,PQ192x4fs,RFlat; IVFauto_HNSW32,SQ8,RFlat|4; IVFauto,RaBitQfs4,RFlat|2;
-#: IVFauto,FlatPanorama; HNSW48,Flat (0.85x one query per call) and HNSW32 at --ef-construction 300
-#: (1.06x, build 3.6x longer)
-CONFIGS = [BASELINE, "IVFauto,RaBitQfs2,RFlat|10"]
+#: by default today's index and the best candidate measured so far: 16,384 IVF cells found by an
+#: HNSW graph over the centroids (searched nprobe wide), 4-bit fast-scan PQ codes of each vector's
+#: residual (two dimensions a code; with inner product one lookup table serves every cell), and
+#: 400 candidates re-scored exactly. At 1M on an AVX-512 / VNNI Xeon (faiss 1.15.1): recall 0.951
+#: at nprobe 128, 2.79x HNSW32 ef 512 one query per call, 6.14x with all queries in one call; with
+#: a flat coarse quantizer instead (IVF16384,PQ192x4fsr,RFlat|40) 8.60x in one call but 2.00x one
+#: query per call (a 25 MB scan of the centroids a query). Routing recall depends on nprobe, not
+#: on the cell count, so more cells scan less for the same recall: the earlier 4 sqrt(n) cells
+#: (IVFauto, 4,000 at 1M) scanned 2.4% of the vectors at nprobe 96. Measured slower (add them with
+#: --configs): IVFauto,RaBitQfs2,RFlat|10 (1.61x in one call, 1.26x one per call; RaBitQ builds a
+#: table per probed cell), IVF16384,RaBitQfs2,RFlat|10, non-residual PQ96x4fs / PQ192x4fs (recall
+#: falls as nprobe grows), PQ96x4fsr (stops at 0.60); at 1M IVFauto,RaBitQfs,RFlat|40 (1.67x) and
+#: |20 (recall stops at 0.93); at 200k HNSW32,SQfp16; HNSW32,SQ8,RFlat|2 (build 3.7x longer);
+#: HNSW over centered or PCA-reduced vectors (+ exact re-scoring: the noise decides the top 10 in
+#: every dimension); IVF_HNSW32,PQ192x4fs,RFlat; IVFauto_HNSW32,SQ8,RFlat|4;
+#: IVFauto,RaBitQfs4,RFlat|2; IVFauto,FlatPanorama; HNSW48,Flat (0.85x one query per call) and
+#: HNSW32 at --ef-construction 300 (1.06x, build 3.6x longer)
+CONFIGS = [BASELINE, "IVF16384_HNSW32,PQ192x4fsr,RFlat|40"]
 EF = [32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024]
-NPROBE = [8, 16, 32, 64, 96, 128, 192, 256]
+NPROBE = [16, 32, 64, 96, 128, 160, 192, 256]
 TARGET = 0.95
 
 
@@ -103,7 +110,7 @@ def build(config: str, xb: np.ndarray, keys: np.ndarray, threads: int, ef_constr
     """The index a collection builds for ``config`` (an ID map over the factory), filled."""
     import faiss
 
-    from interlingua._faiss import make_index
+    from interlingua._faiss import make_index, training_size
 
     factory = config.split("|")[0]
     faiss.omp_set_num_threads(threads)
@@ -111,7 +118,7 @@ def build(config: str, xb: np.ndarray, keys: np.ndarray, threads: int, ef_constr
     t = time.perf_counter()
     index = faiss.IndexIDMap2(make_index(factory, xb.shape[1], n=len(xb), ef_construction=ef_construction))
     if not index.is_trained:
-        sample = np.random.default_rng(0).choice(len(xb), size=min(len(xb), 100_000), replace=False)
+        sample = np.random.default_rng(0).choice(len(xb), size=training_size(index, len(xb)), replace=False)
         index.train(xb[np.sort(sample)])
     for s in range(0, len(xb), 100_000):
         index.add_with_ids(xb[s : s + 100_000], keys[s : s + 100_000])

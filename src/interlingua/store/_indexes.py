@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .._atomic import storage_errors
-from .._faiss import is_factory
+from .._faiss import is_factory, training_size
 from ..errors import CollectionError, InputError, RepairWarning
 from ._catalog import CATALOG
 from ._dense_faiss import FaissDense, tombstone_path
@@ -212,7 +212,8 @@ def build_dense(col: Any, factory: str) -> FaissDense:
     )
     if dense.needs_training and col.catalog.count():  # train the quantizer on a sample of all vectors
         keys = col.catalog.select_keys()
-        sample = np.random.default_rng(0).choice(keys, size=min(len(keys), 100_000), replace=False)
+        size = training_size(dense.index, len(keys))
+        sample = np.random.default_rng(0).choice(keys, size=size, replace=False)
         dense.train(col.catalog.vectors(sample))
     for keys, _, vecs in col.catalog.iter_rows():
         dense.add(keys, vecs)
