@@ -14,8 +14,8 @@ A configuration is ``FACTORY`` or ``FACTORY|k_factor`` (a refine stage, ``...,RF
 builds use ``--build-threads``; queries run on one thread, each point timed twice, all queries in
 one call (faiss then scans each IVF cell once for every query that probes it) and one query per
 call over the first ``--one-queries`` (what a server answering one user at a time gets). The two
-differ for IVF at 1M (2.2x with an HNSW coarse quantizer, 4.4x with a flat one), not for HNSW. The collection measurement picks the
-fastest configuration by the second.
+differ for IVF at 1M (2.2x with an HNSW coarse quantizer, 4.4x with a flat one), not for HNSW.
+The collection measurement picks the fastest configuration by the second.
 
     python benchmarks/search.py --n 200000                       # quicker
     python benchmarks/search.py --n 1000000 --out /tmp/search-1m # the measurement
