@@ -9,13 +9,16 @@ Vectors: real e5-small embeddings of Tatoeba sentences (a mix of 80 languages), 
 real embeddings occupy (unrelated pairs have cosine ~0.8; never uniform random vectors, on which
 ANN recall means nothing). Queries are built the same way from sentences not among the base.
 
-A configuration is ``FACTORY`` or ``FACTORY|k_factor`` (a refine stage, ``...,RFlat``, re-scores
-``k_factor * 10`` candidates exactly); its curve sweeps efSearch (HNSW) or nprobe (IVF). Index
-builds use ``--build-threads``; queries run on one thread, each point timed twice, all queries in
+A configuration is ``FACTORY``, ``FACTORY|k_factor`` (a refine stage, ``...,RFlat``, re-scores
+``k_factor * 10`` candidates exactly) or ``auto``, the index a new collection of ``--n`` documents
+gets by default (``DenseOptions``: HNSW32 up to 500k, then an IVF sized to n); its curve
+sweeps efSearch (HNSW) or nprobe (IVF). Index builds use ``--build-threads``; queries run on one thread, each point timed twice, all queries in
 one call (faiss then scans each IVF cell once for every query that probes it) and one query per
 call over the first ``--one-queries`` (what a server answering one user at a time gets). The two
 differ for IVF at 1M (2.2x with an HNSW coarse quantizer, 4.4x with a flat one), not for HNSW.
-The collection measurement picks the fastest configuration by the second.
+The collection measurement picks the fastest configuration by the second. The last line of
+the report is auto's point at the nprobe a collection searches it with (128) against HNSW32 at
+efSearch 512, the default below the IVF threshold.
 
     python benchmarks/search.py --n 200000                       # quicker
     python benchmarks/search.py --n 1000000 --out /tmp/search-1m # the issue's measurement
@@ -41,14 +44,16 @@ from encode import load_sentences  # noqa: E402
 from scale import cpu_flags  # noqa: E402
 
 BASELINE = "HNSW32,Flat"
-#: by default today's index and the best candidate measured so far: 16,384 IVF cells found by an
-#: HNSW graph over the centroids (searched nprobe wide), 4-bit fast-scan PQ codes of each vector's
-#: residual (two dimensions a code; with inner product one lookup table serves every cell), and
-#: 400 candidates re-scored exactly. At 1M on an AVX-512 / VNNI Xeon (faiss 1.15.1): recall 0.951
-#: at nprobe 128, 2.79x HNSW32 ef 512 one query per call, 6.14x with all queries in one call; with
-#: a flat coarse quantizer instead (IVF16384,PQ192x4fsr,RFlat|40) 8.60x in one call but 2.00x one
-#: query per call (a 25 MB scan of the centroids a query). Routing recall depends on nprobe, not
-#: on the cell count, so more cells scan less for the same recall: the earlier 4 sqrt(n) cells
+#: by default today's index and "auto", what a new collection of --n documents gets: above
+#: 500k documents the best candidate measured, IVF cells (a power of two near 16 sqrt(n): 16,384
+#: at 1M) found by an HNSW graph over the centroids (searched nprobe wide), 4-bit fast-scan PQ
+#: codes of each vector's residual (two dimensions a code; with inner product one lookup table
+#: serves every cell), and 400 candidates re-scored exactly (k_factor 40), probed 128 cells wide.
+#: At 1M on an AVX-512 / VNNI Xeon (faiss 1.15.1): recall 0.951 at nprobe 128, 2.79x HNSW32 ef
+#: 512 one query per call, 6.14x with all queries in one call; with a flat coarse quantizer
+#: instead (IVF16384,PQ192x4fsr,RFlat|40) 8.60x in one call but 2.00x one query per call (a 25 MB
+#: scan of the centroids a query). Routing recall depends on nprobe, not on the cell count, so
+#: more cells scan less for the same recall: the earlier 4 sqrt(n) cells
 #: (IVFauto, 4,000 at 1M) scanned 2.4% of the vectors at nprobe 96. Measured slower (add them with
 #: --configs): IVFauto,RaBitQfs2,RFlat|10 (1.61x in one call, 1.26x one per call; RaBitQ builds a
 #: table per probed cell), IVF16384,RaBitQfs2,RFlat|10, non-residual PQ96x4fs / PQ192x4fs (recall
@@ -58,10 +63,22 @@ BASELINE = "HNSW32,Flat"
 #: every dimension); IVF_HNSW32,PQ192x4fs,RFlat; IVFauto_HNSW32,SQ8,RFlat|4;
 #: IVFauto,RaBitQfs4,RFlat|2; IVFauto,FlatPanorama; HNSW48,Flat (0.85x one query per call) and
 #: HNSW32 at --ef-construction 300 (1.06x, build 3.6x longer)
-CONFIGS = [BASELINE, "IVF16384_HNSW32,PQ192x4fsr,RFlat|40"]
+CONFIGS = [BASELINE, "auto"]
 EF = [32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024]
 NPROBE = [16, 32, 64, 96, 128, 160, 192, 256]
 TARGET = 0.95
+
+
+def auto_config(n: int, dim: int) -> str:
+    """The configuration a new collection of ``n`` documents gets by default ("auto"), searched
+    with the settings its index keeps (k_factor here; nprobe is swept)."""
+    from interlingua._faiss import IVF_K_FACTOR, is_auto_ivf
+    from interlingua.store import DenseOptions
+    from interlingua.store._manifest import dense_factory_for
+
+    d = DenseOptions()
+    factory = dense_factory_for({"huge": d.huge, "ivf_threshold": d.ivf_threshold}, n, dim)
+    return f"{factory}|{IVF_K_FACTOR}" if is_auto_ivf(factory) else factory
 
 
 def spread(base: np.ndarray, n: int, seed: int, noise: float) -> np.ndarray:
@@ -235,7 +252,10 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--noise", type=float, default=0.02)
     ap.add_argument(
-        "--configs", nargs="+", default=CONFIGS, help="FACTORY or FACTORY|k_factor (default %(default)s)"
+        "--configs",
+        nargs="+",
+        default=CONFIGS,
+        help="FACTORY, FACTORY|k_factor, or auto: what a new collection of --n documents gets (default %(default)s)",
     )
     ap.add_argument(
         "--ef-construction", type=int, default=None, help="HNSW build breadth (the store's default)"
@@ -294,7 +314,8 @@ def main() -> None:
     truth = truth + 1
     knobs = {"ef_search": args.ef_search, "nprobe": args.nprobe}
     res["curves"], indexes = {}, {}
-    for config in args.configs:
+    res["auto"] = auto_config(args.n, int(xb.shape[1]))
+    for config in dict.fromkeys(res["auto"] if c == "auto" else c for c in args.configs):
         index, info = build(config, xb, keys, args.build_threads, efc)
         points = sweep(index, config, xq, truth, knobs, args.repeat, args.one_queries)
         res["curves"][config] = {
@@ -313,6 +334,7 @@ def main() -> None:
         else:
             del index
     res["ratios"] = {key: ratios(res, key) for key in ("qps", "qps_one")}
+    res["auto_default"] = auto_default(res)
     ranked = res["ratios"]["qps_one"]  # a server answers one user at a time: choose by that
     chosen = args.store_config or (max(ranked, key=lambda c: ranked[c]["qps_at_target"]) if ranked else None)
     res["chosen"] = chosen
@@ -352,6 +374,22 @@ def ratios(res: dict, key: str) -> dict:
     return out
 
 
+def auto_default(res: dict) -> dict | None:
+    """The "auto" configuration at the knob a collection searches it with (nprobe IVF_NPROBE,
+    efSearch 512), against today's default (HNSW32 at efSearch 512), both ways."""
+    from interlingua._faiss import IVF_NPROBE
+
+    curve, base = res["curves"].get(res["auto"]), res["curves"].get(BASELINE)
+    if curve is None or base is None:
+        return None
+    at = lambda r, name, v: next((p for p in r["points"] if p.get(name) == v), None)  # noqa: E731
+    point = at(curve, "nprobe", IVF_NPROBE) or at(curve, "ef_search", 512)
+    ef512 = at(base, "ef_search", 512)
+    if point is None or ef512 is None:
+        return None
+    return {"config": res["auto"], **point, **{f"x_{k}": point[k] / ef512[k] for k in ("qps", "qps_one")}}
+
+
 def report(res: dict) -> None:
     print(
         f"n={res['n']:,} x {res['dim']}, one thread, {res['cpu']}, faiss {res['faiss']}, "
@@ -383,6 +421,13 @@ def report(res: dict) -> None:
                 f"  {c:34} {q['qps_at_target']:7.0f} q/s  {v512 or float('nan'):5.2f}x today's default (ef 512), "
                 f"{q['vs_baseline_best_at_target'] or float('nan'):5.2f}x its best point, {q['vs_exact']:5.1f}x exact"
             )
+    a = res.get("auto_default")
+    if a:
+        knob = f"nprobe {a['nprobe']}" if "nprobe" in a else f"ef {a['ef_search']}"
+        print(
+            f"\na new collection of {res['n']:,} documents gets {a['config']} at {knob}: recall@10 "
+            f"{a['recall@10']:.3f}, {a['x_qps']:.2f}x today's default (ef 512) in one call, {a['x_qps_one']:.2f}x one per call"
+        )
     if "store" in res:
         s = res["store"]
         print(

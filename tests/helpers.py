@@ -34,3 +34,15 @@ def assert_one_error(
     for fragment in fragments:
         assert fragment in errors[0], f"{fragment!r} not in {errors[0]!r}"
     return errors[0]
+
+
+def clustered(n: int, d: int = 384, seed: int = 0, centers: int = 40):
+    """Unit vectors around a few centers sharing a common direction (like e5's narrow cone):
+    ANN indexes behave on them as on real embeddings, unlike on uniform random vectors."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    common = rng.standard_normal(d)
+    c = rng.standard_normal((centers, d)) + 2.0 * common
+    x = c[rng.integers(0, centers, n)] + 0.6 * rng.standard_normal((n, d))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)

@@ -9,6 +9,7 @@ product metric: vectors are L2-normalized, so it is cosine.
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from typing import Any
@@ -46,6 +47,57 @@ def ivf_lists(n: int) -> int:
     return int(max(1, min(4 * np.sqrt(n), n // 39)))
 
 
+#: auto's index for the largest collections (``DenseOptions.huge`` "auto"): the search
+#: benchmark's best at 1M (benchmarks/search.py). IVF cells found by an HNSW graph over the
+#: centroids, 4-bit fast-scan PQ of each vector's residual (two dimensions a code), and exact
+#: re-scoring of IVF_K_FACTOR * k candidates from a float copy; searched IVF_NPROBE cells wide.
+_AUTO_IVF = re.compile(r"^IVF(\d+)_HNSW32,PQ\d+x4fsr,RFlat$")
+IVF_NPROBE = 128
+IVF_K_FACTOR = 40
+
+
+def ivf_cells(n: int, current: int | None = None) -> int:
+    """Cells of auto's IVF index for ``n`` vectors: a power of two near 16 sqrt(n) (16,384 at 1M;
+    at the same nprobe more cells scan fewer vectors for the same recall), at most n / 20 (each
+    cell trains on 20). ``current`` cells are kept while that target is within a factor 2 of
+    them, so a growing collection retrains only when it has about quadrupled."""
+    target = max(1.0, min(16 * np.sqrt(n), n / 20))
+    if current and current / 2 <= target <= current * 2 and current <= max(1, n // 20):
+        return current
+    cells = 2 ** int(round(np.log2(target)))
+    while cells > 1 and cells > n // 20:
+        cells //= 2
+    return cells
+
+
+def auto_ivf_factory(dim: int, n: int, current: str | None = None) -> str:
+    """The factory string of auto's IVF index for ``n`` vectors of ``dim`` dimensions (an odd
+    dimension gets one dimension a code); ``current``, the index built before, keeps its cells
+    as :func:`ivf_cells` says."""
+    m = _AUTO_IVF.match(current or "")
+    cells = ivf_cells(n, int(m.group(1)) if m else None)
+    return f"IVF{cells}_HNSW32,PQ{dim // 2 if dim % 2 == 0 else dim}x4fsr,RFlat"
+
+
+def is_auto_ivf(factory: str) -> bool:
+    """Whether ``factory`` has the form :func:`auto_ivf_factory` makes."""
+    return bool(_AUTO_IVF.match(factory))
+
+
+def set_own_search(index: Any, *, nprobe: int | None = None, k_factor: int | None = None) -> None:
+    """Store search defaults in ``index`` itself (in an ID map or not): the IVF cells it probes
+    and its refine stage's ``k_factor``. faiss saves both in the index file, so a collection
+    whose manifest leaves them null searches as the index was built to (and so does bare faiss)."""
+    faiss = faiss_module()
+    inner = faiss.downcast_index(index)
+    inner = faiss.downcast_index(inner.index) if hasattr(inner, "id_map") else inner
+    if isinstance(inner, faiss.IndexRefine) and k_factor is not None:
+        inner.k_factor = float(k_factor)
+    ivf = _ivf_of(inner)
+    if ivf is not None and nprobe is not None:
+        ivf.nprobe = min(ivf.nlist, int(nprobe))
+
+
 def training_size(index: Any, n: int) -> int:
     """Vectors to train ``index`` on out of ``n``: 100k, or 20 a cell for an IVF of more than 5,000
     cells (k-means on 6 a cell routes queries worse; 20 a cell took 163 s for 16,384 cells on 2
@@ -64,13 +116,18 @@ def concrete(factory: str, n: int | None) -> str:
 
 
 @lru_cache(maxsize=256)
-def is_factory(factory: str) -> bool:
-    """Whether faiss can build ``factory`` (checked on a tiny dimension, nothing trained)."""
+def is_factory(factory: str, dim: int | None = None) -> bool:
+    """Whether faiss can build ``factory`` for ``dim`` dimensions, or for some dimension when None
+    (a small one, divisible by every PQ code count it names). Nothing is trained."""
     if not isinstance(factory, str) or not factory or "IDMap" in factory:
         return False
+    if dim is None:
+        dim = math.lcm(8, *(int(m) for m in re.findall(r"PQ(\d+)", factory)))
+        if dim > 65_536:
+            return False
     faiss = faiss_module()
     try:
-        faiss.index_factory(8, _IVF_AUTO.sub("IVF4", factory), faiss.METRIC_INNER_PRODUCT)
+        faiss.index_factory(int(dim), _IVF_AUTO.sub("IVF4", factory), faiss.METRIC_INNER_PRODUCT)
     except Exception:  # faiss raises RuntimeError with a C++ message for a bad string
         return False
     return True
@@ -97,6 +154,7 @@ def make_index(
     ivf = _ivf_of(index)
     if ivf is not None:
         ivf.cp.niter = 10  # k-means iterations: cells only route queries, 10 is plenty
+        ivf.cp.min_points_per_centroid = 20  # what training_size gives (faiss warns below 39)
         coarse = _hnsw_of(ivf.quantizer)
         if coarse is not None:
             coarse.efConstruction = ef_construction
@@ -126,12 +184,12 @@ def index_params(
     k: int,
     ef_search: int | None = None,
     nprobe: int | None = None,
-    k_factor: int = 1,
+    k_factor: int | None = 1,
     sel: Any = None,
 ):
     """faiss SearchParameters for one search of any index :func:`make_index` builds, in an ID map
-    or not: HNSW breadth (at least ``k * k_factor``), IVF cells, the refine stage's ``k_factor``,
-    and an ID selector in the ID map's keys. A refine stage passes only its base's parameters
+    or not: HNSW breadth (at least ``k * k_factor``), IVF cells, the refine stage's ``k_factor``
+    (None: the refine stage's own), and an ID selector in the ID map's keys. A refine stage passes only its base's parameters
     down, so under one the selector is translated to the base's positions here (the ID map
     translates only the selector at the top)."""
     faiss = faiss_module()
@@ -141,6 +199,8 @@ def index_params(
     refine = isinstance(inner, faiss.IndexRefine)
     base = faiss.downcast_index(inner.base_index) if refine else inner
     keep = []
+    if refine and k_factor is None:
+        k_factor = int(inner.k_factor)
     wanted = k * max(1, k_factor) if refine else k
     if _hnsw_of(base) is not None and ef_search is not None:
         params = faiss.SearchParametersHNSW(efSearch=max(ef_search, wanted))
@@ -220,19 +280,25 @@ def _ivf_of(index: Any) -> Any:
 
 __all__ = [
     "EF_CONSTRUCTION",
+    "IVF_K_FACTOR",
+    "IVF_NPROBE",
     "STORAGE_FACTORIES",
+    "auto_ivf_factory",
     "check_factory",
     "concrete",
     "faiss_module",
     "index_params",
+    "is_auto_ivf",
     "is_factory",
     "is_ivf",
     "is_refined",
+    "ivf_cells",
     "ivf_lists",
     "ivf_params",
     "make_index",
     "named_factories",
     "removable",
     "search_params",
+    "set_own_search",
     "training_size",
 ]

@@ -9,6 +9,7 @@ import json
 
 import numpy as np
 import pytest
+from tests.helpers import clustered
 
 from interlingua.errors import CollectionError
 from interlingua.store import Collection, check_collection
@@ -16,15 +17,6 @@ from interlingua.store import Collection, check_collection
 E5 = "e5-small"
 REFINED = "HNSW16,SQ8,RFlat"
 IVF = "IVFauto_HNSW16,SQ8,RFlat"
-
-
-def clustered(n, d=384, seed=0, centers=40):
-    """Unit vectors around a few centers sharing a common direction (like e5's narrow cone)."""
-    rng = np.random.default_rng(seed)
-    common = rng.standard_normal(d)
-    c = rng.standard_normal((centers, d)) + 2.0 * common
-    x = c[rng.integers(0, centers, n)] + 0.6 * rng.standard_normal((n, d))
-    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
 def docs(n, start=0):
@@ -115,7 +107,7 @@ def test_collection_made_before_the_search_settings_opens_as_it_was(tmp_path):
     assert check_collection(folder).ok
 
 
-@pytest.mark.parametrize("value", [0, "4", 2.5, True, None])
+@pytest.mark.parametrize("value", [0, "4", 2.5, True, -1])
 def test_a_bad_search_setting_is_one_clear_error(tmp_path, value):
     folder = tmp_path / "c"
     Collection.create(folder, encoder=E5).close()

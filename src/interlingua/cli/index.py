@@ -60,11 +60,12 @@ def create(
     dense: str = typer.Option(
         None,
         "--dense",
-        help="auto (exact up to --hnsw-threshold documents, HNSW above), flat, "
-        "hnsw, or a faiss factory string such as 'HNSW32,SQ8'.",
+        help="auto (exact up to --hnsw-threshold documents, HNSW above, IVF-PQ with exact re-scoring "
+        "above --ivf-threshold), flat, hnsw, or a faiss factory string such as 'HNSW32,SQ8'.",
     ),
     storage: str = typer.Option(None, "--storage", help="Vector storage: fp32, fp16 or sq8 (8-bit)."),
     hnsw_threshold: int = spec_option(IndexSpec, "dense.hnsw_threshold", "--hnsw-threshold"),
+    ivf_threshold: int = spec_option(IndexSpec, "dense.ivf_threshold", "--ivf-threshold"),
     ef_search: int = spec_option(IndexSpec, "dense.ef_search", "--ef-search"),
     segmenter: str = spec_option(IndexSpec, "lexical.segmenter", "--segmenter"),
     langid: str = spec_option(IndexSpec, "langid", "--langid"),

@@ -128,6 +128,8 @@ def _add_all(col: Any, docs: Iterable[dict[str, Any]], job: AddJob, total: int, 
     """Every batch of ``docs`` into the open ``col``: (added, skipped, passages). A failure after
     some batches were committed says how many and how to resume."""
     added = skipped = passages = 0
+    if hasattr(col, "progress"):
+        col.progress = progress  # a flush that rebuilds the dense index says so
     with task(progress, "index add", total, "doc") as bar:
         try:
             for batch in batches(docs, job.batch_size):

@@ -46,6 +46,9 @@ class Collection(ManifestBacked):
     """Open with :meth:`create` or :meth:`open`; use as a context manager (or call :meth:`close`)."""
 
     backend = "embedded"
+    #: told (as a note) when a flush rebuilds the dense index as another factory: a minute or more
+    #: for auto's IVF tier, inside an add that otherwise shows its own progress
+    progress: Any = None
 
     def __init__(
         self,
@@ -201,7 +204,8 @@ class Collection(ManifestBacked):
             self.flush()
 
     def flush(self) -> None:
-        """Save the dense index (switching to ``large`` when "auto" has grown past the threshold)."""
+        """Save the dense index (rebuilt as auto's next tier, or with new IVF cells, when the
+        collection has grown or shrunk past a threshold)."""
         self._writable()
         save_dense(self)
 

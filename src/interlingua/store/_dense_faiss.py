@@ -22,8 +22,8 @@ from ..errors import InputError
 
 class FaissDense:
     """A faiss index of one factory string; ``kind`` is that string. ``ef_search`` (HNSW),
-    ``nprobe`` (IVF; None: the index's own) and ``k_factor`` (a refine stage) are search-time
-    settings; ``n`` sizes an ``IVFauto`` factory's cells."""
+    ``nprobe`` (IVF) and ``k_factor`` (a refine stage) are search-time settings, None for the
+    index's own; ``n`` sizes an ``IVFauto`` factory's cells."""
 
     def __init__(
         self,
@@ -33,7 +33,7 @@ class FaissDense:
         ef_search: int = 512,
         ef_construction: int = EF_CONSTRUCTION,
         nprobe: int | None = None,
-        k_factor: int = 1,
+        k_factor: int | None = 1,
         n: int | None = None,
         index=None,
         tombstones=None,
@@ -135,7 +135,7 @@ class FaissDense:
         factory: str,
         ef_search: int = 512,
         nprobe: int | None = None,
-        k_factor: int = 1,
+        k_factor: int | None = 1,
     ) -> FaissDense:
         faiss = faiss_module()
         if not path.is_file():

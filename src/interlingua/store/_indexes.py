@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .._atomic import storage_errors
-from .._faiss import is_factory, training_size
+from .._faiss import IVF_K_FACTOR, IVF_NPROBE, is_auto_ivf, is_factory, set_own_search, training_size
 from ..errors import CollectionError, InputError, RepairWarning
 from ._catalog import CATALOG
 from ._dense_faiss import FaissDense, tombstone_path
@@ -143,7 +143,7 @@ def open_indexes(col: Any) -> None:
         dense_path = inside(col.path, col._dense_file, pattern=DENSE_FILE, source=source, field="dense_file")
         kind = state.get("dense_kind", "Flat")
         kind = {"flat": dense_setting(cfg, "small"), "hnsw": dense_setting(cfg, "large")}.get(kind, kind)
-        if not isinstance(kind, str) or not is_factory(kind):
+        if not isinstance(kind, str) or not is_factory(kind, col.manifest.dim):
             raise CollectionError(
                 f"{source}: the field 'dense_kind' holds {kind!r}, not a faiss factory string; "
                 "the collection is damaged or crafted"
@@ -157,9 +157,10 @@ def open_indexes(col: Any) -> None:
                 RepairWarning,
                 stacklevel=3,
             )
-    if col.dense is None or col._dense_seq > last:
+    if col.dense is None or col._dense_seq > last:  # an auto IVF index keeps the cells it had
+        current = state.get("dense_kind") if isinstance(state.get("dense_kind"), str) else None
         col.dense, col._dense_seq = (
-            build_dense(col, dense_factory_for(cfg, col.catalog.count())),
+            build_dense(col, dense_factory_for(cfg, col.catalog.count(), col.manifest.dim, current)),
             last,
         )
         col._dense_file = None
@@ -201,7 +202,9 @@ def open_indexes(col: Any) -> None:
 
 
 def build_dense(col: Any, factory: str) -> FaissDense:
-    """A dense index of ``factory`` holding every vector of the catalog."""
+    """A dense index of ``factory`` holding every vector of the catalog. An index of auto's IVF
+    form keeps its search defaults (cells probed, candidates re-scored) in itself, for a
+    manifest that leaves ``nprobe`` and ``k_factor`` null."""
     cfg = col.manifest.dense
     dense = FaissDense(
         col.manifest.dim,
@@ -215,6 +218,8 @@ def build_dense(col: Any, factory: str) -> FaissDense:
         size = training_size(dense.index, len(keys))
         sample = np.random.default_rng(0).choice(keys, size=size, replace=False)
         dense.train(col.catalog.vectors(sample))
+    if is_auto_ivf(factory):
+        set_own_search(dense.index, nprobe=IVF_NPROBE, k_factor=IVF_K_FACTOR)
     for keys, _, vecs in col.catalog.iter_rows():
         dense.add(keys, vecs)
     return dense
@@ -243,12 +248,20 @@ def lexical_apply(col: Any, live: np.ndarray, gone: np.ndarray) -> None:
 
 def save_dense(col: Any) -> None:
     """Save the dense index as ``dense-<last change>.faiss`` (switching to the manifest's
-    ``large`` factory when "auto" has grown past the threshold), record it in the catalog's state
+    ``large`` or ``huge`` factory when "auto" has grown past a threshold, or auto's IVF cells
+    when it has grown 4x since they were trained), record it in the catalog's state
     with the lexical index's position, trim the change log up to it and drop the previous file.
     Nothing to do when the saved file already holds the last change."""
     last = col.catalog.last_seq()
-    factory = dense_factory_for(col.manifest.dense, col.catalog.count())
+    factory = dense_factory_for(col.manifest.dense, col.catalog.count(), col.manifest.dim, col.dense.kind)
     if factory != col.dense.kind:
+        from ..progress import note
+
+        note(
+            getattr(col, "progress", None),
+            f"{col.catalog.count():,} documents: the dense index is rebuilt as {factory} (was {col.dense.kind})",
+            "index",
+        )
         col.dense = build_dense(col, factory)
     elif col._dense_file == f"dense-{last}.faiss":
         col._pending = 0
@@ -295,7 +308,8 @@ def rebuild_indexes(col: Any, *, force: bool = False) -> None:
                     "from the catalog would drop them. Check that catalog.sqlite is the one you want, then pass "
                     "--force (force=True) to rebuild anyway."
                 )
-    col.dense = build_dense(col, dense_factory_for(col.manifest.dense, col.catalog.count()))
+    n, dim = col.catalog.count(), col.manifest.dim
+    col.dense = build_dense(col, dense_factory_for(col.manifest.dense, n, dim, col.dense.kind))
     old_dir = col._lexical_dir
     new_dir = _next_lexical_dir(old_dir)
     new_path = inside(col.path, new_dir, pattern=LEXICAL_DIR, source=str(col.path), field="lexical_dir")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .._atomic import atomic_write_bytes
-from .._faiss import STORAGE_FACTORIES, named_factories
+from .._faiss import STORAGE_FACTORIES, auto_ivf_factory, named_factories
 from ..errors import CollectionError, InputError
 from ._spec import DenseOptions
 
@@ -26,20 +26,25 @@ FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 _MAX_BYTES = 1 << 20
 _DENSE_DEFAULTS = DenseOptions()
-#: search settings newer than some manifests (and than some DenseOptions): the value that gives
-#: what a collection without them was built and searched with (no refine stage, IVF's own nprobe)
-_DENSE_LATER = {"k_factor": 1, "nprobe": None}
-#: dense settings a manifest may hold, with their types (nprobe may also be null)
+#: dense settings newer than some manifests (and than some DenseOptions): the value that gives
+#: what a collection without them was built and searched with (no refine stage, IVF's own nprobe,
+#: and no third tier: a collection made before ``ivf_threshold`` never switches to IVF)
+_DENSE_LATER = {"k_factor": 1, "nprobe": None, "ivf_threshold": None}
+#: dense settings a manifest may hold, with their types (those in _NULLABLE may also be null)
 _DENSE_FIELDS: dict[str, type] = {
     "factory": str,
     "small": str,
     "large": str,
+    "huge": str,
     "hnsw_threshold": int,
+    "ivf_threshold": int,
     "ef_search": int,
     "ef_construction": int,
     "k_factor": int,
     "nprobe": int,
 }
+_NULLABLE = ("nprobe", "k_factor", "ivf_threshold")
+_ZERO_OK = ("hnsw_threshold", "ivf_threshold")
 
 #: field -> (type, required)
 _SCHEMA: dict[str, tuple[type | tuple[type, ...], bool]] = {
@@ -67,9 +72,10 @@ class Manifest:
     ``encoder`` is the space's ``identity`` (model name, content hash, adapters); a collection
     refuses vectors from any other. ``space`` is the spec that rebuilds the space. ``dense`` holds
     the faiss settings (``factory``: "auto" or a factory string; for "auto", ``small`` up to
-    ``hnsw_threshold`` documents and ``large`` above; ``ef_search``, ``ef_construction``;
-    ``k_factor``, the candidates a refine stage (``...,RFlat``) re-scores per hit wanted;
-    ``nprobe``, the IVF cells searched, null for the index's own);
+    ``hnsw_threshold`` documents, ``large`` above and ``huge`` above ``ivf_threshold`` (null:
+    never); ``ef_search``, ``ef_construction``; ``k_factor``, the candidates a refine stage
+    (``...,RFlat``) re-scores per hit wanted, and ``nprobe``, the IVF cells searched, both null
+    for the index's own);
     ``lexical`` the BM25 settings (``segmenter``); ``langid`` the language-ID backend and model
     that labelled documents given without a language.
     """
@@ -108,6 +114,7 @@ class Manifest:
                 "small": d.small,
                 "large": d.large,
                 "hnsw_threshold": d.hnsw_threshold,
+                "huge": d.huge,
                 "ef_search": d.ef_search,
                 "ef_construction": d.ef_construction,
                 **{name: getattr(d, name, value) for name, value in _DENSE_LATER.items()},
@@ -161,11 +168,11 @@ class Manifest:
             raise _bad(path, f"has {raw['dim']} in the field 'dim', which is no vector dimension")
         dense = raw.get("dense", {})
         for key, kind in _DENSE_FIELDS.items():
-            if key == "nprobe" and dense.get(key, 0) is None:  # null: the index's own
+            if key in _NULLABLE and dense.get(key, 0) is None:  # null: the index's own, or never
                 continue
             if key in dense and (isinstance(dense[key], bool) or not isinstance(dense[key], kind)):
                 raise _bad(path, f"has a wrong type in the field 'dense.{key}', which must be {_kind(kind)}")
-            if kind is int and key in dense and dense[key] < (0 if key == "hnsw_threshold" else 1):
+            if kind is int and key in dense and dense[key] < (0 if key in _ZERO_OK else 1):
                 raise _bad(path, f"has {dense[key]} in the field 'dense.{key}', which is out of range")
         segmenter = raw.get("lexical", {}).get("segmenter", "bigram")
         if not isinstance(segmenter, str):
@@ -230,11 +237,17 @@ def dense_setting(dense: dict[str, Any], name: str) -> Any:
     return getattr(_DENSE_DEFAULTS, name)
 
 
-def dense_factory_for(dense: dict[str, Any], n: int) -> str:
-    """The factory string the dense index uses for a collection of ``n`` documents."""
+def dense_factory_for(dense: dict[str, Any], n: int, dim: int, current: str | None = None) -> str:
+    """The factory string the dense index uses for a collection of ``n`` documents of ``dim``
+    dimensions; ``current``, the index it has, keeps auto's IVF cells until the collection has
+    about quadrupled (or shrunk as much) since they were trained."""
     factory = dense_setting(dense, "factory")
     if factory != "auto":
         return factory
+    ivf_threshold = dense_setting(dense, "ivf_threshold")
+    if ivf_threshold is not None and n > ivf_threshold:
+        huge = dense_setting(dense, "huge")
+        return auto_ivf_factory(dim, n, current) if huge == "auto" else huge
     return (
         dense_setting(dense, "large")
         if n > dense_setting(dense, "hnsw_threshold")

@@ -138,7 +138,8 @@ def drop_schema(conn: Any, target: PgTarget) -> None:
 def hnsw_params(manifest: Manifest, n: int) -> tuple[int, int] | None:
     """(m, ef_construction) of the HNSW index a collection of ``n`` documents should have, or None
     for none (searched exactly). The factory string decides as in the embedded backend: "auto" is
-    exact up to ``hnsw_threshold`` documents and ``large`` above; ``HNSW<m>,...`` takes its m and
+    exact up to ``hnsw_threshold`` documents and ``large`` above (pgvector has no counterpart of
+    the embedded ``huge`` IVF-PQ tier: HNSW stays); ``HNSW<m>,...`` takes its m and
     the spec's ef_construction; ``Flat`` (exact) none; any other ANN factory (IVF...) is an HNSW
     graph with pgvector's defaults (m 16, ef_construction 64)."""
     dense = manifest.dense

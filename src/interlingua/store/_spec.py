@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .._faiss import EF_CONSTRUCTION, is_factory
+from .._faiss import EF_CONSTRUCTION, IVF_K_FACTOR, IVF_NPROBE, is_factory
 from .._spec import REQUIRED, Spec, group, param
 from .._validation import Interval, Named, NoneOr, Satisfies, Text
 from ..io import InputOptions
@@ -13,6 +13,8 @@ from ..neutral import SpaceSpec
 from ..text import DEFAULT_LANGID, LANGID_BACKENDS, SEGMENTERS
 
 _FACTORY = "a faiss factory string such as 'HNSW32,SQ8'"
+#: documents above which "auto" switches from HNSW to IVF (see benchmarks/search.py)
+IVF_THRESHOLD = 500_000
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,7 +22,8 @@ class DenseOptions(Spec):
     factory: str = param(
         "auto",
         Satisfies(is_factory, _FACTORY, extra=("auto",)),
-        help="faiss factory string of the dense index, or auto: `small` up to hnsw_threshold documents, `large` above",
+        help="faiss factory string of the dense index, or auto: `small` up to hnsw_threshold documents, "
+        "`large` above, `huge` above ivf_threshold",
     )
     small: str = param(
         "Flat", Satisfies(is_factory, _FACTORY), help="auto's index for small collections (exact)"
@@ -31,17 +34,31 @@ class DenseOptions(Spec):
     hnsw_threshold: int = param(
         50_000, Interval(int, 0, None), help="documents above which auto uses `large`"
     )
+    huge: str = param(
+        "auto",
+        Satisfies(is_factory, _FACTORY, extra=("auto",)),
+        help="auto's index above ivf_threshold; auto: IVF<cells>_HNSW32,PQ<dim/2>x4fsr,RFlat, its cells "
+        "sized to the collection (16 sqrt(n), a power of two) and retrained when it has grown 4x",
+    )
+    ivf_threshold: int = param(
+        IVF_THRESHOLD,
+        Interval(int, 0, None),
+        help="documents above which auto uses `huge` (to stay on HNSW at any size, give huge the factory of large)",
+    )
     ef_search: int = param(
         512, Interval(int, 1, None), help="HNSW search breadth (512: recall@10 0.95 at 1M vectors)"
     )
     ef_construction: int = param(EF_CONSTRUCTION, Interval(int, 1, None), help="HNSW build breadth")
-    k_factor: int = param(
-        1,
-        Interval(int, 1, None),
-        help="a refine stage (factory ending ',RFlat') re-scores k_factor * k candidates",
+    k_factor: int | None = param(
+        None,
+        NoneOr(Interval(int, 1, None)),
+        help="a refine stage (factory ending ',RFlat') re-scores k_factor * k candidates "
+        f"(default: the index's own: {IVF_K_FACTOR} for auto's `huge`, else 1)",
     )
     nprobe: int | None = param(
-        None, NoneOr(Interval(int, 1, None)), help="IVF cells searched per query (default: the index's own)"
+        None,
+        NoneOr(Interval(int, 1, None)),
+        help=f"IVF cells searched per query (default: the index's own: {IVF_NPROBE} for auto's `huge`)",
     )
 
 
