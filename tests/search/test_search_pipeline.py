@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from interlingua.errors import InputError
-from interlingua.search import Searcher, search
+from interlingua.search import Searcher, search, search_options
 from interlingua.store import Collection
 
 CATS = {  # the same sentence in five languages
@@ -114,6 +114,20 @@ def test_bad_options_get_a_clear_message(col):
     with pytest.raises(InputError, match="'weights' parameter of search.. must be None or a list of 2 items"):
         search(col, "cat", fusion="weighted", weights=[1.0])
     assert len(col) == 10
+
+
+def test_checked_options_are_reused_and_bad_ones_never_cached():
+    """search_options caches the checked spec (checking cost more than a dense search): the same
+    options give the same frozen spec, other values another, and a bad value fails every time."""
+    a, _ = search_options(None, k=5, lang=["de", "fr"], mode="dense")
+    b, _ = search_options(None, mode="dense", lang=("de", "fr"), k=5)
+    assert a is b and (a.k, a.lang, a.mode) == (5, ("de", "fr"), "dense")
+    c, _ = search_options(a, k=7)
+    assert c.k == 7 and c.lang == ("de", "fr") and a.k == 5
+    for _ in range(2):
+        with pytest.raises(InputError, match=r"'k' parameter of search\(\) must be an int in"):
+            search_options(None, k=0)
+    assert search_options(None, filters={"topic": "cat"})[1]  # conditions stay outside the spec
 
 
 def test_hybrid_defaults_to_weighted_fusion(col):
