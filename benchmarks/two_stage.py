@@ -531,7 +531,7 @@ def sweep(args, out: dict) -> None:
     s5, t5 = vec["e5"]
     for ps in (2, 4, 8):
         for bound in (0.8, 0.9, 1.0, 1.05, 1.1, 1.2):
-            for ctx in (4, 8):
+            for ctx in (1, 2, 4, 8):
                 o = o1.with_values(
                     {
                         "candidates.model": args.candidates,

@@ -32,17 +32,19 @@ def recall(found, truth):
     return np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth)])
 
 
-def test_cells_follow_sqrt_n_and_keep_within_a_factor_two():
+def test_cells_round_16_sqrt_n_up_and_are_kept_until_about_4x():
     assert ivf_cells(1_000_000) == 16_384  # the index measured at 1M by benchmarks/search.py
-    assert ivf_cells(500_000) == 8_192
-    assert ivf_cells(1_000_000, current=8_192) == 8_192  # target 16,000 is within 2x: kept
-    assert ivf_cells(1_100_000, current=8_192) == 16_384  # past 2x: retrained
-    assert ivf_cells(200_000, current=16_384) == 8_192  # shrunk past 2x
+    assert ivf_cells(500_000) == 16_384  # rounded up: the cells trained at the switch last to 2.1M
+    assert ivf_cells(1_000_000, current=8_192) == 16_384  # 8,192 is below 16,000 / 1.41: retrained
+    assert ivf_cells(2_000_000, current=16_384) == 16_384  # 22,627 / 1.41 is within: kept
+    assert ivf_cells(2_200_000, current=16_384) == 32_768  # past it: retrained
+    assert ivf_cells(200_000, current=16_384) == 8_192  # more cells than n / 20: retrained
     assert ivf_cells(2_000) == 64 and ivf_cells(2_000) * 20 <= 2_000  # 20 training vectors a cell
     assert ivf_cells(10, current=64) == 1
     assert auto_ivf_factory(384, 1_000_000) == "IVF16384_HNSW32,PQ192x4fsr,RFlat"
     assert auto_ivf_factory(385, 1_000_000).endswith(",PQ385x4fsr,RFlat")  # odd: one dimension a code
-    assert auto_ivf_factory(384, 1_000_000, "IVF8192_HNSW32,PQ192x4fsr,RFlat").startswith("IVF8192_")
+    assert auto_ivf_factory(384, 2_000_000, "IVF16384_HNSW32,PQ192x4fsr,RFlat").startswith("IVF16384_")
+    assert auto_ivf_factory(384, 1_000_000, "IVF8192_HNSW32,PQ192x4fsr,RFlat").startswith("IVF16384_")
     assert auto_ivf_factory(384, 1_000_000, "HNSW32,Flat").startswith("IVF16384_")
 
 

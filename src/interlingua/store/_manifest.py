@@ -240,7 +240,7 @@ def dense_setting(dense: dict[str, Any], name: str) -> Any:
 def dense_factory_for(dense: dict[str, Any], n: int, dim: int, current: str | None = None) -> str:
     """The factory string the dense index uses for a collection of ``n`` documents of ``dim``
     dimensions; ``current``, the index it has, keeps auto's IVF cells until the collection has
-    about quadrupled (or shrunk as much) since they were trained."""
+    about quadrupled since they were trained, or shrunk below 20 vectors a cell."""
     factory = dense_setting(dense, "factory")
     if factory != "auto":
         return factory
