@@ -61,8 +61,8 @@ def ivf_cells(n: int, current: int | None = None) -> int:
     (16,384 from 262k to 1.05M vectors; at the same nprobe more cells scan fewer vectors for the
     same recall), at most n / 20 (each cell trains on 20). ``current`` cells are kept until
     16 sqrt(n) passes 1.41x them (the collection has about quadrupled since they were trained:
-    one training at 500k lasts to 2.1M) or they exceed n / 20 or 4 x 16 sqrt(n). Rounding up
-    matters: a collection grown past 1M keeps what it trained at 500k, and 8,192 cells at 1M
+    one training at 800k lasts to 2.1M) or they exceed n / 20 or 4 x 16 sqrt(n). Rounding up
+    matters: a collection grown to 1M keeps what it trained at the switch, and 8,192 cells at 1M
     gave only 2.2x HNSW on faiss's AVX2 kernels against 3.4x for 16,384 (benchmarks/search.py)."""
     target = max(1.0, min(16 * np.sqrt(n), n / 20))
     cap = max(1, n // 20)

@@ -34,7 +34,7 @@ def recall(found, truth):
 
 def test_cells_round_16_sqrt_n_up_and_are_kept_until_about_4x():
     assert ivf_cells(1_000_000) == 16_384  # the index measured at 1M by benchmarks/search.py
-    assert ivf_cells(500_000) == 16_384  # rounded up: the cells trained at the switch last to 2.1M
+    assert ivf_cells(800_000) == ivf_cells(500_000) == 16_384  # rounded up: trained once to 2.1M
     assert ivf_cells(1_000_000, current=8_192) == 16_384  # 8,192 is below 16,000 / 1.41: retrained
     assert ivf_cells(2_000_000, current=16_384) == 16_384  # 22,627 / 1.41 is within: kept
     assert ivf_cells(2_200_000, current=16_384) == 32_768  # past it: retrained
