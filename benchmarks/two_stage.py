@@ -152,19 +152,27 @@ def read_bucc(data: Path):
 def part_bucc(args, out: dict) -> None:
     zh, en, zh_ids, en_ids, gold = read_bucc(args.data)
     print(f"(a) BUCC zh-en {len(zh):,} x {len(en):,}, {len(gold)} gold", flush=True)
-    two = mine_once(zh, en, gold, args.model, args.candidates, zh_ids, en_ids)
-    show("two-stage", two)
+    contexts = [int(c) for c in args.contexts.split(",")] if args.contexts else [None]
+    twos = {}
+    for ctx in contexts:  # None: the default context
+        over = {} if ctx is None else {"candidates.context": ctx}
+        twos[ctx] = mine_once(zh, en, gold, args.model, args.candidates, zh_ids, en_ids, **over)
+        show("two-stage" if ctx is None else f"context {ctx}", twos[ctx])
     one = mine_once(zh, en, gold, args.model, None, zh_ids, en_ids)
     show(args.model, one)
-    agree = margins_agree(one, two, one["threshold"])
-    ratio = one["seconds"] / two["seconds"]
-    print(
-        f"  speed-up {ratio:.2f}x; F1 {two['at_threshold']['f1'] - one['at_threshold']['f1']:+.4f} at the threshold; "
-        f"margins of {agree.get('pairs', 0)} common pairs: mean diff {agree.get('mean_diff', 0):+.5f}, "
-        f"max {agree.get('max_abs_diff', 0):.5f}",
-        flush=True,
-    )
-    out["bucc"] = {"one_stage": _clean(one), "two_stage": _clean(two), "speedup": ratio, "margins": agree}
+    out["bucc"] = {"one_stage": _clean(one)}
+    for ctx, two in twos.items():
+        agree = margins_agree(one, two, one["threshold"])
+        ratio = one["seconds"] / two["seconds"]
+        print(
+            f"  {'default context' if ctx is None else f'context {ctx}'}: speed-up {ratio:.2f}x; F1 "
+            f"{two['at_threshold']['f1'] - one['at_threshold']['f1']:+.4f} at the threshold; margins of "
+            f"{agree.get('pairs', 0)} common pairs: mean diff {agree.get('mean_diff', 0):+.5f}, "
+            f"max {agree.get('max_abs_diff', 0):.5f}",
+            flush=True,
+        )
+        key = "two_stage" if ctx is None else f"two_stage_context_{ctx}"
+        out["bucc"].update({key: _clean(two), f"{key}_speedup": ratio, f"{key}_margins": agree})
 
 
 def _clean(r: dict) -> dict:
@@ -608,7 +616,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--work", default="/tmp/two-stage-bench")
     ap.add_argument("--out", type=Path, default=Path("two_stage.json"))
+    ap.add_argument(
+        "--contexts", default=None, help="bucc: two-stage runs at these candidates.context (e.g. 2,8)"
+    )
     ap.add_argument("--sweep", action="store_true")
+    ap.add_argument("--sweeps", default="mine,align", help="with --sweep: which (mine, align)")
     args = ap.parse_args()
     if not args.data.is_dir():
         sys.exit(f"--data {args.data}: not found (the shared evaluation data)")
@@ -617,8 +629,8 @@ def main() -> None:
     print(f"CPU: {out['cpu']}; {args.candidates} -> {args.model}", flush=True)
     warm(args.model, args.candidates, args.align_model)
     if args.sweep:
-        sweep(args, out)
-        sweep_align(args, out)
+        for name in args.sweeps.split(","):
+            {"mine": sweep, "align": sweep_align}[name](args, out)
     else:
         for part in args.parts.split(","):
             {"bucc": part_bucc, "pool": part_pool, "align": part_align}[part](args, out)

@@ -114,7 +114,7 @@ def test_two_stage_finds_what_one_stage_finds_embedding_less(e5):
     src, tgt, gold = sides()
     options = MineOptions(cache=False)
     one = mine_texts(src, tgt, options)
-    # a small context: on 40 x 44 sentences the default (8 neighbours) reaches nearly everything
+    # context 2 (the default, stated): on 40 x 44 sentences a wide one reaches nearly everything
     two = mine_texts(src, tgt, options.with_values({"candidates.model": CHEAP, "candidates.context": 2}))
     assert len(_found(one) & gold) >= 22  # the fixture is easy for e5
     assert _found(one) & gold <= _found(two)  # every planted pair one stage finds

@@ -107,7 +107,7 @@ class CandidateOptions(Spec):
         "model makes the decision)",
     )
     context: int = param(
-        8,
+        2,
         Interval(int, 1, None),
         help="a candidate's nearest neighbours (by the cheap model) the job's model also embeds: its "
         "neighbourhood for the margin is the top k of them",
