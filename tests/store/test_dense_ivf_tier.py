@@ -143,17 +143,12 @@ def test_a_collection_made_before_the_tier_never_switches(tmp_path):
         assert c.dense.kind == "HNSW32,Flat"
 
 
-def test_a_user_huge_factory_and_staying_on_hnsw(tmp_path):
+@pytest.mark.parametrize("huge", ["IVFauto,Flat", "HNSW32,Flat"])  # the second: HNSW at any size
+def test_a_user_huge_factory_is_kept(tmp_path, huge):
     x = clustered(1500)
     with Collection.create(
-        tmp_path / "a", encoder=E5, hnsw_threshold=300, ivf_threshold=1000, huge="IVFauto,Flat"
+        tmp_path / "a", encoder=E5, hnsw_threshold=300, ivf_threshold=1000, huge=huge
     ) as c:
         c.add(docs(1500), vectors=x)
         c.flush()
-        assert c.dense.kind == "IVFauto,Flat"
-    with Collection.create(
-        tmp_path / "b", encoder=E5, hnsw_threshold=300, ivf_threshold=1000, huge="HNSW32,Flat"
-    ) as c:
-        c.add(docs(1500), vectors=x)
-        c.flush()
-        assert c.dense.kind == "HNSW32,Flat"
+        assert c.dense.kind == huge
