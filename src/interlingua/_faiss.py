@@ -193,9 +193,9 @@ def index_params(
 ):
     """faiss SearchParameters for one search of any index :func:`make_index` builds, in an ID map
     or not: HNSW breadth (at least ``k * k_factor``), IVF cells, the refine stage's ``k_factor``
-    (None: the refine stage's own), and an ID selector in the ID map's keys. A refine stage passes only its base's parameters
-    down, so under one the selector is translated to the base's positions here (the ID map
-    translates only the selector at the top)."""
+    (None: the refine stage's own), and an ID selector in the ID map's keys. A refine stage
+    passes only its base's parameters down, so under one the selector is translated to the
+    base's positions here (the ID map translates only the selector at the top)."""
     faiss = faiss_module()
     index = faiss.downcast_index(index)
     id_map = getattr(index, "id_map", None)

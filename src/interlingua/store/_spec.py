@@ -40,7 +40,8 @@ class DenseOptions(Spec):
         "auto",
         Satisfies(is_factory, _FACTORY, extra=("auto",)),
         help="auto's index above ivf_threshold; auto: IVF<cells>_HNSW32,PQ<dim/2>x4fsr,RFlat, its cells "
-        "sized to the collection (16 sqrt(n) rounded up to a power of two) and retrained when it has about quadrupled",
+        "sized to the collection (16 sqrt(n) rounded up to a power of two) and retrained when it has "
+        "about quadrupled",
     )
     ivf_threshold: int = param(
         IVF_THRESHOLD,
