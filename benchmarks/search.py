@@ -77,8 +77,7 @@ def auto_config(n: int, dim: int) -> str:
     from interlingua.store import DenseOptions
     from interlingua.store._manifest import dense_factory_for
 
-    d = DenseOptions()
-    factory = dense_factory_for({"huge": d.huge, "ivf_threshold": d.ivf_threshold}, n, dim)
+    factory = dense_factory_for(DenseOptions().to_dict(), n, dim)
     return f"{factory}|{IVF_K_FACTOR}" if is_auto_ivf(factory) else factory
 
 

@@ -88,20 +88,6 @@ def is_auto_ivf(factory: str) -> bool:
     return bool(_AUTO_IVF.match(factory))
 
 
-def set_own_search(index: Any, *, nprobe: int | None = None, k_factor: int | None = None) -> None:
-    """Store search defaults in ``index`` itself (in an ID map or not): the IVF cells it probes
-    and its refine stage's ``k_factor``. faiss saves both in the index file, so a collection
-    whose manifest leaves them null searches as the index was built to (and so does bare faiss)."""
-    faiss = faiss_module()
-    inner = faiss.downcast_index(index)
-    inner = faiss.downcast_index(inner.index) if hasattr(inner, "id_map") else inner
-    if isinstance(inner, faiss.IndexRefine) and k_factor is not None:
-        inner.k_factor = float(k_factor)
-    ivf = _ivf_of(inner)
-    if ivf is not None and nprobe is not None:
-        ivf.nprobe = min(ivf.nlist, int(nprobe))
-
-
 def training_size(index: Any, n: int) -> int:
     """Vectors to train ``index`` on out of ``n``: 100k, or 20 a cell for an IVF of more than 5,000
     cells (k-means on 6 a cell routes queries worse; 20 a cell took 163 s for 16,384 cells on 2
@@ -149,7 +135,10 @@ def check_factory(factory: str, what: str = "dense index") -> str:
 def make_index(
     factory: str, dim: int, *, n: int | None = None, ef_construction: int = EF_CONSTRUCTION
 ) -> Any:
-    """A new, empty faiss index (inner product) for ``factory``; HNSW gets ``ef_construction``."""
+    """A new, empty faiss index (inner product) for ``factory``; HNSW gets ``ef_construction``,
+    and an index of auto's IVF form probes IVF_NPROBE cells and re-scores IVF_K_FACTOR * k
+    candidates unless a search says otherwise, so a manifest that leaves ``nprobe`` and
+    ``k_factor`` null, and bare faiss on the saved file, search it as it was built to."""
     faiss = faiss_module()
     index = faiss.index_factory(int(dim), concrete(factory, n), faiss.METRIC_INNER_PRODUCT)
     hnsw = _hnsw_of(_unrefined(index))
@@ -162,6 +151,9 @@ def make_index(
         coarse = _hnsw_of(ivf.quantizer)
         if coarse is not None:
             coarse.efConstruction = ef_construction
+    if _AUTO_IVF.match(factory):  # auto's IVF form carries its search defaults (saved in the file)
+        ivf.nprobe = min(ivf.nlist, IVF_NPROBE)
+        faiss.downcast_index(index).k_factor = float(IVF_K_FACTOR)
     return index
 
 
@@ -303,6 +295,5 @@ __all__ = [
     "named_factories",
     "removable",
     "search_params",
-    "set_own_search",
     "training_size",
 ]

@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 
 from .._atomic import storage_errors
-from .._faiss import IVF_K_FACTOR, IVF_NPROBE, is_auto_ivf, is_factory, set_own_search, training_size
+from .._faiss import is_factory, training_size
 from ..errors import CollectionError, InputError, RepairWarning
+from ..progress import note
 from ._catalog import CATALOG
 from ._dense_faiss import FaissDense, tombstone_path
 from ._lexical_tantivy import TantivyLexical, remove_index
@@ -202,9 +203,7 @@ def open_indexes(col: Any) -> None:
 
 
 def build_dense(col: Any, factory: str) -> FaissDense:
-    """A dense index of ``factory`` holding every vector of the catalog. An index of auto's IVF
-    form keeps its search defaults (cells probed, candidates re-scored) in itself, for a
-    manifest that leaves ``nprobe`` and ``k_factor`` null."""
+    """A dense index of ``factory`` holding every vector of the catalog."""
     cfg = col.manifest.dense
     dense = FaissDense(
         col.manifest.dim,
@@ -218,8 +217,6 @@ def build_dense(col: Any, factory: str) -> FaissDense:
         size = training_size(dense.index, len(keys))
         sample = np.random.default_rng(0).choice(keys, size=size, replace=False)
         dense.train(col.catalog.vectors(sample))
-    if is_auto_ivf(factory):
-        set_own_search(dense.index, nprobe=IVF_NPROBE, k_factor=IVF_K_FACTOR)
     for keys, _, vecs in col.catalog.iter_rows():
         dense.add(keys, vecs)
     return dense
@@ -255,10 +252,8 @@ def save_dense(col: Any) -> None:
     last = col.catalog.last_seq()
     factory = dense_factory_for(col.manifest.dense, col.catalog.count(), col.manifest.dim, col.dense.kind)
     if factory != col.dense.kind:
-        from ..progress import note
-
         note(
-            getattr(col, "progress", None),
+            col.progress,
             f"{col.catalog.count():,} documents: the dense index is rebuilt as {factory} (was {col.dense.kind})",
             "index",
         )
